@@ -1,0 +1,206 @@
+"""Test harness: starts the real build/lambda-emu on port 0 and talks HTTP to it.
+
+    with EmuServer({"hello": {"Runtime": "provided", "Handler": "x", "Code": path}}) as emu:
+        r = emu.invoke("hello", b'{"a":1}')
+        assert r.status == 200 and r.json() == {...}
+
+The config is written as YAML-compatible JSON into a private temp dir; the
+server's stdout (function logs) and stderr (server log) are captured to files
+readable with emu.stdout() / emu.stderr().
+"""
+
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FIXTURES = os.path.join(REPO, "tests", "fixtures")
+EXAMPLES = os.path.join(REPO, "examples")
+
+
+def emu_binary():
+    path = os.environ.get("LAMBDA_EMU_BIN", os.path.join(REPO, "build", "lambda-emu"))
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"lambda-emu binary not found at {path}; build first")
+    return path
+
+
+def fixture(*parts):
+    return os.path.join(FIXTURES, *parts)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # dict with lower-case keys
+        self.body = body
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def json(self):
+        return json.loads(self.body)
+
+    def log_tail(self):
+        value = self.header("X-Amz-Log-Result")
+        return base64.b64decode(value).decode() if value else None
+
+    def __repr__(self):
+        return f"Response({self.status}, {self.headers}, {self.body[:300]!r})"
+
+
+class EmuServer:
+    """A lambda-emu process serving `functions` (a dict, as under `Functions:`)."""
+
+    def __init__(self, functions=None, config=None, args=(), env=None, start_timeout=20):
+        self.tmp = tempfile.mkdtemp(prefix="lambda-emu-test-")
+        if config is None:
+            config = {"Functions": functions or {}}
+        self.config_path = os.path.join(self.tmp, "config.yaml")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f, indent=2)
+        self.args = list(args)
+        self.env = env
+        self.start_timeout = start_timeout
+        self.proc = None
+        self.port = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self):
+        port_file = os.path.join(self.tmp, "port")
+        self._out = open(os.path.join(self.tmp, "stdout"), "wb")
+        self._err = open(os.path.join(self.tmp, "stderr"), "wb")
+        cmd = [emu_binary(), "serve", "--config", self.config_path, "--port", "0",
+               "--port-file", port_file, "--log-dir", os.path.join(self.tmp, "logs"),
+               *self.args]
+        env = dict(os.environ)
+        if self.env:
+            env.update(self.env)
+        self.proc = subprocess.Popen(cmd, stdout=self._out, stderr=self._err, env=env)
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"lambda-emu exited with {self.proc.returncode}:\n{self.stderr()}")
+            try:
+                with open(port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    return self
+            except FileNotFoundError:
+                pass
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("lambda-emu did not write its port file:\n" + self.stderr())
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Stops the server; returns its exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._out.close()
+        self._err.close()
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if not os.environ.get("LAMBDA_EMU_KEEP_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- output ------------------------------------------------------------
+    def stdout(self):
+        with open(os.path.join(self.tmp, "stdout"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stderr(self):
+        with open(os.path.join(self.tmp, "stderr"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def log_file(self, function):
+        with open(os.path.join(self.tmp, "logs", f"{function}.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_for_output(self, needle, timeout=10, stream="stdout"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.stdout() if stream == "stdout" else self.stderr()
+            if needle in text:
+                return text
+            time.sleep(0.05)
+        raise AssertionError(f"{needle!r} not in {stream}:\n{text}")
+
+    # -- HTTP --------------------------------------------------------------
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            data = r.read()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+        finally:
+            conn.close()
+
+    def invoke(self, name, payload=b"{}", headers=None, qualifier=None, timeout=60):
+        if isinstance(payload, (dict, list)):
+            payload = json.dumps(payload).encode()
+        elif isinstance(payload, str):
+            payload = payload.encode()
+        path = f"/2015-03-31/functions/{name}/invocations"
+        if qualifier:
+            path += f"?Qualifier={qualifier}"
+        return self.request("POST", path, payload, headers, timeout)
+
+    def boto3_client(self):
+        import boto3
+        from botocore.config import Config
+        return boto3.client(
+            "lambda", endpoint_url=self.endpoint, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 0}, read_timeout=120))
+
+    def aws_cli(self, *args, check=False):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+        return subprocess.run(["aws", "lambda", *args, "--endpoint-url", self.endpoint],
+                              capture_output=True, text=True, env=env, check=check, timeout=120)
+
+
+def worker_pids(server_pid):
+    """All live descendants of server_pid (from /proc), for leak checks."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+        except (OSError, ValueError):
+            continue
+    out, todo = [], [server_pid]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, []):
+            out.append(child)
+            todo.append(child)
+    return out
