@@ -204,3 +204,89 @@ def worker_pids(server_pid):
             out.append(child)
             todo.append(child)
     return out
+
+
+# -- helpers for the core server tests (fixtures under tests/fixtures/functions) --
+import re as _re
+import threading as _threading
+
+PROBE = fixture("functions", "probe", "bootstrap")
+
+# REPORT RequestId: ID\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t
+# Max Memory Used: 41 MB[\tInit Duration: 95.12 ms]  (AWS also ends the line with a tab)
+REPORT_RE = _re.compile(
+    r"REPORT RequestId: (?P<id>[0-9a-fA-F-]{36})\tDuration: (?P<duration>\d+\.\d{2}) ms"
+    r"\tBilled Duration: (?P<billed>\d+) ms\tMemory Size: (?P<memory>\d+) MB"
+    r"\tMax Memory Used: (?P<max_memory>\d+) MB"
+    r"(?:\tInit Duration: (?P<init>\d+\.\d{2}) ms)?\t?$", _re.MULTILINE)
+
+
+def provided_function(name, **overrides):
+    """Config for a `provided` function whose code is tests/fixtures/functions/<name>."""
+    config = {"Runtime": "provided", "Handler": "bootstrap", "Code": fixture("functions", name),
+              "MemorySize": 128, "Timeout": 3}
+    config.update(overrides)
+    return config
+
+
+def probe_function(**overrides):
+    """Config for the configurable probe runtime (see its bootstrap for the events)."""
+    return provided_function("probe", **overrides)
+
+
+def parse_reports(text):
+    """Every REPORT line in text, as dicts of strings (init is None when absent)."""
+    return [m.groupdict() for m in REPORT_RE.finditer(text)]
+
+
+def report_for(text, request_id):
+    """The REPORT line of request_id in text, parsed; None when absent."""
+    for report in parse_reports(text):
+        if report["id"] == request_id:
+            return report
+    return None
+
+
+def pid_alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def wait_until(predicate, timeout=10, interval=0.05):
+    """Polls predicate until it is truthy (returns its value) or timeout (returns None)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value or None
+        time.sleep(interval)
+
+
+def invoke_parallel(emu, name, payloads, headers=None):
+    """Invokes name once per payload, all at the same moment, from threads.
+
+    Returns [(Response, seconds)] in payload order; an exception is stored in
+    place of a Response when the request itself failed."""
+    results = [None] * len(payloads)
+    barrier = _threading.Barrier(len(payloads))
+
+    def run(i, payload):
+        barrier.wait()
+        start = time.monotonic()
+        try:
+            r = emu.invoke(name, payload, headers=headers)
+        except Exception as e:  # noqa: BLE001 - reported to the caller
+            r = e
+        results[i] = (r, time.monotonic() - start)
+
+    threads = [_threading.Thread(target=run, args=(i, p)) for i, p in enumerate(payloads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
