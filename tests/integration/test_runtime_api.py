@@ -1,0 +1,223 @@
+"""Runtime API per environment (DESIGN.md §3), seen from real runtimes.
+
+The probe runtime reports what the Runtime API answered it; a second, curl-based
+runtime checks that any correct client works; the test also calls an
+environment's Runtime API directly for stale request ids.
+"""
+import base64
+import http.client
+import json
+import os
+import shutil
+import tempfile
+import time
+import unittest
+
+from emu import (EmuServer, PROBE, pid_alive, probe_function, provided_function, report_for,
+                 wait_until)
+
+MAX_RESPONSE = 6_291_556
+TIMEOUT_S = 5
+
+
+def runtime_call(api, method, path, body=None, headers=None):
+    host, port = api.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request(method, "/2018-06-01" + path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+class RuntimeApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.markers = tempfile.mkdtemp(prefix="lambda-emu-markers-")
+        cls.addClassCleanup(shutil.rmtree, cls.markers, True)
+        once = lambda name: {"INIT_FAIL_ONCE_MARKER": os.path.join(cls.markers, name),  # noqa: E731
+                             "PROBE_PATH": PROBE}
+        cls.emu = EmuServer({
+            "probe": probe_function(Timeout=TIMEOUT_S),
+            "curl-echo": provided_function("curl-echo"),
+            "init-error": provided_function("init-error", Environment=once("exit")),
+            "init-error-hang": provided_function(
+                "init-error", Environment=dict(once("hang"), INIT_ERROR_THEN="hang")),
+            "init-error-always": provided_function("init-error"),
+        }).start()
+        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+
+    def invoke_json(self, payload, name="probe", **kw):
+        r = self.emu.invoke(name, json.dumps(payload).encode(), **kw)
+        self.assertEqual(r.status, 200, r)
+        return r
+
+    def recorded(self):
+        """What the (warm) probe environment recorded from earlier events."""
+        return self.invoke_json({"last": True}).json()["recorded"]
+
+    # -- /next ----------------------------------------------------------------
+    def test_next_carries_request_id_deadline_arn_and_trace_headers(self):
+        r = self.invoke_json({"env": True})
+        data = r.json()
+        headers = data["headers"]
+        self.assertEqual(headers.get("lambda-runtime-aws-request-id"), r.header("x-amzn-RequestId"))
+        deadline = int(headers["lambda-runtime-deadline-ms"])
+        # Deadline = now + timeout, as epoch milliseconds.
+        self.assertGreater(deadline, data["received_ms"] + TIMEOUT_S * 1000 - 2000)
+        self.assertLess(deadline, data["received_ms"] + TIMEOUT_S * 1000 + 500)
+        self.assertEqual(headers.get("lambda-runtime-invoked-function-arn"),
+                         "arn:aws:lambda:us-east-1:000000000000:function:probe")
+        self.assertTrue(headers.get("lambda-runtime-trace-id"), headers)
+        self.assertIn("Root=", headers["lambda-runtime-trace-id"])
+
+    def test_next_body_is_the_payload_bytes(self):
+        payload = b'{ "spacing" :  "kept",\n "n": 1.50 }'
+        r = self.emu.invoke("probe", payload)
+        self.assertEqual(r.body, payload)
+
+    def test_client_context_header_is_decoded_json(self):
+        context = {"custom": {"k": "v"}, "env": {"locale": "en"}, "client": {}}
+        r = self.invoke_json({"env": True}, headers={
+            "X-Amz-Client-Context": base64.b64encode(json.dumps(context).encode()).decode()})
+        self.assertEqual(json.loads(r.json()["headers"]["lambda-runtime-client-context"]), context)
+
+    # -- /response --------------------------------------------------------------
+    def test_response_is_accepted_with_202_status_ok(self):
+        self.invoke_json({"echo": "record-me"})
+        last = self.recorded()["last_response"]
+        self.assertEqual(last["status"], 202)
+        self.assertEqual(json.loads(last["body"]), {"status": "OK"})
+
+    def test_response_for_unknown_request_id_is_400_invalid_request_id(self):
+        r = self.invoke_json({"bad_id": True})
+        bad = r.json()["bad_id_result"]
+        self.assertEqual(bad["status"], 400, bad)
+        body = json.loads(bad["body"])
+        self.assertEqual(body.get("errorType"), "InvalidRequestID", body)
+        self.assertEqual(body.get("errorMessage"), "Invalid request ID", body)
+
+    def test_stale_request_id_is_400_for_response_and_error(self):
+        r = self.invoke_json({"env": True})
+        api = r.json()["env"]["AWS_LAMBDA_RUNTIME_API"]
+        stale = r.header("x-amzn-RequestId")
+        for route in ("response", "error"):
+            with self.subTest(route=route):
+                status, body = runtime_call(api, "POST", f"/runtime/invocation/{stale}/{route}",
+                                            b'{"late": true}')
+                self.assertEqual(status, 400, body)
+                self.assertEqual(json.loads(body).get("errorType"), "InvalidRequestID", body)
+        # The environment is still healthy.
+        self.assertEqual(self.emu.invoke("probe", b'{"after":"stale"}').body, b'{"after":"stale"}')
+
+    def test_second_response_is_403_invalid_state_transition(self):
+        r = self.invoke_json({"respond_twice": True})
+        self.assertEqual(r.json(), {"first": True})
+        self.assertIsNone(r.header("X-Amz-Function-Error"))
+        recorded = self.recorded()
+        self.assertEqual(recorded["first_response"]["status"], 202, recorded)
+        second = recorded["second_response"]
+        self.assertEqual(second["status"], 403, second)
+        self.assertEqual(second["body"].get("errorType"), "InvalidStateTransition", second)
+
+    def test_response_at_size_limit_is_delivered(self):
+        r = self.invoke_json({"big_response": MAX_RESPONSE})
+        self.assertIsNone(r.header("X-Amz-Function-Error"), r)
+        self.assertEqual(len(r.body), MAX_RESPONSE)
+        self.assertEqual(r.body[:3], b'"aa')
+
+    def test_response_over_size_limit_is_413_and_caller_gets_response_size_too_large(self):
+        r = self.invoke_json({"big_response": MAX_RESPONSE + 1})
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
+        self.assertEqual(r.json(), {
+            "errorType": "Function.ResponseSizeTooLarge",
+            "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                            "(6291556 bytes)."})
+        out = self.emu.wait_for_output("probe-recorded big_response status=")
+        line = [l for l in out.splitlines() if "probe-recorded big_response" in l][-1]
+        self.assertIn("status=413", line)
+        self.assertIn("RequestEntityTooLarge", line)
+        # And the function still works afterwards.
+        self.assertEqual(self.emu.invoke("probe", b'{"after":"413"}').body, b'{"after":"413"}')
+
+    # -- /error -------------------------------------------------------------------
+    def test_error_is_accepted_and_caller_gets_the_runtime_body(self):
+        r = self.invoke_json({"error": "it broke", "errorType": "Custom.Failure"})
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled")
+        self.assertEqual(r.json(), {"errorMessage": "it broke", "errorType": "Custom.Failure",
+                                    "stackTrace": ["probe line 1", "probe line 2"]})
+        recorded = self.recorded()
+        self.assertEqual(recorded["error"]["status"], 202, recorded)
+
+    def test_environment_is_reused_after_a_function_error(self):
+        pid = self.invoke_json({"pid": True}).json()["pid"]
+        self.invoke_json({"error": "handled by runtime"})
+        self.assertEqual(self.invoke_json({"pid": True}).json()["pid"], pid)
+
+    # -- /init/error ----------------------------------------------------------------
+    def assertInitErrorInvoke(self, r):
+        self.assertIn(r.status, (200, 502), r)
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
+        body = r.json()
+        self.assertEqual(body.get("errorType"), "Probe.InitFailed", body)
+        self.assertEqual(body.get("errorMessage"), "probe init failed: no config", body)
+
+    def test_init_error_fails_the_invoke_with_runtime_body_then_next_invoke_is_cold(self):
+        started = time.monotonic()
+        self.assertInitErrorInvoke(self.emu.invoke("init-error", b'{"x":1}'))
+        self.assertLess(time.monotonic() - started, 10)
+        r = self.emu.invoke("init-error", b'{"x":2}', headers={"X-Amz-Log-Type": "Tail"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, b'{"x":2}')
+        report = report_for(r.log_tail(), r.header("x-amzn-RequestId"))
+        self.assertIsNotNone(report, r.log_tail())
+        self.assertIsNotNone(report["init"], "second start must be cold")
+
+    def test_init_error_from_a_runtime_that_keeps_running_is_killed(self):
+        self.assertInitErrorInvoke(self.emu.invoke("init-error-hang", b"{}"))
+        out = self.emu.wait_for_output("init-error: pid=")
+        line = [l for l in out.splitlines() if "init-error: pid=" in l
+                and "init-error-hang" in l]
+        self.assertTrue(line, out)
+        pid = int(line[0].split("init-error: pid=")[1].split()[0])
+        self.assertTrue(wait_until(lambda: not pid_alive(pid), 10),
+                        f"runtime {pid} survived its init error")
+        r = self.emu.invoke("init-error-hang", b'{"ok":true}')
+        self.assertEqual(r.body, b'{"ok":true}')
+
+    def test_repeated_init_errors_never_hang_or_break_the_server(self):
+        for _ in range(3):
+            self.assertInitErrorInvoke(self.emu.invoke("init-error-always", b"{}"))
+        self.assertEqual(self.emu.invoke("probe", b'{"alive":1}').body, b'{"alive":1}')
+
+    # -- direct calls -----------------------------------------------------------------
+    def test_unknown_runtime_route_is_404(self):
+        api = self.invoke_json({"env": True}).json()["env"]["AWS_LAMBDA_RUNTIME_API"]
+        status, _ = runtime_call(api, "GET", "/runtime/no-such-route")
+        self.assertEqual(status, 404)
+
+    def test_runtime_api_listens_on_loopback(self):
+        api = self.invoke_json({"env": True}).json()["env"]["AWS_LAMBDA_RUNTIME_API"]
+        host, port = api.rsplit(":", 1)
+        self.assertEqual(host, "127.0.0.1")
+        self.assertNotEqual(int(port), self.emu.port)
+
+    # -- another runtime client -----------------------------------------------------------
+    def test_curl_runtime_client_echoes(self):
+        for payload in (b'{"from":"curl"}', b'[1,2,3]'):
+            with self.subTest(payload=payload):
+                r = self.emu.invoke("curl-echo", payload)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.body, payload)
+
+    def test_curl_runtime_client_posts_large_response_with_expect_continue(self):
+        payload = json.dumps({"blob": "z" * (2 << 20)}).encode()
+        r = self.emu.invoke("curl-echo", payload, timeout=60)
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.header("X-Amz-Function-Error"), r)
+        self.assertEqual(r.body, payload)
+
+
+if __name__ == "__main__":
+    unittest.main()
