@@ -44,7 +44,8 @@ struct Options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string path = "/";
-  uint64_t path_count = 1;  // "{i}" in the path is replaced by request_index % path_count
+  uint64_t path_count = 1;  // "{i}" in the path becomes path_start + request_index % path_count
+  uint64_t path_start = 0;
   std::string method = "POST";
   uint64_t connections = 1;
   uint64_t threads = 1;
@@ -214,8 +215,9 @@ int main(int argc, char** argv) {
   CLI::App app{"loadgen: keep-alive HTTP/1.1 load generator; prints one JSON object"};
   app.add_option("--host", opt.host, "Server address");
   app.add_option("--port", opt.port, "Server port")->required();
-  app.add_option("--path", opt.path, "Request path; {i} becomes request_index % --path-count");
+  app.add_option("--path", opt.path, "Request path; {i} becomes --path-start + request_index % --path-count");
   app.add_option("--path-count", opt.path_count, "How many distinct paths {i} cycles through");
+  app.add_option("--path-start", opt.path_start, "First value of {i}");
   app.add_option("--method", opt.method, "HTTP method");
   app.add_option("-c,--connections", opt.connections, "Concurrent keep-alive connections");
   app.add_option("-t,--threads", opt.threads, "Threads (one io_context each)");
@@ -255,7 +257,7 @@ int main(int argc, char** argv) {
   std::string extra;
   for (const auto& h : opt.headers) extra += h + "\r\n";
   for (uint64_t i = 0; i < opt.path_count; ++i) {
-    plan.heads.push_back(opt.method + " " + ExpandPath(opt.path, i) + " HTTP/1.1\r\nHost: " + opt.host +
+    plan.heads.push_back(opt.method + " " + ExpandPath(opt.path, opt.path_start + i) + " HTTP/1.1\r\nHost: " + opt.host +
                          ":" + std::to_string(opt.port) +
                          "\r\nContent-Type: application/json\r\nContent-Length: " +
                          std::to_string(plan.payload.size()) + "\r\n" + extra + "\r\n");
