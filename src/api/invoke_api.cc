@@ -1,0 +1,179 @@
+#include "api/invoke_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api/aws_error.h"
+#include "api/function_ref.h"
+#include "common/base64.h"
+#include "pool/ids.h"
+
+namespace lambda_emu::api {
+
+namespace http_ns = beast::http;
+
+namespace {
+
+constexpr size_t kMaxClientContextBytes = 3583;
+constexpr size_t kLogTailBytes = 4096;
+
+std::string ParseErrorMessage(const std::string& payload) {
+  try {
+    auto parsed = nlohmann::json::parse(payload);
+    (void)parsed;
+  } catch (const nlohmann::json::parse_error& e) {
+    return e.what();
+  }
+  return "invalid JSON";
+}
+
+}  // namespace
+
+std::optional<std::string> QueryParam(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == key) {
+      return eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+InvokeApi::InvokeApi(registry::FunctionRegistry& registry, const pool::ServerSettings& settings)
+    : registry_(registry), settings_(settings) {}
+
+boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
+                                                         std::string_view function,
+                                                         std::string_view query) {
+  std::string request_id = pool::NewRequestId();
+  auto fail = [&](const AwsError& error) { return ToResponse(error, req, request_id); };
+
+  auto ref = ParseFunctionRef(UrlDecode(function));
+  if (!ref.ok()) co_return fail(AwsError::Validation(ref.status().message()));
+  std::optional<std::string> qualifier = QueryParam(query, "Qualifier");
+  if (qualifier && qualifier->empty()) qualifier.reset();
+  if (ref->qualifier && qualifier && *ref->qualifier != *qualifier) {
+    co_return fail(AwsError::InvalidParameterValue(
+        "The derived qualifier from the function name does not match the specified qualifier."));
+  }
+  if (!qualifier) qualifier = ref->qualifier;
+
+  const std::string arn = FunctionArn(ref->region.value_or(settings_.region),
+                                      ref->account.value_or(settings_.account_id), ref->name);
+  pool::FunctionPool* pool = nullptr;
+  if ((!ref->region || *ref->region == settings_.region) &&
+      (!ref->account || *ref->account == settings_.account_id)) {
+    pool = registry_.Find(ref->name);
+  }
+  if (!pool || (qualifier && *qualifier != pool->function().version)) {
+    co_return fail(
+        AwsError::ResourceNotFound("Function not found: " + arn + ":" + qualifier.value_or("$LATEST")));
+  }
+
+  std::string_view invocation_type = req["X-Amz-Invocation-Type"];
+  if (invocation_type.empty()) invocation_type = "RequestResponse";
+  if (invocation_type != "RequestResponse" && invocation_type != "Event" &&
+      invocation_type != "DryRun") {
+    co_return fail(AwsError::Validation(
+        "1 validation error detected: Value '" + std::string(invocation_type) +
+        "' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value "
+        "set: [Event, RequestResponse, DryRun]"));
+  }
+  std::string_view log_type = req["X-Amz-Log-Type"];
+  if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
+    co_return fail(AwsError::Validation(
+        "1 validation error detected: Value '" + std::string(log_type) +
+        "' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: "
+        "[Tail, None]"));
+  }
+
+  auto invocation = std::make_shared<pool::Invocation>();
+  invocation->request_id = request_id;
+  invocation->io = &static_cast<boost::asio::io_context&>(
+      (co_await boost::asio::this_coro::executor).context());
+  invocation->payload = std::move(req.body());
+  if (invocation->payload.empty()) invocation->payload = "{}";
+  if (invocation_type == "Event" && invocation->payload.size() > kMaxEventPayloadBytes) {
+    AwsError error = AwsError::RequestTooLarge();
+    error.message = "Request must be smaller than 1048576 bytes for the InvokeAsync operation";
+    co_return fail(error);
+  }
+  if (!nlohmann::json::accept(invocation->payload)) {
+    co_return fail(AwsError::InvalidRequestContent(
+        "Could not parse request body into json: Could not parse payload into json: " +
+        ParseErrorMessage(invocation->payload)));
+  }
+
+  if (std::string_view encoded = req["X-Amz-Client-Context"]; !encoded.empty()) {
+    if (encoded.size() > kMaxClientContextBytes) {
+      co_return fail(AwsError::InvalidParameterValue(
+          "Client context must be less than or equal to 3583 bytes when Base64-encoded."));
+    }
+    auto decoded = Base64Decode(encoded);
+    if (!decoded || !nlohmann::json::accept(*decoded)) {
+      co_return fail(
+          AwsError::InvalidRequestContent("Client context must be a valid Base64-encoded JSON object."));
+    }
+    invocation->client_context = std::move(*decoded);
+  }
+
+  if (invocation_type == "DryRun") {
+    http::Response res{http_ns::status::no_content, req.version()};
+    res.set("x-amzn-RequestId", request_id);
+    co_return res;
+  }
+
+  std::string_view trace = req["X-Amzn-Trace-Id"];
+  invocation->trace_id = trace.empty() ? pool::NewTraceId() : std::string(trace);
+  invocation->want_log = log_type == "Tail" && invocation_type == "RequestResponse";
+
+  if (invocation_type == "Event") {
+    // Accepted and run in the background; nobody waits for the outcome.
+    invocation->SetCompletion([](pool::InvokeOutcome) {});
+    pool->Invoke(std::move(invocation));
+    http::Response res{http_ns::status::accepted, req.version()};
+    res.set("x-amzn-RequestId", request_id);
+    co_return res;
+  }
+
+  const std::string version = pool->function().version;
+  // GCC 12 may destroy temporaries of a co_await expression twice, so the
+  // initiation captures only pointers; `invocation` stays owned by this frame.
+  auto* shared_invocation = &invocation;
+  pool::InvokeOutcome outcome =
+      co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                           void(pool::InvokeOutcome)>(
+          [pool, shared_invocation](auto handler) {
+            (*shared_invocation)->SetCompletion(std::move(handler));
+            pool->Invoke(*shared_invocation);
+          },
+          boost::asio::use_awaitable);
+
+  using Kind = pool::InvokeOutcome::Kind;
+  if (outcome.kind == Kind::kThrottled) {
+    co_return fail(AwsError::TooManyRequests(std::move(outcome.throttle_reason)));
+  }
+  if (outcome.kind == Kind::kServiceError) {
+    co_return fail(AwsError::Service(std::move(outcome.payload)));
+  }
+  auto res = http::MakeResponse(req, http_ns::status::ok, std::move(outcome.payload));
+  res.set("x-amzn-RequestId", request_id);
+  res.set("X-Amz-Executed-Version", version);
+  if (outcome.kind == Kind::kFunctionError) res.set("X-Amz-Function-Error", "Unhandled");
+  if (log_type == "Tail") {
+    std::string_view log = outcome.log;
+    if (log.size() > kLogTailBytes) log = log.substr(log.size() - kLogTailBytes);
+    res.set("X-Amz-Log-Result", Base64Encode(log));
+  }
+  co_return res;
+}
+
+}  // namespace lambda_emu::api

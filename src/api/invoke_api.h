@@ -1,0 +1,35 @@
+#pragma once
+// The Invoke API: POST /2015-03-31/functions/{FunctionName}/invocations.
+// Validates the request the way Lambda does (name forms, qualifier, payload,
+// headers), turns it into an Invocation for the function's pool, waits for
+// the outcome and writes Lambda's response. io thread only.
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/server.h"
+#include "pool/services.h"
+#include "registry/function_registry.h"
+
+namespace lambda_emu::api {
+
+// Lambda's request size limits.
+inline constexpr std::uint64_t kMaxSyncPayloadBytes = 6291456;
+inline constexpr std::uint64_t kMaxEventPayloadBytes = 1048576;
+
+class InvokeApi {
+ public:
+  InvokeApi(registry::FunctionRegistry& registry, const pool::ServerSettings& settings);
+
+  // `function` is the raw {FunctionName} path segment, `query` the query string.
+  boost::asio::awaitable<http::Response> Invoke(http::Request& req, std::string_view function,
+                                                std::string_view query);
+
+ private:
+  registry::FunctionRegistry& registry_;
+  const pool::ServerSettings& settings_;
+};
+
+// The value of `key` in a query string ("a=1&Qualifier=x"), URL-decoded.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
+
+}  // namespace lambda_emu::api

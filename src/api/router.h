@@ -1,0 +1,26 @@
+#pragma once
+// ApiRouter: the route table of the public endpoint (the one the aws CLI and
+// SDKs talk to). One readable place that maps (method, path) to a handler;
+// each handler lives in its own file under api/. io thread only.
+
+#include <boost/asio/awaitable.hpp>
+
+#include "api/invoke_api.h"
+#include "http/server.h"
+
+namespace lambda_emu::api {
+
+class ApiRouter {
+ public:
+  explicit ApiRouter(InvokeApi& invoke) : invoke_(invoke) {}
+
+  boost::asio::awaitable<http::Response> Route(http::Request& req);
+
+  // Answers a request whose body is over the Invoke API's limit.
+  http::Response TooLarge(const http::Request& header);
+
+ private:
+  InvokeApi& invoke_;
+};
+
+}  // namespace lambda_emu::api

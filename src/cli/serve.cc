@@ -1,0 +1,211 @@
+#include "cli/serve.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "api/invoke_api.h"
+#include "api/router.h"
+#include "config/config_file.h"
+#include "http/server.h"
+#include "logs/function_log.h"
+#include "registry/function_registry.h"
+#include "sandbox/cgroup.h"
+#include "sandbox/reaper.h"
+#include "sandbox/runtime_command.h"
+
+namespace lambda_emu::cli {
+
+namespace fs = std::filesystem;
+
+CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
+  CLI::App* serve = app.add_subcommand("serve", "Serve the Lambda Invoke API for the configured functions");
+  serve->add_option("--config,-c", o.config_file, "Config file (YAML or JSON) declaring the functions")
+      ->required()
+      ->check(CLI::ExistingFile);
+  serve->add_option("--host", o.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--port,-p", o.port, "Port to listen on; 0 picks a free port")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--port-file", o.port_file,
+                    "Write the bound port number to this file once the server accepts connections");
+  serve->add_option("--region", o.region, "AWS region reported in ARNs and AWS_REGION")
+      ->capture_default_str();
+  serve->add_option("--account-id", o.account_id, "12-digit account id used in ARNs")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        bool ok = v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos;
+        return ok ? std::string() : std::string("must be 12 digits");
+      });
+  serve->add_option("--log-level", o.log_level, "Server log level: trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  serve->add_option("--log-dir", o.log_dir, "Directory for per-function log files (NAME.log)")
+      ->capture_default_str();
+  serve->add_option("--work-dir", o.work_dir,
+                    "Directory for environments' /tmp and unpacked .zip code "
+                    "(default: $TMPDIR/lambda-emu-PID, removed on exit)");
+  serve->add_option("--runtimes-dir", o.runtimes_dir,
+                    "Where the Python and Node.js runtime clients live (default: the shipped ones)");
+  serve->add_option("--init-timeout", o.init_timeout_s,
+                    "Seconds a runtime may take from start to its first /next")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--account-concurrency", o.account_concurrency,
+                    "Account concurrency limit shared by all functions")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  return serve;
+}
+
+namespace {
+
+Status WritePortFile(const std::string& path, std::uint16_t port) {
+  // Written whole and renamed into place, so a reader never sees a partial number.
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return Status::Error("cannot write " + tmp);
+    out << port << "\n";
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::Error("cannot write " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+// After every environment was killed: collect the children so none is left
+// as a zombie (or, for escaped grandchildren reparented to us, alive).
+void ReapRemainingChildren() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid < 0) return;  // ECHILD: nothing left
+    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& o) {
+  logs::InitLogging(o.log_level);
+  std::signal(SIGPIPE, SIG_IGN);
+  // Orphaned grandchildren of a runtime are reparented to us, not to init,
+  // so they are reaped (and can be killed) by the server.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  pool::ServerSettings settings;
+  settings.region = o.region;
+  settings.account_id = o.account_id;
+  settings.log_dir = fs::absolute(o.log_dir);
+  settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));
+  settings.account_concurrency = o.account_concurrency;
+  bool own_work_dir = o.work_dir.empty();
+  if (own_work_dir) {
+    const char* tmp = std::getenv("TMPDIR");
+    settings.work_dir = fs::path(tmp && *tmp ? tmp : "/tmp") /
+                        ("lambda-emu-" + std::to_string(::getpid()));
+  } else {
+    settings.work_dir = fs::absolute(o.work_dir);
+  }
+  auto cleanup_work_dir = [&] {
+    std::error_code ec;
+    if (own_work_dir) fs::remove_all(settings.work_dir, ec);
+  };
+
+  auto config = config::LoadConfigFile(o.config_file, settings.work_dir / "code");
+  if (!config.ok()) {
+    std::cerr << "lambda-emu: error: " << config.status().message() << std::endl;
+    cleanup_work_dir();
+    logs::ShutdownLogging();
+    return 2;
+  }
+
+  boost::asio::io_context io(1);
+  sandbox::Reaper reaper(io);
+  auto cgroups = sandbox::MakeNoCgroupManager("resource limits are not enforced yet");
+  spdlog::info("resource control: {}", cgroups->Describe());
+  pool::PoolServices services{io, reaper, *cgroups, settings};
+  sandbox::RuntimeLocator runtimes(
+      o.runtimes_dir.empty() ? sandbox::DefaultRuntimesDir() : fs::path(o.runtimes_dir),
+      config->interpreters);
+
+  int exit_code = 0;
+  {
+    registry::FunctionRegistry registry(services, runtimes);
+    for (const auto& function : config->functions) {
+      Status s = registry.Add(function);
+      if (!s.ok()) {
+        std::cerr << "lambda-emu: error: " << o.config_file << ": " << s.message() << std::endl;
+        exit_code = 2;
+        break;
+      }
+    }
+    api::InvokeApi invoke(registry, services.settings);
+    api::ApiRouter router(invoke);
+    std::shared_ptr<http::Server> server;
+    if (exit_code == 0) {
+      boost::system::error_code ec;
+      auto address = boost::asio::ip::make_address(o.host, ec);
+      if (ec) {
+        std::cerr << "lambda-emu: error: --host " << o.host << ": " << ec.message() << std::endl;
+        exit_code = 2;
+      } else {
+        http::ServerOptions options;
+        options.body_limit = api::kMaxSyncPayloadBytes;
+        auto started = http::Server::Start(
+            io, {address, static_cast<std::uint16_t>(o.port)}, options,
+            [&router](http::Request& req) { return router.Route(req); },
+            [&router](const http::Request& header) { return router.TooLarge(header); });
+        if (!started.ok()) {
+          std::cerr << "lambda-emu: error: " << started.status().message() << std::endl;
+          exit_code = 1;
+        } else {
+          server = std::move(started.value());
+        }
+      }
+    }
+
+    if (server) {
+      boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+      stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        server->Stop();
+        registry.Shutdown();
+        io.stop();
+      });
+      spdlog::info("lambda-emu {} listening on http://{}:{} with {} function(s); logs in {}",
+                   LAMBDA_EMU_VERSION, o.host, server->port(), registry.size(),
+                   settings.log_dir.string());
+      if (!o.port_file.empty()) {
+        Status s = WritePortFile(o.port_file, server->port());
+        if (!s.ok()) {
+          std::cerr << "lambda-emu: error: " << s.message() << std::endl;
+          exit_code = 1;
+          io.stop();
+        }
+      }
+      io.run();
+    }
+    registry.Shutdown();
+  }
+  ReapRemainingChildren();
+  cleanup_work_dir();
+  logs::ShutdownLogging();
+  return exit_code;
+}
+
+}  // namespace lambda_emu::cli

@@ -1,0 +1,186 @@
+#include "config/config_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/code_archive.h"
+
+namespace lambda_emu::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Thrown inside this file only, turned into a Status at its boundary.
+struct ConfigError {
+  std::string message;
+};
+
+[[noreturn]] void Fail(const std::string& message) { throw ConfigError{message}; }
+
+int Integer(const YAML::Node& node, const std::string& key) {
+  try {
+    return node.as<int>();
+  } catch (const YAML::Exception&) {
+    Fail(key + ": must be an integer, got '" + (node.IsScalar() ? node.Scalar() : "?") + "'");
+  }
+}
+
+std::string Scalar(const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) Fail(key + ": must be a string");
+  return node.Scalar();
+}
+
+void ParseEnvironment(const YAML::Node& node, FunctionConfig& f) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) Fail("Environment: must be a map of variables");
+  const YAML::Node& vars = node["Variables"] ? node["Variables"] : node;
+  if (!vars.IsMap() && !vars.IsNull()) Fail("Environment: Variables must be a map");
+  for (const auto& kv : vars) {
+    std::string key = kv.first.as<std::string>();
+    if (!kv.second.IsScalar()) Fail("Environment: value of " + key + " must be a string");
+    f.environment.emplace_back(key, kv.second.Scalar());
+  }
+}
+
+fs::path ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs::path& unpack_dir,
+                     const std::string& function) {
+  std::string raw;
+  if (node.IsMap()) {  // CreateFunction shape: Code: {ZipFile|Directory: ...}
+    if (node["Directory"]) raw = Scalar(node["Directory"], "Code.Directory");
+    else if (node["ZipFile"]) raw = Scalar(node["ZipFile"], "Code.ZipFile");
+    else Fail("Code: expected a path, or a map with Directory or ZipFile");
+  } else {
+    raw = Scalar(node, "Code");
+  }
+  fs::path path = fs::path(raw).is_absolute() ? fs::path(raw) : base_dir / raw;
+  path = path.lexically_normal();
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return fs::canonical(path, ec);
+  if (fs::is_regular_file(path, ec) && path.extension() == ".zip") {
+    fs::path target = unpack_dir / function;
+    fs::remove_all(target, ec);
+    Status s = ExtractZip(path, target);
+    if (!s.ok()) Fail("Code: " + s.message());
+    return target;
+  }
+  Fail("Code: no such directory or .zip file: " + path.string());
+}
+
+FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
+                             const fs::path& base_dir, const fs::path& unpack_dir) {
+  if (!node.IsMap()) Fail("must be a map of settings");
+  FunctionConfig f;
+  f.name = name;
+  static const std::set<std::string> kIgnored = {"Role", "Tags", "PackageType", "TracingConfig",
+                                                 "LoggingConfig", "FunctionName"};
+  bool has_code = false;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    if (key == "Runtime") {
+      f.runtime = Scalar(v, key);
+      auto family = ParseRuntime(f.runtime);
+      if (!family) Fail("Runtime: unsupported runtime '" + f.runtime + "'");
+      f.family = *family;
+    } else if (key == "Handler") {
+      f.handler = Scalar(v, key);
+    } else if (key == "Code" || key == "CodeUri") {
+      f.code_dir = ResolveCode(v, base_dir, unpack_dir, name);
+      has_code = true;
+    } else if (key == "MemorySize") {
+      f.memory_mb = Integer(v, key);
+    } else if (key == "Timeout") {
+      f.timeout_s = Integer(v, key);
+    } else if (key == "Environment") {
+      ParseEnvironment(v, f);
+    } else if (key == "ReservedConcurrentExecutions") {
+      f.reserved_concurrency = Integer(v, key);
+    } else if (key == "ProvisionedConcurrency") {
+      f.provisioned_concurrency = Integer(v, key);
+    } else if (key == "EphemeralStorage") {
+      f.ephemeral_storage_mb = v.IsMap() ? Integer(v["Size"], "EphemeralStorage.Size")
+                                         : Integer(v, key);
+    } else if (key == "Description") {
+      f.description = Scalar(v, key);
+    } else if (key == "Architectures") {
+      if (!v.IsSequence() || v.size() != 1) Fail("Architectures: must be a list of one item");
+      f.architecture = Scalar(v[0], key);
+    } else if (key == "Layers") {
+      if (!v.IsSequence()) Fail("Layers: must be a list of directories");
+      for (const auto& layer : v) {
+        fs::path p = Scalar(layer, key);
+        if (p.is_relative()) p = base_dir / p;
+        std::error_code ec;
+        if (!fs::is_directory(p, ec)) Fail("Layers: no such directory: " + p.string());
+        f.layers.push_back(fs::canonical(p, ec));
+      }
+    } else if (kIgnored.count(key) != 0) {
+      // Accepted for compatibility with CreateFunction input; no local effect.
+    } else {
+      Fail(key + ": unknown key");
+    }
+  }
+  if (f.runtime.empty()) Fail("Runtime: required");
+  if (!has_code) Fail("Code: required");
+  Status s = Validate(f);
+  if (!s.ok()) Fail(s.message());
+  return f;
+}
+
+}  // namespace
+
+Result<ServerConfig> ParseConfig(const std::string& text, const fs::path& base_dir,
+                                 const fs::path& unpack_dir) {
+  ServerConfig config;
+  std::string where;
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsMap()) return Status::Error("expected a map with a 'Functions' key");
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "Functions") {
+        if (!kv.second.IsMap() && !kv.second.IsNull()) {
+          return Status::Error("Functions: must be a map of function name to settings");
+        }
+        for (const auto& fn : kv.second) {
+          std::string name = fn.first.as<std::string>();
+          where = "function '" + name + "': ";
+          if (!IsValidFunctionName(name)) {
+            Fail("name must be 1-64 characters of [A-Za-z0-9_-]");
+          }
+          config.functions.push_back(ParseFunction(name, fn.second, base_dir, unpack_dir));
+        }
+        where.clear();
+      } else if (key == "Interpreters") {
+        for (const auto& it : kv.second) {
+          config.interpreters[it.first.as<std::string>()] = it.second.as<std::string>();
+        }
+      } else {
+        return Status::Error(key + ": unknown top-level key (expected Functions, Interpreters)");
+      }
+    }
+  } catch (const ConfigError& e) {
+    return Status::Error(where + e.message);
+  } catch (const YAML::Exception& e) {
+    return Status::Error(where + "invalid YAML: " + e.what());
+  }
+  return config;
+}
+
+Result<ServerConfig> LoadConfigFile(const fs::path& file, const fs::path& unpack_dir) {
+  std::ifstream in(file);
+  if (!in) return Status::Error(file.string() + ": cannot read config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::error_code ec;
+  fs::path base = fs::absolute(file, ec).parent_path();
+  auto result = ParseConfig(text.str(), base, unpack_dir);
+  if (!result.ok()) return Status::Error(file.string() + ": " + result.status().message());
+  return result;
+}
+
+}  // namespace lambda_emu::config

@@ -1,0 +1,83 @@
+#include "config/function_config.h"
+
+#include <regex>
+
+namespace lambda_emu::config {
+
+std::optional<RuntimeFamily> ParseRuntime(const std::string& runtime) {
+  static const std::regex kPython(R"(python3\.(9|1[0-4]))");
+  static const std::regex kNode(R"(nodejs(18|20|22|24)\.x)");
+  if (std::regex_match(runtime, kPython)) return RuntimeFamily::kPython;
+  if (std::regex_match(runtime, kNode)) return RuntimeFamily::kNode;
+  if (runtime == "provided" || runtime == "provided.al2" || runtime == "provided.al2023") {
+    return RuntimeFamily::kProvided;
+  }
+  return std::nullopt;
+}
+
+bool IsValidFunctionName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+namespace {
+std::string Range(const char* key, int lo, int hi, int got) {
+  return std::string(key) + ": must be between " + std::to_string(lo) + " and " +
+         std::to_string(hi) + ", got " + std::to_string(got);
+}
+}  // namespace
+
+Status Validate(const FunctionConfig& f) {
+  if (!IsValidFunctionName(f.name)) {
+    return Status::Error("FunctionName: must be 1-64 characters of [A-Za-z0-9_-]");
+  }
+  if (!ParseRuntime(f.runtime)) {
+    return Status::Error("Runtime: unsupported runtime '" + f.runtime +
+                         "' (python3.9-python3.14, nodejs18.x-nodejs24.x, provided, "
+                         "provided.al2, provided.al2023)");
+  }
+  if (f.handler.empty() && ParseRuntime(f.runtime) != RuntimeFamily::kProvided) {
+    return Status::Error("Handler: required for runtime " + f.runtime);
+  }
+  if (f.memory_mb < kMinMemoryMb || f.memory_mb > kMaxMemoryMb) {
+    return Status::Error(Range("MemorySize", kMinMemoryMb, kMaxMemoryMb, f.memory_mb));
+  }
+  if (f.timeout_s < kMinTimeoutS || f.timeout_s > kMaxTimeoutS) {
+    return Status::Error(Range("Timeout", kMinTimeoutS, kMaxTimeoutS, f.timeout_s));
+  }
+  if (f.ephemeral_storage_mb < kMinEphemeralMb || f.ephemeral_storage_mb > kMaxEphemeralMb) {
+    return Status::Error(
+        Range("EphemeralStorage", kMinEphemeralMb, kMaxEphemeralMb, f.ephemeral_storage_mb));
+  }
+  if (f.reserved_concurrency && *f.reserved_concurrency < 0) {
+    return Status::Error("ReservedConcurrentExecutions: must be 0 or more, got " +
+                         std::to_string(*f.reserved_concurrency));
+  }
+  if (f.provisioned_concurrency < 0) {
+    return Status::Error("ProvisionedConcurrency: must be 0 or more");
+  }
+  if (f.reserved_concurrency && f.provisioned_concurrency > *f.reserved_concurrency) {
+    return Status::Error("ProvisionedConcurrency: must not exceed ReservedConcurrentExecutions");
+  }
+  if (f.architecture != "x86_64" && f.architecture != "arm64") {
+    return Status::Error("Architectures: must be [x86_64] or [arm64]");
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(f.code_dir, ec)) {
+    return Status::Error("Code: directory not found: " + f.code_dir.string());
+  }
+  for (const auto& [key, value] : f.environment) {
+    static const std::regex kKey(R"([a-zA-Z]([a-zA-Z0-9_])*)");
+    if (!std::regex_match(key, kKey)) {
+      return Status::Error("Environment: invalid variable name '" + key + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace lambda_emu::config

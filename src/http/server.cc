@@ -1,0 +1,144 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace lambda_emu::http {
+
+namespace http = beast::http;
+namespace {
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+}
+
+Response MakeResponse(const Request& req, http::status status, std::string body,
+                      std::string_view content_type) {
+  Response res{status, req.version()};
+  if (!content_type.empty()) res.set(http::field::content_type, content_type);
+  res.body() = std::move(body);
+  return res;
+}
+
+Server::Server(asio::io_context& io, ServerOptions options, Handler handler,
+               OversizeHandler oversize)
+    : io_(io),
+      acceptor_(io),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      oversize_(std::move(oversize)) {}
+
+Server::~Server() = default;
+
+Result<std::shared_ptr<Server>> Server::Start(asio::io_context& io, const tcp::endpoint& endpoint,
+                                              ServerOptions options, Handler handler,
+                                              OversizeHandler oversize) {
+  auto server =
+      std::make_shared<Server>(io, std::move(options), std::move(handler), std::move(oversize));
+  boost::system::error_code ec;
+  auto& a = server->acceptor_;
+  if (a.open(endpoint.protocol(), ec); ec) return Status::Error("socket: " + ec.message());
+  if (a.set_option(asio::socket_base::reuse_address(true), ec); ec) {
+    return Status::Error("SO_REUSEADDR: " + ec.message());
+  }
+  if (a.bind(endpoint, ec); ec) {
+    return Status::Error("cannot bind " + endpoint.address().to_string() + ":" +
+                         std::to_string(endpoint.port()) + ": " + ec.message());
+  }
+  if (a.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Status::Error("listen: " + ec.message());
+  }
+  server->port_ = a.local_endpoint(ec).port();
+  asio::co_spawn(io, server->AcceptLoop(), asio::detached);
+  return server;
+}
+
+void Server::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  for (tcp::socket* socket : connections_) {
+    socket->shutdown(tcp::socket::shutdown_both, ec);
+    socket->close(ec);
+  }
+}
+
+asio::awaitable<void> Server::AcceptLoop() {
+  auto self = shared_from_this();
+  while (!stopped_) {
+    auto socket = std::make_shared<tcp::socket>(io_);
+    auto [ec] = co_await acceptor_.async_accept(*socket, kAwait);
+    if (ec) {
+      if (stopped_ || ec == asio::error::operation_aborted) break;
+      // EMFILE and friends: back off briefly rather than spin.
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer timer(io_, std::chrono::milliseconds(50));
+      co_await timer.async_wait(kAwait);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket->set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
+  auto self = shared_from_this();
+  if (stopped_) co_return;
+  connections_.insert(socket.get());
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options_.body_limit);
+    parser.header_limit(64 * 1024);
+    auto [ec, n] = co_await http::async_read_header(*socket, buffer, parser, kAwait);
+    if (ec) break;
+
+    Response res;
+    bool close_after = false;
+    const auto length = parser.content_length();
+    if (length && *length > options_.body_limit) {
+      res = oversize_(parser.get());
+      close_after = true;
+    } else {
+      std::tie(ec, n) = co_await http::async_read(*socket, buffer, parser, kAwait);
+      if (ec == http::error::body_limit) {
+        res = oversize_(parser.get());
+        close_after = true;
+      } else if (ec) {
+        break;
+      } else {
+        Request& req = parser.get();
+        try {
+          res = co_await handler_(req);
+        } catch (const std::exception& e) {
+          spdlog::error("request {} {} failed: {}", std::string(req.method_string()),
+                        std::string(req.target()), e.what());
+          res = MakeResponse(req, http::status::internal_server_error,
+                             R"({"Type":"Service","message":"internal error"})");
+          res.set("x-amzn-ErrorType", "ServiceException");
+        }
+        close_after = !req.keep_alive();
+      }
+    }
+    if (stopped_) break;
+    res.keep_alive(!close_after);
+    if (!options_.server_name.empty()) res.set(http::field::server, options_.server_name);
+    res.prepare_payload();
+    auto [wec, written] = co_await http::async_write(*socket, res, kAwait);
+    if (wec || close_after) break;
+  }
+  connections_.erase(socket.get());
+  boost::system::error_code ignored;
+  socket->shutdown(tcp::socket::shutdown_send, ignored);
+  socket->close(ignored);
+}
+
+}  // namespace lambda_emu::http

@@ -1,0 +1,45 @@
+#pragma once
+// FunctionLog: where one function's log lines go — the console (stdout, each
+// line prefixed with "[function-name] ") and the function's own log file
+// (<log dir>/<function-name>.log, appended).
+//
+// Writing is asynchronous (spdlog's async logger on one background thread),
+// so the invoke path never waits for a terminal or a disk; lines from all
+// functions keep their order because the thread pool has a single worker.
+// Thread-safe; shared by a function's environments via shared_ptr.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace spdlog {
+class logger;
+}
+
+namespace lambda_emu::logs {
+
+// Sets up the async pool, the console sink for function output (stdout) and
+// the server's own logger (stderr, at `server_level`, e.g. "info"). Call once,
+// before any FunctionLog is made; Shutdown() flushes everything.
+void InitLogging(const std::string& server_level);
+void ShutdownLogging();
+
+class FunctionLog {
+ public:
+  FunctionLog(std::string function_name, const std::filesystem::path& log_dir);
+  ~FunctionLog();
+
+  void Line(std::string_view line);
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  std::string prefix_;
+  std::filesystem::path file_;
+  std::shared_ptr<spdlog::logger> file_logger_;
+};
+
+// "2024-01-01T00:00:00.000Z", the timestamp Lambda puts in its own lines.
+std::string IsoTimestampNow();
+
+}  // namespace lambda_emu::logs

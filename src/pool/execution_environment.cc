@@ -1,0 +1,469 @@
+#include "pool/execution_environment.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cmath>
+#include <cstdio>
+
+#include "pool/ids.h"
+#include "pool/outcomes.h"
+#include "sandbox/spawn.h"
+
+namespace lambda_emu::pool {
+
+namespace fs = std::filesystem;
+using api::RuntimeReply;
+
+namespace {
+
+double MillisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void Post(boost::asio::io_context& io, api::RuntimeEndpoint::NextHandler handler,
+          api::NextResult result) {
+  boost::asio::post(io, [h = std::move(handler), r = std::move(result)]() mutable {
+    std::move(h)(std::move(r));
+  });
+}
+
+std::string Format2(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  return text;
+}
+
+// Lines longer than this are cut into several (CloudWatch's event size).
+constexpr size_t kMaxLineBytes = 256 * 1024;
+
+}  // namespace
+
+ExecutionEnvironment::ExecutionEnvironment(PoolServices& services,
+                                           std::shared_ptr<const FunctionContext> function,
+                                           Listener& listener, std::string initialization_type)
+    : services_(services),
+      function_(std::move(function)),
+      listener_(listener),
+      initialization_type_(std::move(initialization_type)),
+      output_(services.io),
+      init_timer_(services.io),
+      invoke_timer_(services.io) {}
+
+ExecutionEnvironment::~ExecutionEnvironment() {
+  if (state_ != State::kDead && pid_ > 0) {
+    if (cgroup_) cgroup_->KillAll();
+    sandbox::KillProcessGroup(pid_);
+  }
+}
+
+std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(std::shared_ptr<Invocation> first) {
+  const auto& config = function_->config;
+  id_ = config.name + "-" + std::to_string(services_.next_environment_id++);
+  log_stream_ = LogStreamName(function_->version);
+  tmp_dir_ = services_.settings.work_dir / id_ / "tmp";
+
+  if (config.family == config::RuntimeFamily::kProvided &&
+      ::access(function_->command[0].c_str(), F_OK) != 0) {
+    return StartError{outcomes::kInvalidEntrypoint,
+                      "Couldn't find valid bootstrap(s): [" + function_->command[0] + "]"};
+  }
+  std::error_code ec;
+  fs::create_directories(tmp_dir_, ec);
+  if (ec) return StartError{"", "cannot create " + tmp_dir_.string() + ": " + ec.message()};
+
+  auto weak = weak_from_this();
+  http::ServerOptions options;
+  options.body_limit = api::kMaxRuntimeResponseBytes;
+  auto server = http::Server::Start(
+      services_.io, {boost::asio::ip::address_v4::loopback(), 0}, options,
+      api::MakeRuntimeApiHandler(weak), api::MakeRuntimeApiOversizeHandler(weak));
+  if (!server.ok()) {
+    fs::remove_all(tmp_dir_.parent_path(), ec);
+    return StartError{"", "Runtime API: " + server.status().message()};
+  }
+  runtime_api_ = std::move(server.value());
+
+  sandbox::ResourceLimits limits;
+  limits.memory_bytes = static_cast<std::uint64_t>(config.memory_mb) << 20;
+  auto cgroup = services_.cgroups.Create(id_, limits);
+  if (!cgroup.ok()) {
+    runtime_api_->Stop();
+    fs::remove_all(tmp_dir_.parent_path(), ec);
+    return StartError{"", "cgroup: " + cgroup.status().message()};
+  }
+  cgroup_ = std::move(cgroup.value());
+
+  sandbox::SpawnSpec spec;
+  spec.argv = function_->command;
+  spec.env = BuildEnvironment(runtime_api_->port());
+  spec.cwd = config.code_dir;
+  spec.cgroup_procs_files = cgroup_->ProcsFiles();
+  spawned_at_ = Clock::now();
+  auto spawned = sandbox::Spawn(spec);
+  if (!spawned.ok()) {
+    runtime_api_->Stop();
+    cgroup_.reset();
+    fs::remove_all(tmp_dir_.parent_path(), ec);
+    return StartError{outcomes::kInvalidEntrypoint, spawned.status().message()};
+  }
+  pid_ = spawned->pid;
+  cgroup_->Attach(pid_);
+  output_.assign(spawned->output_fd);
+  services_.reaper.Watch(pid_, [weak](int wait_status) {
+    if (auto self = weak.lock()) self->OnProcessExit(wait_status);
+  });
+  WatchOutput();
+
+  init_timer_.expires_after(services_.settings.init_timeout);
+  init_timer_.async_wait([weak](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->OnInitTimeout();
+  });
+  pending_ = std::move(first);
+  spdlog::debug("{}: started pid {} with Runtime API on 127.0.0.1:{}", id_, pid_,
+                runtime_api_->port());
+  return std::nullopt;
+}
+
+std::vector<std::string> ExecutionEnvironment::BuildEnvironment(std::uint16_t port) const {
+  std::vector<std::string> env;
+  env.reserve(function_->environment.size() + 4);
+  env.push_back("AWS_LAMBDA_RUNTIME_API=127.0.0.1:" + std::to_string(port));
+  env.push_back("AWS_LAMBDA_LOG_STREAM_NAME=" + log_stream_);
+  env.push_back("AWS_LAMBDA_INITIALIZATION_TYPE=" + initialization_type_);
+  env.push_back("TMPDIR=" + tmp_dir_.string());
+  env.insert(env.end(), function_->environment.begin(), function_->environment.end());
+  return env;
+}
+
+void ExecutionEnvironment::Assign(std::shared_ptr<Invocation> invocation) {
+  state_ = State::kBusy;
+  if (parked_next_) {
+    Deliver(std::move(invocation));
+  } else {
+    pending_ = std::move(invocation);  // delivered at the runtime's next /next
+  }
+}
+
+void ExecutionEnvironment::AwaitNext(NextHandler handler) {
+  if (state_ == State::kDead) {
+    return Post(services_.io, std::move(handler), {RuntimeReply::kGone, {}});
+  }
+  if (current_ || parked_next_) {
+    // /next while an invocation is running, or a second concurrent /next.
+    return Post(services_.io, std::move(handler), {RuntimeReply::kInvalidStateTransition, {}});
+  }
+  parked_next_.emplace(std::move(handler));
+  if (state_ == State::kStarting) {
+    // The cold start ends here: runtime started and init code ran.
+    init_duration_ms_ = MillisSince(spawned_at_);
+    init_timer_.cancel();
+    state_ = pending_ ? State::kBusy : State::kReady;
+  }
+  if (pending_) Deliver(std::move(pending_));
+}
+
+void ExecutionEnvironment::Deliver(std::shared_ptr<Invocation> invocation) {
+  state_ = State::kBusy;
+  current_ = std::move(invocation);
+  current_started_ = Clock::now();
+  if (init_duration_ms_ && !init_reported_) {
+    current_->init_duration_ms = init_duration_ms_;
+    init_reported_ = true;
+  }
+  const auto& config = function_->config;
+  std::string start = "START RequestId: " + current_->request_id + " Version: " + function_->version;
+  function_->log->Line(start);
+  current_->AppendLog(start);
+
+  invoke_timer_.expires_after(std::chrono::seconds(config.timeout_s));
+  invoke_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->OnInvokeTimeout();
+  });
+
+  api::NextResult next;
+  auto& event = next.event;
+  event.request_id = current_->request_id;
+  event.payload = std::move(current_->payload);
+  event.deadline_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch() +
+                          std::chrono::seconds(config.timeout_s))
+                          .count();
+  event.function_arn = function_->arn;
+  event.trace_id = current_->trace_id;
+  event.client_context = current_->client_context;
+  event.cognito_identity = current_->cognito_identity;
+  auto handler = std::move(*parked_next_);
+  parked_next_.reset();
+  Post(services_.io, std::move(handler), std::move(next));
+}
+
+api::RuntimeReply ExecutionEnvironment::PostResponse(const std::string& request_id,
+                                                     std::string body) {
+  if (!current_ || current_->request_id != request_id) {
+    return request_id == last_finished_id_ ? RuntimeReply::kInvalidStateTransition
+                                           : RuntimeReply::kInvalidRequestId;
+  }
+  Finish({{InvokeOutcome::Kind::kSuccess, std::move(body), {}, {}}, {}, {}});
+  return RuntimeReply::kAccepted;
+}
+
+api::RuntimeReply ExecutionEnvironment::PostError(const std::string& request_id, std::string body,
+                                                  std::string error_type) {
+  if (!current_ || current_->request_id != request_id) {
+    return request_id == last_finished_id_ ? RuntimeReply::kInvalidStateTransition
+                                           : RuntimeReply::kInvalidRequestId;
+  }
+  if (body.empty()) {
+    body = outcomes::ErrorPayload(error_type.empty() ? "Runtime.Unknown" : error_type,
+                                  "Unknown application error occurred");
+  }
+  Finish({{InvokeOutcome::Kind::kFunctionError, std::move(body), {}, {}}, {}, {}});
+  return RuntimeReply::kAccepted;
+}
+
+api::RuntimeReply ExecutionEnvironment::PostInitError(std::string body, std::string error_type) {
+  if (state_ != State::kStarting) return RuntimeReply::kInvalidStateTransition;
+  if (error_type.empty()) error_type = "Runtime.Unknown";
+  if (body.empty()) body = outcomes::ErrorPayload(error_type, "Init error");
+  std::string report = "INIT_REPORT Init Duration: " + Format2(MillisSince(spawned_at_)) +
+                       " ms\tPhase: init\tStatus: error\tError Type: " + error_type;
+  DrainOutput();
+  function_->log->Line(report);
+  if (pending_) pending_->AppendLog(report);
+  init_duration_ms_ = MillisSince(spawned_at_);
+  Die("init error " + error_type,
+      Ending{{InvokeOutcome::Kind::kFunctionError, std::move(body), {}, {}}, "error", error_type});
+  return RuntimeReply::kAccepted;
+}
+
+api::RuntimeReply ExecutionEnvironment::ResponseTooLarge(const std::string& request_id) {
+  if (!current_ || current_->request_id != request_id) return RuntimeReply::kTooLarge;
+  FailWithError(outcomes::kResponseTooLarge, outcomes::kResponseTooLargeMessage, "error");
+  return RuntimeReply::kTooLarge;
+}
+
+void ExecutionEnvironment::FailWithError(const std::string& error_type, const std::string& message,
+                                         const std::string& status) {
+  Finish({{InvokeOutcome::Kind::kFunctionError, outcomes::ErrorPayload(error_type, message), {},
+           {}},
+          status,
+          error_type});
+}
+
+void ExecutionEnvironment::Finish(Ending ending) {
+  std::shared_ptr<Invocation> invocation = std::move(current_);
+  bool delivered = invocation != nullptr;
+  if (!invocation) invocation = std::move(pending_);  // failed before delivery (init)
+  if (!invocation) return;
+  invoke_timer_.cancel();
+  DrainOutput();
+  if (!partial_line_.empty() && state_ == State::kDead) {
+    EmitLine(partial_line_);
+    partial_line_.clear();
+  }
+
+  const auto& id = invocation->request_id;
+  auto& log = *function_->log;
+  if (!delivered) {
+    std::string start = "START RequestId: " + id + " Version: " + function_->version;
+    log.Line(start);
+    invocation->AppendLog(start);
+    current_started_ = Clock::now();
+    if (init_duration_ms_ && !init_reported_) {
+      invocation->init_duration_ms = init_duration_ms_;
+      init_reported_ = true;
+    }
+  }
+  double duration = MillisSince(current_started_);
+  auto peak_mb = static_cast<long long>(
+      std::ceil(static_cast<double>(cgroup_ ? cgroup_->PeakMemoryBytes() : 0) / (1 << 20)));
+  std::string end = "END RequestId: " + id;
+  std::string report = "REPORT RequestId: " + id + "\tDuration: " + Format2(duration) +
+                       " ms\tBilled Duration: " +
+                       std::to_string(static_cast<long long>(std::ceil(duration))) +
+                       " ms\tMemory Size: " + std::to_string(function_->config.memory_mb) +
+                       " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB";
+  if (invocation->init_duration_ms) {
+    report += "\tInit Duration: " + Format2(*invocation->init_duration_ms) + " ms";
+  }
+  if (!ending.status.empty()) report += "\tStatus: " + ending.status;
+  if (!ending.error_type.empty() && ending.status == "error") {
+    report += "\tError Type: " + ending.error_type;
+  }
+  log.Line(end);
+  log.Line(report);
+  invocation->AppendLog(end);
+  invocation->AppendLog(report);
+
+  last_finished_id_ = id;
+  invocation->Complete(std::move(ending.outcome));
+  if (state_ != State::kDead) state_ = State::kReady;
+  listener_.OnInvocationFinished(*this);
+}
+
+void ExecutionEnvironment::OnInvokeTimeout() {
+  if (!current_ || state_ == State::kDead) return;
+  const auto& id = current_->request_id;
+  double seconds = function_->config.timeout_s;
+  std::string line = logs::IsoTimestampNow() + " " + id + " Task timed out after " +
+                     Format2(seconds) + " seconds";
+  DrainOutput();
+  function_->log->Line(line);
+  current_->AppendLog(line);
+  Die("timeout", Ending{{InvokeOutcome::Kind::kFunctionError,
+                         outcomes::ErrorPayload(outcomes::kTimedOut,
+                                                outcomes::TimeoutMessage(id, seconds)),
+                         {},
+                         {}},
+                        "timeout",
+                        outcomes::kTimedOut});
+}
+
+void ExecutionEnvironment::OnInitTimeout() {
+  if (state_ != State::kStarting) return;
+  double seconds = std::chrono::duration<double>(services_.settings.init_timeout).count();
+  std::string id = pending_ ? pending_->request_id : std::string();
+  std::string report = "INIT_REPORT Init Duration: " + Format2(MillisSince(spawned_at_)) +
+                       " ms\tPhase: init\tStatus: timeout";
+  DrainOutput();
+  function_->log->Line(report);
+  if (pending_) pending_->AppendLog(report);
+  std::optional<Ending> ending;
+  if (pending_) {
+    ending = Ending{{InvokeOutcome::Kind::kFunctionError,
+                     outcomes::ErrorPayload(outcomes::kInitTimeout,
+                                            "RequestId: " + id +
+                                                " Error: Init phase timed out after " +
+                                                Format2(seconds) + " seconds"),
+                     {},
+                     {}},
+                    "timeout",
+                    outcomes::kInitTimeout};
+  }
+  Die("init timeout", std::move(ending));
+}
+
+void ExecutionEnvironment::OnProcessExit(int wait_status) {
+  exited_ = true;
+  if (state_ == State::kDead) return;
+  std::string description = sandbox::DescribeWaitStatus(wait_status);
+  bool oom = cgroup_ && cgroup_->OomKilled();
+  auto* invocation = current_ ? current_.get() : pending_.get();
+  if (!invocation) {
+    spdlog::info("{}: runtime exited ({}) while idle; environment discarded", id_, description);
+    Die("exit while idle", std::nullopt);
+    return;
+  }
+  const char* type = oom ? outcomes::kOutOfMemory : outcomes::kExitError;
+  std::string message = outcomes::ExitMessage(invocation->request_id, description);
+  DrainOutput();
+  for (const std::string& line : {message, std::string(type)}) {
+    function_->log->Line(line);
+    invocation->AppendLog(line);
+  }
+  Die("runtime exited",
+      Ending{{InvokeOutcome::Kind::kFunctionError, outcomes::ErrorPayload(type, message), {}, {}},
+             "error",
+             type});
+}
+
+void ExecutionEnvironment::Shutdown() {
+  std::optional<Ending> ending;
+  if (current_ || pending_) {
+    ending = Ending{{InvokeOutcome::Kind::kServiceError, "The server is shutting down", {}, {}},
+                    "error",
+                    "Sandbox.Shutdown"};
+  }
+  Die("shutdown", std::move(ending));
+}
+
+void ExecutionEnvironment::Die(const std::string& why, std::optional<Ending> ending) {
+  if (state_ == State::kDead) return;
+  auto self = shared_from_this();  // the listener may drop the pool's reference
+  spdlog::debug("{}: ending ({})", id_, why);
+  state_ = State::kDead;
+  if (cgroup_) cgroup_->KillAll();
+  sandbox::KillProcessGroup(pid_);
+  if (ending) Finish(std::move(*ending));
+  if (parked_next_) {
+    auto handler = std::move(*parked_next_);
+    parked_next_.reset();
+    Post(services_.io, std::move(handler), {RuntimeReply::kGone, {}});
+  }
+  init_timer_.cancel();
+  invoke_timer_.cancel();
+  if (runtime_api_) runtime_api_->Stop();
+  boost::system::error_code ec;
+  output_.close(ec);
+  std::error_code fs_ec;
+  fs::remove_all(tmp_dir_.parent_path(), fs_ec);
+  listener_.OnEnvironmentDead(*this);
+}
+
+void ExecutionEnvironment::WatchOutput() {
+  output_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                     [weak = weak_from_this()](const boost::system::error_code& ec) {
+                       if (ec) return;
+                       auto self = weak.lock();
+                       if (!self || !self->output_.is_open()) return;
+                       self->DrainOutput();
+                       if (self->output_.is_open()) self->WatchOutput();
+                     });
+}
+
+// Reads whatever the runtime has written so far. Reads happen only here
+// (the async wait above only signals readiness), so output stays in order
+// even when Finish() drains synchronously before writing END.
+void ExecutionEnvironment::DrainOutput() {
+  if (!output_.is_open()) return;
+  char buffer[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(output_.native_handle(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) {  // every writer is gone
+        if (!partial_line_.empty()) EmitLine(partial_line_);
+        partial_line_.clear();
+        boost::system::error_code ec;
+        output_.close(ec);
+      }
+      return;
+    }
+    std::string_view chunk(buffer, static_cast<size_t>(n));
+    while (!chunk.empty()) {
+      auto newline = chunk.find('\n');
+      if (newline == std::string_view::npos) {
+        partial_line_.append(chunk);
+        if (partial_line_.size() >= kMaxLineBytes) {
+          EmitLine(partial_line_);
+          partial_line_.clear();
+        }
+        break;
+      }
+      if (partial_line_.empty()) {
+        EmitLine(chunk.substr(0, newline));
+      } else {
+        partial_line_.append(chunk.substr(0, newline));
+        EmitLine(partial_line_);
+        partial_line_.clear();
+      }
+      chunk.remove_prefix(newline + 1);
+    }
+  }
+}
+
+void ExecutionEnvironment::EmitLine(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  function_->log->Line(line);
+  if (current_) {
+    current_->AppendLog(line);
+  } else if (pending_) {
+    pending_->AppendLog(line);
+  }
+}
+
+}  // namespace lambda_emu::pool

@@ -1,0 +1,127 @@
+#pragma once
+// ExecutionEnvironment: one Lambda execution environment — a worker process
+// group running the function's runtime, the Runtime API endpoint it polls, its
+// private /tmp, its cgroup, and the invocation it is running.
+//
+// Life: Start() spawns the runtime (state kStarting); its first /next ends the
+// cold start; then it alternates between ready (parked in /next or about to
+// be) and busy (running an invocation). A timeout, crash, init failure or
+// Shutdown() ends it (kDead): the process group is killed, the Runtime API
+// closed, /tmp removed, and the owner is told through Listener.
+//
+// Owned by its FunctionPool through a shared_ptr; the Runtime API holds it
+// weakly. io thread only: no member is safe to touch from another thread.
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+
+#include "api/runtime_api.h"
+#include "http/server.h"
+#include "pool/invocation.h"
+#include "pool/services.h"
+#include "sandbox/cgroup.h"
+
+namespace lambda_emu::pool {
+
+class ExecutionEnvironment final : public api::RuntimeEndpoint,
+                                   public std::enable_shared_from_this<ExecutionEnvironment> {
+ public:
+  enum class State { kStarting, kReady, kBusy, kDead };
+
+  // How an environment reports back to its pool.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // `invocation` finished (any outcome); the environment may be reusable.
+    virtual void OnInvocationFinished(ExecutionEnvironment& env) = 0;
+    // The environment is dead and will not call again.
+    virtual void OnEnvironmentDead(ExecutionEnvironment& env) = 0;
+  };
+
+  ExecutionEnvironment(PoolServices& services, std::shared_ptr<const FunctionContext> function,
+                       Listener& listener, std::string initialization_type);
+  ~ExecutionEnvironment() override;
+
+  struct StartError {
+    std::string error_type;  // e.g. Runtime.InvalidEntrypoint
+    std::string message;
+  };
+  // Spawns the runtime; `first` (optional) is delivered at its first /next.
+  // On failure nothing is left running and `first` is untouched.
+  std::optional<StartError> Start(std::shared_ptr<Invocation> first);
+
+  // Hands a ready environment its next invocation.
+  void Assign(std::shared_ptr<Invocation> invocation);
+
+  // Kills the environment; a running or waiting invocation fails.
+  void Shutdown();
+
+  State state() const { return state_; }
+  bool reusable() const { return state_ == State::kReady; }
+  const std::string& id() const { return id_; }
+  pid_t pid() const { return pid_; }
+  const FunctionContext& function() const { return *function_; }
+
+  // api::RuntimeEndpoint
+  void AwaitNext(NextHandler handler) override;
+  api::RuntimeReply PostResponse(const std::string& request_id, std::string body) override;
+  api::RuntimeReply PostError(const std::string& request_id, std::string body,
+                              std::string error_type) override;
+  api::RuntimeReply PostInitError(std::string body, std::string error_type) override;
+  api::RuntimeReply ResponseTooLarge(const std::string& request_id) override;
+
+ private:
+  // How an invocation ended, for the REPORT line.
+  struct Ending {
+    InvokeOutcome outcome;
+    std::string status;      // REPORT "Status:" (empty on success)
+    std::string error_type;  // REPORT "Error Type:"
+  };
+
+  void Deliver(std::shared_ptr<Invocation> invocation);
+  void Finish(Ending ending);
+  void Die(const std::string& why, std::optional<Ending> for_invocation);
+  void FailWithError(const std::string& error_type, const std::string& message,
+                     const std::string& status);
+  std::string ErrorBody(const std::string& error_type, const std::string& message) const;
+
+  void WatchOutput();
+  void DrainOutput();
+  void EmitLine(std::string_view line);
+  void OnProcessExit(int wait_status);
+  void OnInitTimeout();
+  void OnInvokeTimeout();
+  std::vector<std::string> BuildEnvironment(std::uint16_t runtime_api_port) const;
+
+  PoolServices& services_;
+  std::shared_ptr<const FunctionContext> function_;
+  Listener& listener_;
+  std::string initialization_type_;
+  std::string id_;
+  std::string log_stream_;
+  std::filesystem::path tmp_dir_;
+
+  State state_ = State::kStarting;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  std::shared_ptr<http::Server> runtime_api_;
+  std::unique_ptr<sandbox::EnvironmentCgroup> cgroup_;
+  boost::asio::posix::stream_descriptor output_;
+  std::string partial_line_;
+  boost::asio::steady_timer init_timer_;
+  boost::asio::steady_timer invoke_timer_;
+
+  Clock::time_point spawned_at_;
+  std::optional<double> init_duration_ms_;  // set at the first /next
+  bool init_reported_ = false;              // Init Duration goes on one REPORT only
+
+  std::optional<NextHandler> parked_next_;
+  std::shared_ptr<Invocation> pending_;  // assigned, not yet delivered
+  std::shared_ptr<Invocation> current_;  // delivered, no response yet
+  Clock::time_point current_started_;
+  std::string last_finished_id_;
+};
+
+}  // namespace lambda_emu::pool

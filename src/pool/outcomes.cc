@@ -1,0 +1,26 @@
+#include "pool/outcomes.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace lambda_emu::pool::outcomes {
+
+std::string ErrorPayload(const std::string& type, const std::string& message) {
+  nlohmann::ordered_json body;
+  body["errorType"] = type;
+  body["errorMessage"] = message;
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string TimeoutMessage(const std::string& request_id, double seconds) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f", seconds);
+  return "RequestId: " + request_id + " Error: Task timed out after " + text + " seconds";
+}
+
+std::string ExitMessage(const std::string& request_id, const std::string& wait_description) {
+  return "RequestId: " + request_id + " Error: Runtime exited with error: " + wait_description;
+}
+
+}  // namespace lambda_emu::pool::outcomes

@@ -1,0 +1,49 @@
+#pragma once
+// What every function's pool shares: the io_context, the child reaper, the
+// cgroup manager, server-wide settings, and the per-function context that all
+// of one function's environments read. Plain structs; io thread only.
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/function_config.h"
+#include "logs/function_log.h"
+#include "sandbox/cgroup.h"
+#include "sandbox/reaper.h"
+
+namespace lambda_emu::pool {
+
+struct ServerSettings {
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  std::filesystem::path work_dir;  // per-environment /tmp directories live here
+  std::filesystem::path log_dir;
+  std::chrono::milliseconds init_timeout{10000};
+  int account_concurrency = 1000;
+};
+
+struct PoolServices {
+  boost::asio::io_context& io;
+  sandbox::Reaper& reaper;
+  sandbox::CgroupManager& cgroups;
+  ServerSettings settings;
+  std::uint64_t next_environment_id = 1;
+};
+
+// Everything an environment of one function needs, computed once per
+// function (configuration) revision.
+struct FunctionContext {
+  config::FunctionConfig config;
+  std::string arn;                   // unqualified
+  std::string version = "$LATEST";
+  std::vector<std::string> command;  // argv that starts the runtime
+  std::string runtime_dir;           // LAMBDA_RUNTIME_DIR
+  std::vector<std::string> environment;  // "K=V" shared by all environments
+  std::shared_ptr<logs::FunctionLog> log;
+};
+
+}  // namespace lambda_emu::pool

@@ -1,0 +1,147 @@
+#include "sandbox/spawn.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace lambda_emu::sandbox {
+
+namespace {
+
+enum class Stage : int { kCgroup = 1, kRlimit, kChdir, kDup, kExec };
+
+struct ChildFailure {
+  Stage stage;
+  int error;
+};
+
+// Async-signal-safe: runs between fork and exec.
+[[noreturn]] void ChildFail(int report_fd, Stage stage) {
+  ChildFailure failure{stage, errno};
+  ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
+  (void)ignored;
+  _exit(127);
+}
+
+std::string LowerStrerror(int error) {
+  std::string text = std::strerror(error);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(text[0]));
+  return text;
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
+  if (spec.argv.empty()) return Status::Error("spawn: empty argv");
+  int output[2];
+  int report[2];
+  if (::pipe2(output, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC) != 0) {
+    return Status::Error(std::string("pipe: ") + std::strerror(errno));
+  }
+  // Everything the child needs is prepared before fork: after it, only
+  // async-signal-safe calls are allowed (the server has other threads).
+  std::vector<char*> argv = CStrings(spec.argv);
+  std::vector<char*> envp = CStrings(spec.env);
+  std::string cwd = spec.cwd.string();
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t parent = ::getpid();
+
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(output[0]); ::close(output[1]); ::close(report[0]); ::close(report[1]);
+    if (devnull >= 0) ::close(devnull);
+    return Status::Error(std::string("fork: ") + std::strerror(err));
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(127);  // the server died before prctl
+    // Restore what the server changed, so the function starts clean.
+    sigset_t all;
+    sigemptyset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    for (const auto& file : spec.cgroup_procs_files) {
+      int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || ::write(fd, "0", 1) != 1) ChildFail(report[1], Stage::kCgroup);
+      ::close(fd);
+    }
+    rlimit nofile{spec.max_open_files, spec.max_open_files};
+    rlimit core{spec.max_core_size, spec.max_core_size};
+    if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0 || ::setrlimit(RLIMIT_CORE, &core) != 0) {
+      ChildFail(report[1], Stage::kRlimit);
+    }
+    if (::chdir(cwd.c_str()) != 0) ChildFail(report[1], Stage::kChdir);
+    if (::dup2(devnull, 0) < 0 || ::dup2(output[1], 1) < 0 || ::dup2(output[1], 2) < 0) {
+      ChildFail(report[1], Stage::kDup);
+    }
+    ::execvpe(argv[0], argv.data(), envp.data());
+    ChildFail(report[1], Stage::kExec);
+  }
+
+  ::close(output[1]);
+  ::close(report[1]);
+  if (devnull >= 0) ::close(devnull);
+  ChildFailure failure{};
+  ssize_t n;
+  do {
+    n = ::read(report[0], &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof failure)) {
+    ::close(output[0]);
+    // The child has _exit'ed; the reaper collects it.
+    switch (failure.stage) {
+      case Stage::kExec:
+        return Status::Error("fork/exec " + spec.argv[0] + ": " + LowerStrerror(failure.error));
+      case Stage::kCgroup:
+        return Status::Error("cannot join cgroup: " + LowerStrerror(failure.error));
+      case Stage::kChdir:
+        return Status::Error("chdir " + cwd + ": " + LowerStrerror(failure.error));
+      default:
+        return Status::Error("worker setup failed: " + LowerStrerror(failure.error));
+    }
+  }
+  ::fcntl(output[0], F_SETFL, ::fcntl(output[0], F_GETFL) | O_NONBLOCK);
+  return SpawnedProcess{pid, output[0]};
+}
+
+void KillProcessGroup(pid_t pgid) {
+  if (pgid > 0) ::kill(-pgid, SIGKILL);
+}
+
+std::string DescribeWaitStatus(int wait_status) {
+  if (WIFEXITED(wait_status)) return "exit status " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    // Go's names for the signals Lambda reports (its runtime is written in Go).
+    switch (WTERMSIG(wait_status)) {
+      case SIGKILL: return "signal: killed";
+      case SIGSEGV: return "signal: segmentation fault";
+      case SIGABRT: return "signal: aborted";
+      case SIGTERM: return "signal: terminated";
+      case SIGBUS: return "signal: bus error";
+      case SIGFPE: return "signal: floating point exception";
+      case SIGILL: return "signal: illegal instruction";
+      case SIGINT: return "signal: interrupt";
+      case SIGPIPE: return "signal: broken pipe";
+      default: return "signal: " + std::to_string(WTERMSIG(wait_status));
+    }
+  }
+  return "unknown status " + std::to_string(wait_status);
+}
+
+}  // namespace lambda_emu::sandbox
