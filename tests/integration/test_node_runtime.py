@@ -183,6 +183,11 @@ class NodeRuntimeTest(unittest.TestCase):
                 throw new Error('init failed');
                 export const handler = async () => 1;
             """}), RUNTIME, "index.handler"),
+            "layered": dict(function(c.make("layered", {"index.js": """
+                const shared = require('shared-lib');
+                exports.handler = async () => shared.value;
+            """}), RUNTIME, "index.handler"), Layers=[c.make("layer", {
+                "nodejs/node_modules/shared-lib/index.js": "exports.value = 'from a layer';\n"})]),
             "missing-require": function(c.make("missing-require", {"index.js": """
                 const x = require('not-a-real-package-xyz');
                 exports.handler = async () => x;
@@ -277,6 +282,9 @@ class NodeRuntimeTest(unittest.TestCase):
         body = self.ok("waits", {"timerMs": 1500, "noWait": True}).json()
         self.assertLess(time.monotonic() - start, 1.0)
         self.assertIn("timerFiredBefore", body)
+
+    def test_layer_packages_are_found(self):
+        self.assertEqual(self.ok("layered").json(), "from a layer")
 
     # -- payloads -----------------------------------------------------------
     def test_unicode_round_trip(self):

@@ -165,6 +165,13 @@ class PythonRuntimeTest(unittest.TestCase):
             """}), RUNTIME, "app.nope"),
             "bad-name": function(c.make("bad-name", {"app.py": ""}), RUNTIME, "app"),
             "init-raise": function(cls.init_raise_dir, RUNTIME, "app.handler"),
+            "layered": dict(function(c.make("layered", {"app.py": """
+                import shared
+
+                def handler(event, context):
+                    return shared.VALUE
+            """}), RUNTIME, "app.handler"), Layers=[c.make("layer", {
+                "python/shared.py": 'VALUE = "from a layer"\n'})]),
         }
         cls.emu = EmuServer(functions).start()
 
@@ -238,6 +245,9 @@ class PythonRuntimeTest(unittest.TestCase):
     def test_handler_in_a_subfolder_with_task_root_imports(self):
         r = self.invoke("nested")
         self.assertEqual(r.json(), {"module": "src.pkg.mod", "helper": "helper at the task root"})
+
+    def test_layer_modules_are_importable(self):
+        self.assertEqual(self.invoke("layered").json(), "from a layer")
 
     # -- payloads -----------------------------------------------------------
     def test_unicode_round_trip(self):
