@@ -213,12 +213,14 @@ import threading as _threading
 PROBE = fixture("functions", "probe", "bootstrap")
 
 # REPORT RequestId: ID\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t
-# Max Memory Used: 41 MB[\tInit Duration: 95.12 ms]  (AWS also ends the line with a tab)
+# Max Memory Used: 41 MB[\tInit Duration: 95.12 ms][\tStatus: timeout ...]  (AWS ends the
+# line with a tab, and adds Status / Error Type fields after a failure)
 REPORT_RE = _re.compile(
     r"REPORT RequestId: (?P<id>[0-9a-fA-F-]{36})\tDuration: (?P<duration>\d+\.\d{2}) ms"
     r"\tBilled Duration: (?P<billed>\d+) ms\tMemory Size: (?P<memory>\d+) MB"
     r"\tMax Memory Used: (?P<max_memory>\d+) MB"
-    r"(?:\tInit Duration: (?P<init>\d+\.\d{2}) ms)?\t?$", _re.MULTILINE)
+    r"(?:\tInit Duration: (?P<init>\d+\.\d{2}) ms)?"
+    r"(?P<extra>(?:\t[A-Z][A-Za-z ]*: [^\t\n]+)*)\t?$", _re.MULTILINE)
 
 
 def provided_function(name, **overrides):
