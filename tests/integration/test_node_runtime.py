@@ -170,6 +170,8 @@ class NodeRuntimeTest(unittest.TestCase):
             "logs": function(c.make("logs", {"index.js": LOGS_JS}), RUNTIME, "index.handler"),
             "logs-warn": function(c.make("logs-warn", {"index.js": LOGS_JS}), RUNTIME,
                                   "index.handler", env={"AWS_LAMBDA_LOG_LEVEL": "WARN"}),
+            "logs-json": function(c.make("logs-json", {"index.js": LOGS_JS}), RUNTIME,
+                                  "index.handler", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}),
             "echo": function(c.make("echo", {"index.js": ECHO_JS}), RUNTIME, "index.handler",
                              timeout=20, memory=512),
             "no-module": function(c.make("no-module", {"other.js": ""}), RUNTIME,
@@ -410,6 +412,17 @@ class NodeRuntimeTest(unittest.TestCase):
         self.assertIsNone(find_line(out, "logs-warn", "debug-" + tag))
         self.assertIsNotNone(find_line(out, "logs-warn", r"\tWARN\twarn-%s$" % tag), out)
         self.assertIsNotNone(find_line(out, "logs-warn", r"\tERROR\terror-%s$" % tag), out)
+
+    def test_json_log_format(self):
+        out, rid, tag = self._log_run("logs-json")
+        m = find_line(out, "logs-json", r'^(\{.*"message":"warn-%s".*\})$' % tag)
+        self.assertIsNotNone(m, out)
+        self.assertEqual(json.loads(m.group(1)),
+                         {"timestamp": json.loads(m.group(1))["timestamp"], "level": "WARN",
+                          "requestId": rid, "message": "warn-" + tag})
+        m = find_line(out, "logs-json", r'^(\{.*"message":"info %s \{ n: 1 \}".*\})$' % tag)
+        self.assertIsNotNone(m, out)
+        self.assertEqual(json.loads(m.group(1))["level"], "INFO")
 
     # -- init errors --------------------------------------------------------
     def assertInitError(self, name, error_type, message=None, message_prefix=None):

@@ -150,6 +150,9 @@ class PythonRuntimeTest(unittest.TestCase):
                                    "app.handler", env={"AWS_LAMBDA_LOG_LEVEL": "DEBUG"}),
             "logs-error": function(c.make("logs-error", {"app.py": LOGGING_APP}), RUNTIME,
                                    "app.handler", env={"AWS_LAMBDA_LOG_LEVEL": "ERROR"}),
+            "logs-json": function(c.make("logs-json", {"app.py": LOGGING_APP}), RUNTIME,
+                                  "app.handler", env={"AWS_LAMBDA_LOG_FORMAT": "JSON",
+                                                      "AWS_LAMBDA_LOG_LEVEL": "INFO"}),
             "no-module": function(c.make("no-module", {"other.py": ""}), RUNTIME,
                                   "missing.handler"),
             "bad-import": function(c.make("bad-import", {"app.py": """
@@ -386,6 +389,17 @@ class PythonRuntimeTest(unittest.TestCase):
         out, rid, tag = self._log_run("logs-error")
         self.assertIsNone(find_line(out, "logs-error", "warning-" + tag))
         self.assertIsNotNone(find_line(out, "logs-error", r"^\[ERROR\]\t.*\terror-%s$" % tag))
+
+    def test_json_log_format(self):
+        out, rid, tag = self._log_run("logs-json")
+        m = find_line(out, "logs-json", r'^(\{.*"message": "info-%s".*\})$' % tag)
+        self.assertIsNotNone(m, out)
+        entry = json.loads(m.group(1))
+        self.assertEqual(entry["level"], "INFO")
+        self.assertEqual(entry["requestId"], rid)
+        self.assertEqual(entry["logger"], "root")
+        self.assertRegex(entry["timestamp"], "^%s$" % ISO_MS)
+        self.assertIsNone(find_line(out, "logs-json", "debug-" + tag))
 
     # -- init errors --------------------------------------------------------
     def assertInitError(self, name, error_type, message, stack_trace=None):
