@@ -39,7 +39,10 @@ class HelpTest(unittest.TestCase):
         self.assertIn("serve", p.stdout + p.stderr)
 
     def test_unknown_flag_fails(self):
-        p = run_cli("serve", "--config", "/nonexistent.yaml", "--no-such-flag")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
+            json.dump({"Functions": {}}, config)
+            config.flush()
+            p = run_cli("serve", "--config", config.name, "--port", "0", "--no-such-flag")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("--no-such-flag", p.stdout + p.stderr)
 
