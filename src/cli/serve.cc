@@ -66,6 +66,18 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
                     "Account concurrency limit shared by all functions")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  serve->add_option("--cgroups", o.cgroups,
+                    "Resource control: auto (v2, else v1, else none), v2, v1 or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "v2", "v1", "none"}));
+  serve->add_option("--cgroup-root", o.cgroup_root, "Where the cgroup filesystem is mounted")
+      ->capture_default_str();
+  serve->add_flag("--no-cpu-limit", o.no_cpu_limit,
+                  "Do not limit CPU in proportion to memory (faster, less like Lambda)");
+  serve->add_option("--pids-limit", o.pids_limit,
+                    "Maximum processes+threads per environment (0 = unlimited)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 22));
   return serve;
 }
 
@@ -112,6 +124,8 @@ int RunServe(const ServeOptions& o) {
   settings.log_dir = fs::absolute(o.log_dir);
   settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));
   settings.account_concurrency = o.account_concurrency;
+  settings.cpu_limit = !o.no_cpu_limit;
+  settings.pids_limit = static_cast<std::uint64_t>(o.pids_limit);
   bool own_work_dir = o.work_dir.empty();
   if (own_work_dir) {
     const char* tmp = std::getenv("TMPDIR");
@@ -135,7 +149,7 @@ int RunServe(const ServeOptions& o) {
 
   boost::asio::io_context io(1);
   sandbox::Reaper reaper(io);
-  auto cgroups = sandbox::MakeNoCgroupManager("resource limits are not enforced yet");
+  auto cgroups = sandbox::DetectCgroups(io, {o.cgroup_root, o.cgroups});
   spdlog::info("resource control: {}", cgroups->Describe());
   pool::PoolServices services{io, reaper, *cgroups, settings};
   sandbox::RuntimeLocator runtimes(

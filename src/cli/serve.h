@@ -19,6 +19,10 @@ struct ServeOptions {
   std::string runtimes_dir;
   double init_timeout_s = 10;
   int account_concurrency = 1000;
+  std::string cgroups = "auto";
+  std::string cgroup_root = "/sys/fs/cgroup";
+  bool no_cpu_limit = false;
+  int pids_limit = 1024;
 };
 
 // Registers the subcommand's options on `app`; `options` must outlive parsing.

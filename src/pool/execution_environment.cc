@@ -87,6 +87,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(std:
 
   sandbox::ResourceLimits limits;
   limits.memory_bytes = static_cast<std::uint64_t>(config.memory_mb) << 20;
+  limits.pids = services_.settings.pids_limit;
   auto cgroup = services_.cgroups.Create(id_, limits);
   if (!cgroup.ok()) {
     runtime_api_->Stop();
@@ -161,6 +162,9 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
     init_duration_ms_ = MillisSince(spawned_at_);
     init_timer_.cancel();
     state_ = pending_ ? State::kBusy : State::kReady;
+    // Lambda allocates CPU in proportion to memory (1,769 MB is one vCPU);
+    // like Lambda's init boost, the cap starts after init.
+    if (services_.settings.cpu_limit) cgroup_->LimitCpu(function_->config.memory_mb / 1769.0);
   }
   if (pending_) Deliver(std::move(pending_));
 }

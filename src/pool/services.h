@@ -24,6 +24,8 @@ struct ServerSettings {
   std::filesystem::path log_dir;
   std::chrono::milliseconds init_timeout{10000};
   int account_concurrency = 1000;
+  bool cpu_limit = true;          // CPU proportional to memory (1,769 MB = 1 vCPU)
+  std::uint64_t pids_limit = 1024;  // tasks per environment; 0 = unlimited
 };
 
 struct PoolServices {

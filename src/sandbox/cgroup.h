@@ -12,7 +12,10 @@
 
 #include <sys/types.h>
 
+#include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -24,7 +27,6 @@ namespace lambda_emu::sandbox {
 
 struct ResourceLimits {
   std::uint64_t memory_bytes = 128ull << 20;
-  double cpus = 0;        // vCPUs; 0 = unlimited
   std::uint64_t pids = 0;  // max tasks; 0 = unlimited
 };
 
@@ -39,6 +41,9 @@ class EnvironmentCgroup {
   virtual std::uint64_t PeakMemoryBytes() = 0;
   // True once the kernel killed a process of this environment for memory.
   virtual bool OomKilled() = 0;
+  // Caps CPU at `cpus` vCPUs from now on (applied after init: like Lambda,
+  // init runs unthrottled). A no-op where the mode cannot limit CPU.
+  virtual void LimitCpu(double cpus) = 0;
   // SIGKILLs every process in the environment, including escaped descendants.
   virtual void KillAll() = 0;
 };
@@ -53,10 +58,33 @@ class CgroupManager {
   virtual bool Enforces() const = 0;
 };
 
+struct CgroupOptions {
+  std::filesystem::path root = "/sys/fs/cgroup";
+  std::string mode = "auto";  // auto | v2 | v1 | none
+};
+
+// Picks the best available mode (v2, then v1, then none) and says why in its
+// Describe(). Never fails: a host without writable cgroups gets "none", which
+// watches RSS instead (see MakeNoCgroupManager).
+std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
+                                             const CgroupOptions& options);
+
+// The drivers, exposed for tests on fake trees. `name` is the directory made
+// for this server (e.g. "lambda-emu-1234") under our own cgroup.
+Result<std::unique_ptr<CgroupManager>> MakeCgroupV2Manager(const std::filesystem::path& base,
+                                                           const std::string& name);
+Result<std::unique_ptr<CgroupManager>> MakeCgroupV1Manager(
+    const std::function<std::filesystem::path(const std::string&)>& hierarchy,
+    const std::string& name);
+
 // Memory use without cgroups: the peak resident set size of `pid` and its
 // descendants, from /proc. Exposed for the none-mode and for tests.
 std::uint64_t PeakRssOfTree(pid_t pid);
 
-std::unique_ptr<CgroupManager> MakeNoCgroupManager(std::string why);
+// No kernel limits: a watchdog samples each environment's RSS every
+// `interval` and kills it past its memory limit (reported as out of memory).
+std::unique_ptr<CgroupManager> MakeNoCgroupManager(
+    boost::asio::io_context& io, std::string why,
+    std::chrono::milliseconds interval = std::chrono::milliseconds(50));
 
 }  // namespace lambda_emu::sandbox

@@ -1,0 +1,114 @@
+#include "sandbox/cgroup_fs.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace lambda_emu::sandbox::cgroupfs {
+
+namespace fs = std::filesystem;
+
+long CpuQuotaUs(double cpus) {
+  return std::max(1000L, static_cast<long>(cpus * static_cast<double>(kCpuPeriodUs) + 0.5));
+}
+
+Status WriteFile(const fs::path& file, const std::string& value) {
+  // O_CREAT only matters for fake trees in tests; real cgroup files exist.
+  int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Status::Error("open " + file.string() + ": " + std::strerror(errno));
+  ssize_t n = ::write(fd, value.data(), value.size());
+  int err = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(value.size())) {
+    return Status::Error("write '" + value + "' to " + file.string() + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> ReadFile(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::optional<std::uint64_t> ReadNumber(const fs::path& file) {
+  auto text = ReadFile(file);
+  if (!text) return std::nullopt;
+  try {
+    return std::stoull(*text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<std::uint64_t> ReadKeyed(const fs::path& file, const std::string& key) {
+  std::ifstream in(file);
+  std::string name;
+  std::uint64_t value;
+  while (in >> name >> value) {
+    if (name == key) return value;
+  }
+  return std::nullopt;
+}
+
+std::vector<pid_t> ReadPids(const fs::path& procs_file) {
+  std::vector<pid_t> pids;
+  std::ifstream in(procs_file);
+  pid_t pid;
+  while (in >> pid) pids.push_back(pid);
+  return pids;
+}
+
+std::optional<std::string> OwnCgroupPath(const std::string& text, const std::string& controller) {
+  // Lines: "hierarchy-id:controller-list:path"
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    std::string path = line.substr(second + 1);
+    if (controller.empty()) {
+      if (controllers.empty() && line.substr(0, first) == "0") return path;
+      continue;
+    }
+    std::istringstream names(controllers);
+    std::string name;
+    while (std::getline(names, name, ',')) {
+      if (name == controller) return path;
+    }
+  }
+  return std::nullopt;
+}
+
+void KillListed(const fs::path& procs_file, int rounds) {
+  for (int i = 0; i < rounds; ++i) {
+    auto pids = ReadPids(procs_file);
+    if (pids.empty()) return;
+    for (pid_t pid : pids) ::kill(pid, SIGKILL);
+  }
+}
+
+bool RemoveCgroupDir(const fs::path& dir) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return true;
+    if (errno != EBUSY) break;
+    // Killed processes leave the cgroup once the kernel has torn them down.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // A fake tree in tests holds plain files: remove them with it.
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return !ec;
+}
+
+}  // namespace lambda_emu::sandbox::cgroupfs

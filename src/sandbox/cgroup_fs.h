@@ -1,0 +1,40 @@
+#pragma once
+// Small file helpers shared by the cgroup v1 and v2 drivers. A cgroup
+// filesystem is plain files, so these also work on the fake trees the unit
+// tests build in a temp directory.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lambda_emu/status.h"
+
+namespace lambda_emu::sandbox::cgroupfs {
+
+inline constexpr long kCpuPeriodUs = 100000;
+// CFS quota for `cpus` vCPUs per kCpuPeriodUs (at least 1 ms, the kernel's minimum).
+long CpuQuotaUs(double cpus);
+
+Status WriteFile(const std::filesystem::path& file, const std::string& value);
+std::optional<std::string> ReadFile(const std::filesystem::path& file);
+std::optional<std::uint64_t> ReadNumber(const std::filesystem::path& file);
+// The value of `key` in a "key value" per line file (memory.events, memory.oom_control).
+std::optional<std::uint64_t> ReadKeyed(const std::filesystem::path& file, const std::string& key);
+std::vector<pid_t> ReadPids(const std::filesystem::path& procs_file);
+
+// This process's cgroup path for `controller` ("" = the v2 unified entry),
+// from /proc/self/cgroup-formatted `text`.
+std::optional<std::string> OwnCgroupPath(const std::string& text, const std::string& controller);
+
+// Sends SIGKILL to every pid listed in `procs_file` until it is empty (or
+// `rounds` passes), so processes forked during the kill are caught too.
+void KillListed(const std::filesystem::path& procs_file, int rounds = 10);
+
+// rmdir; EBUSY (processes still exiting) is retried a few times.
+bool RemoveCgroupDir(const std::filesystem::path& dir);
+
+}  // namespace lambda_emu::sandbox::cgroupfs

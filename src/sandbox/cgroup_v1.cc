@@ -1,0 +1,148 @@
+// cgroup v1: one directory per execution environment in each of the memory,
+// pids and cpu hierarchies, under <our cgroup>/lambda-emu-<pid>/.
+#include <unistd.h>
+
+#include <cmath>
+#include <functional>
+
+#include "sandbox/cgroup.h"
+#include "sandbox/cgroup_fs.h"
+#include "sandbox/spawn.h"
+
+namespace lambda_emu::sandbox {
+
+namespace fs = std::filesystem;
+using namespace cgroupfs;
+
+namespace {
+
+struct V1Parents {
+  fs::path memory;
+  fs::path pids;  // empty when the pids controller is not mounted
+  fs::path cpu;   // empty when the cpu controller is not mounted
+};
+
+class CgroupV1 final : public EnvironmentCgroup {
+ public:
+  CgroupV1(fs::path memory, fs::path pids, fs::path cpu)
+      : memory_(std::move(memory)), pids_(std::move(pids)), cpu_(std::move(cpu)) {}
+  ~CgroupV1() override {
+    KillAll();
+    for (const auto& dir : {memory_, pids_, cpu_}) {
+      if (!dir.empty()) RemoveCgroupDir(dir);
+    }
+  }
+
+  std::vector<std::string> ProcsFiles() const override {
+    std::vector<std::string> files;
+    for (const auto& dir : {memory_, pids_, cpu_}) {
+      if (!dir.empty()) files.push_back((dir / "cgroup.procs").string());
+    }
+    return files;
+  }
+  void LimitCpu(double cpus) override {
+    if (cpu_.empty()) return;
+    (void)WriteFile(cpu_ / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
+    (void)WriteFile(cpu_ / "cpu.cfs_quota_us", std::to_string(CpuQuotaUs(cpus)));
+  }
+  void Attach(pid_t pid) override { pid_ = pid; }
+
+  std::uint64_t PeakMemoryBytes() override {
+    return ReadNumber(memory_ / "memory.max_usage_in_bytes").value_or(0);
+  }
+
+  bool OomKilled() override {
+    // "oom_kill N" appears in memory.oom_control from Linux 4.13.
+    if (auto kills = ReadKeyed(memory_ / "memory.oom_control", "oom_kill")) return *kills > 0;
+    return ReadNumber(memory_ / "memory.failcnt").value_or(0) > 0;
+  }
+
+  void KillAll() override {
+    KillProcessGroup(pid_);
+    KillListed(memory_ / "cgroup.procs");
+  }
+
+ private:
+  fs::path memory_, pids_, cpu_;
+  pid_t pid_ = -1;
+};
+
+class CgroupV1Manager final : public CgroupManager {
+ public:
+  explicit CgroupV1Manager(V1Parents parents) : parents_(std::move(parents)) {}
+  ~CgroupV1Manager() override {
+    for (const auto& dir : {parents_.memory, parents_.pids, parents_.cpu}) {
+      if (!dir.empty()) RemoveCgroupDir(dir);
+    }
+  }
+
+  Result<std::unique_ptr<EnvironmentCgroup>> Create(const std::string& name,
+                                                    const ResourceLimits& limits) override {
+    auto make = [&name](const fs::path& parent) -> Result<fs::path> {
+      if (parent.empty()) return fs::path();
+      std::error_code ec;
+      fs::create_directory(parent / name, ec);
+      if (ec) return Status::Error("mkdir " + (parent / name).string() + ": " + ec.message());
+      return parent / name;
+    };
+    auto memory = make(parents_.memory);
+    auto pids = make(parents_.pids);
+    auto cpu = make(parents_.cpu);
+    for (auto* r : {&memory, &pids, &cpu}) {
+      if (!r->ok()) return r->status();
+    }
+    auto cgroup = std::make_unique<CgroupV1>(memory.value(), pids.value(), cpu.value());
+    const fs::path& mem = memory.value();
+    std::string bytes = std::to_string(limits.memory_bytes);
+    if (Status s = WriteFile(mem / "memory.limit_in_bytes", bytes); !s.ok()) return s;
+    // No swap: memory+swap gets the same limit (only when swap accounting is on).
+    if (fs::exists(mem / "memory.memsw.limit_in_bytes")) {
+      (void)WriteFile(mem / "memory.memsw.limit_in_bytes", bytes);
+    }
+    (void)WriteFile(mem / "memory.swappiness", "0");
+    if (!pids.value().empty() && limits.pids > 0) {
+      if (Status s = WriteFile(pids.value() / "pids.max", std::to_string(limits.pids)); !s.ok()) {
+        return s;
+      }
+    }
+    return std::unique_ptr<EnvironmentCgroup>(std::move(cgroup));
+  }
+
+  std::string Describe() const override {
+    return "cgroup v1 (memory at " + parents_.memory.string() +
+           (parents_.pids.empty() ? ", no pids controller" : ", pids") +
+           (parents_.cpu.empty() ? ", no cpu controller)" : ", cpu)");
+  }
+  bool Enforces() const override { return true; }
+
+ private:
+  V1Parents parents_;
+};
+
+}  // namespace
+
+// `hierarchy(controller)` gives the directory of our own cgroup in that
+// controller's hierarchy, or empty when it is not mounted.
+Result<std::unique_ptr<CgroupManager>> MakeCgroupV1Manager(
+    const std::function<fs::path(const std::string&)>& hierarchy, const std::string& name) {
+  V1Parents parents;
+  auto make_parent = [&name](const fs::path& own) -> Result<fs::path> {
+    if (own.empty()) return fs::path();
+    fs::path dir = own / name;
+    std::error_code ec;
+    fs::create_directory(dir, ec);
+    if (ec) return Status::Error("mkdir " + dir.string() + ": " + ec.message());
+    // Probe that we can really write here (read-only mounts, no permission).
+    if (::access(dir.c_str(), W_OK) != 0) return Status::Error(dir.string() + " is not writable");
+    return dir;
+  };
+  auto memory = make_parent(hierarchy("memory"));
+  if (!memory.ok()) return memory.status();
+  if (memory.value().empty()) return Status::Error("the memory controller is not mounted");
+  parents.memory = memory.value();
+  if (auto pids = make_parent(hierarchy("pids")); pids.ok()) parents.pids = pids.value();
+  if (auto cpu = make_parent(hierarchy("cpu")); cpu.ok()) parents.cpu = cpu.value();
+  return std::unique_ptr<CgroupManager>(std::make_unique<CgroupV1Manager>(parents));
+}
+
+}  // namespace lambda_emu::sandbox

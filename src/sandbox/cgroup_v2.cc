@@ -1,0 +1,118 @@
+// cgroup v2 (unified hierarchy): one child cgroup per execution environment
+// under <our cgroup>/lambda-emu-<pid>/.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cmath>
+
+#include "sandbox/cgroup.h"
+#include "sandbox/cgroup_fs.h"
+#include "sandbox/spawn.h"
+
+namespace lambda_emu::sandbox {
+
+namespace fs = std::filesystem;
+using namespace cgroupfs;
+
+namespace {
+
+std::string CpuMax(double cpus) {
+  return std::to_string(CpuQuotaUs(cpus)) + " " + std::to_string(kCpuPeriodUs);
+}
+
+class CgroupV2 final : public EnvironmentCgroup {
+ public:
+  explicit CgroupV2(fs::path dir) : dir_(std::move(dir)) {}
+  ~CgroupV2() override {
+    KillAll();
+    RemoveCgroupDir(dir_);
+  }
+
+  std::vector<std::string> ProcsFiles() const override { return {(dir_ / "cgroup.procs").string()}; }
+  void LimitCpu(double cpus) override {
+    (void)WriteFile(dir_ / "cpu.max", CpuMax(cpus));
+  }
+  void Attach(pid_t pid) override { pid_ = pid; }
+
+  std::uint64_t PeakMemoryBytes() override {
+    // memory.peak exists from Linux 5.19; before that, the highest current
+    // value we have seen is the best available.
+    if (auto peak = ReadNumber(dir_ / "memory.peak")) return *peak;
+    if (auto current = ReadNumber(dir_ / "memory.current")) seen_peak_ = std::max(seen_peak_, *current);
+    return seen_peak_;
+  }
+
+  bool OomKilled() override { return ReadKeyed(dir_ / "memory.events", "oom_kill").value_or(0) > 0; }
+
+  void KillAll() override {
+    // cgroup.kill (Linux 5.14+) kills everything at once, forks included.
+    if (!WriteFile(dir_ / "cgroup.kill", "1").ok()) KillListed(dir_ / "cgroup.procs");
+    KillProcessGroup(pid_);
+  }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+  std::uint64_t seen_peak_ = 0;
+};
+
+class CgroupV2Manager final : public CgroupManager {
+ public:
+  explicit CgroupV2Manager(fs::path parent) : parent_(std::move(parent)) {}
+  ~CgroupV2Manager() override { RemoveCgroupDir(parent_); }
+
+  Result<std::unique_ptr<EnvironmentCgroup>> Create(const std::string& name,
+                                                    const ResourceLimits& limits) override {
+    fs::path dir = parent_ / name;
+    std::error_code ec;
+    fs::create_directory(dir, ec);
+    if (ec) return Status::Error("mkdir " + dir.string() + ": " + ec.message());
+    auto cgroup = std::make_unique<CgroupV2>(dir);
+    std::vector<std::pair<std::string, std::string>> settings = {
+        {"memory.max", std::to_string(limits.memory_bytes)},
+        {"memory.swap.max", "0"},
+    };
+    if (limits.pids > 0) settings.emplace_back("pids.max", std::to_string(limits.pids));
+    for (const auto& [file, value] : settings) {
+      Status s = WriteFile(dir / file, value);
+      // memory.swap.max is absent when swap accounting is off: no swap to limit.
+      if (!s.ok() && file != "memory.swap.max") return s;
+    }
+    return std::unique_ptr<EnvironmentCgroup>(std::move(cgroup));
+  }
+
+  std::string Describe() const override { return "cgroup v2 at " + parent_.string(); }
+  bool Enforces() const override { return true; }
+
+ private:
+  fs::path parent_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CgroupManager>> MakeCgroupV2Manager(const fs::path& base,
+                                                           const std::string& name) {
+  // Controllers must be enabled in base's subtree_control for our children.
+  // A cgroup with processes of its own cannot delegate controllers ("no
+  // internal processes"), so when the server sits in `base`, it first moves
+  // itself into a leaf of its own.
+  const std::string wanted = "+memory +pids +cpu";
+  if (!WriteFile(base / "cgroup.subtree_control", wanted).ok()) {
+    fs::path leaf = base / (name + "-server");
+    std::error_code ec;
+    fs::create_directory(leaf, ec);
+    Status moved = WriteFile(leaf / "cgroup.procs", std::to_string(::getpid()));
+    if (!moved.ok()) return moved;
+    Status enabled = WriteFile(base / "cgroup.subtree_control", wanted);
+    if (!enabled.ok()) return enabled;
+  }
+  fs::path parent = base / name;
+  std::error_code ec;
+  fs::create_directory(parent, ec);
+  if (ec) return Status::Error("mkdir " + parent.string() + ": " + ec.message());
+  Status s = WriteFile(parent / "cgroup.subtree_control", wanted);
+  if (!s.ok()) return s;
+  return std::unique_ptr<CgroupManager>(std::make_unique<CgroupV2Manager>(parent));
+}
+
+}  // namespace lambda_emu::sandbox
