@@ -111,6 +111,13 @@ class RuntimeApiTest(unittest.TestCase):
         # The environment is still healthy.
         self.assertEqual(self.emu.invoke("probe", b'{"after":"stale"}').body, b'{"after":"stale"}')
 
+    def test_unknown_request_id_while_idle_is_400(self):
+        api = self.invoke_json({"env": True}).json()["env"]["AWS_LAMBDA_RUNTIME_API"]
+        status, body = runtime_call(api, "POST", "/runtime/invocation/"
+                                    "11111111-2222-3333-4444-555555555555/response", b"{}")
+        self.assertEqual(status, 400, body)
+        self.assertEqual(json.loads(body).get("errorType"), "InvalidRequestID", body)
+
     def test_second_response_is_403_invalid_state_transition(self):
         r = self.invoke_json({"respond_twice": True})
         self.assertEqual(r.json(), {"first": True})
@@ -157,7 +164,7 @@ class RuntimeApiTest(unittest.TestCase):
 
     # -- /init/error ----------------------------------------------------------------
     def assertInitErrorInvoke(self, r):
-        self.assertIn(r.status, (200, 502), r)
+        self.assertEqual(r.status, 200, r)
         self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
         body = r.json()
         self.assertEqual(body.get("errorType"), "Probe.InitFailed", body)
