@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <limits>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -89,6 +91,23 @@ asio::awaitable<void> Server::AcceptLoop() {
   }
 }
 
+asio::awaitable<bool> Server::Discard(tcp::socket& socket, beast::flat_buffer& buffer,
+                                      std::uint64_t length) {
+  constexpr std::uint64_t kMaxDiscard = 64ull << 20;
+  if (length > kMaxDiscard) co_return false;
+  std::uint64_t buffered = std::min<std::uint64_t>(buffer.size(), length);
+  buffer.consume(static_cast<size_t>(buffered));
+  length -= buffered;
+  std::vector<char> scratch(64 * 1024);
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<std::uint64_t>(length, scratch.size()));
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch.data(), want), kAwait);
+    if (ec) co_return false;
+    length -= n;
+  }
+  co_return true;
+}
+
 asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
   auto self = shared_from_this();
   if (stopped_) co_return;
@@ -96,7 +115,9 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(options_.body_limit);
+    // Beast rejects a too-long Content-Length while reading the header; lift
+    // the limit until then so the oversize answer can be given from it.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     parser.header_limit(64 * 1024);
     auto [ec, n] = co_await http::async_read_header(*socket, buffer, parser, kAwait);
     if (ec) break;
@@ -106,8 +127,11 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
     const auto length = parser.content_length();
     if (length && *length > options_.body_limit) {
       res = oversize_(parser.get());
-      close_after = true;
+      // Read and drop the body, so the client sees our answer instead of a
+      // reset while it is still sending (up to a bound; beyond it, close).
+      close_after = !co_await Discard(*socket, buffer, *length);
     } else {
+      parser.body_limit(options_.body_limit);  // also bounds chunked bodies
       std::tie(ec, n) = co_await http::async_read(*socket, buffer, parser, kAwait);
       if (ec == http::error::body_limit) {
         res = oversize_(parser.get());

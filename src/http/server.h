@@ -18,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
@@ -61,6 +62,9 @@ class Server : public std::enable_shared_from_this<Server> {
  private:
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Serve(std::shared_ptr<tcp::socket> socket);
+  // Reads and drops `length` body bytes; false when the connection must close.
+  asio::awaitable<bool> Discard(tcp::socket& socket, beast::flat_buffer& buffer,
+                                std::uint64_t length);
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;

@@ -205,11 +205,18 @@ void ExecutionEnvironment::Deliver(std::shared_ptr<Invocation> invocation) {
   Post(services_.io, std::move(handler), std::move(next));
 }
 
+// A second answer for the invocation just finished, before the runtime has
+// asked for its next event, is an invalid state transition; any other id
+// (older, unknown, or not the one running) is an invalid request id.
+api::RuntimeReply ExecutionEnvironment::StaleReply(const std::string& request_id) const {
+  bool second_answer = !current_ && !parked_next_ && request_id == last_finished_id_;
+  return second_answer ? RuntimeReply::kInvalidStateTransition : RuntimeReply::kInvalidRequestId;
+}
+
 api::RuntimeReply ExecutionEnvironment::PostResponse(const std::string& request_id,
                                                      std::string body) {
   if (!current_ || current_->request_id != request_id) {
-    return request_id == last_finished_id_ ? RuntimeReply::kInvalidStateTransition
-                                           : RuntimeReply::kInvalidRequestId;
+    return StaleReply(request_id);
   }
   Finish({{InvokeOutcome::Kind::kSuccess, std::move(body), {}, {}}, {}, {}});
   return RuntimeReply::kAccepted;
@@ -218,8 +225,7 @@ api::RuntimeReply ExecutionEnvironment::PostResponse(const std::string& request_
 api::RuntimeReply ExecutionEnvironment::PostError(const std::string& request_id, std::string body,
                                                   std::string error_type) {
   if (!current_ || current_->request_id != request_id) {
-    return request_id == last_finished_id_ ? RuntimeReply::kInvalidStateTransition
-                                           : RuntimeReply::kInvalidRequestId;
+    return StaleReply(request_id);
   }
   if (body.empty()) {
     body = outcomes::ErrorPayload(error_type.empty() ? "Runtime.Unknown" : error_type,
@@ -356,6 +362,16 @@ void ExecutionEnvironment::OnProcessExit(int wait_status) {
   if (state_ == State::kDead) return;
   std::string description = sandbox::DescribeWaitStatus(wait_status);
   bool oom = cgroup_ && cgroup_->OomKilled();
+  if (!current_ && pending_ && state_ != State::kStarting) {
+    // The runtime died after its last response, before it took the next
+    // event: that event never ran, so it goes to another environment.
+    spdlog::info("{}: runtime exited ({}) before taking its next event; retrying elsewhere", id_,
+                 description);
+    auto invocation = std::move(pending_);
+    Die("exit while idle", std::nullopt);
+    listener_.Redispatch(std::move(invocation));
+    return;
+  }
   auto* invocation = current_ ? current_.get() : pending_.get();
   if (!invocation) {
     spdlog::info("{}: runtime exited ({}) while idle; environment discarded", id_, description);

@@ -38,6 +38,9 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
     virtual void OnInvocationFinished(ExecutionEnvironment& env) = 0;
     // The environment is dead and will not call again.
     virtual void OnEnvironmentDead(ExecutionEnvironment& env) = 0;
+    // An invocation assigned to `env` never reached its runtime (it died
+    // first); it keeps its concurrency slot and must run elsewhere.
+    virtual void Redispatch(std::shared_ptr<Invocation> invocation) = 0;
   };
 
   ExecutionEnvironment(PoolServices& services, std::shared_ptr<const FunctionContext> function,
@@ -80,6 +83,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
     std::string error_type;  // REPORT "Error Type:"
   };
 
+  api::RuntimeReply StaleReply(const std::string& request_id) const;
   void Deliver(std::shared_ptr<Invocation> invocation);
   void Finish(Ending ending);
   void Die(const std::string& why, std::optional<Ending> for_invocation);

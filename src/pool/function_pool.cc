@@ -42,6 +42,19 @@ void FunctionPool::Invoke(std::shared_ptr<Invocation> invocation) {
     invocation->Complete(std::move(throttled));
     return;
   }
+  Dispatch(std::move(invocation));
+}
+
+void FunctionPool::Redispatch(std::shared_ptr<Invocation> invocation) {
+  if (shutting_down_) {
+    Release();
+    invocation->Complete({InvokeOutcome::Kind::kServiceError, "The server is shutting down", {}, {}});
+    return;
+  }
+  Dispatch(std::move(invocation));
+}
+
+void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
   while (!ready_.empty()) {
     ExecutionEnvironment* env = ready_.back();
     ready_.pop_back();

@@ -46,6 +46,9 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
 
   void OnInvocationFinished(ExecutionEnvironment& env) override;
   void OnEnvironmentDead(ExecutionEnvironment& env) override;
+  void Redispatch(std::shared_ptr<Invocation> invocation) override;
+  // Runs an admitted invocation on a ready environment or a new one.
+  void Dispatch(std::shared_ptr<Invocation> invocation);
 
   PoolServices& services_;
   AccountConcurrency& account_;

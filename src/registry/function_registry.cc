@@ -66,7 +66,7 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
     const char* value = std::getenv(key);
     if (value) {
       add(key, value);
-    } else if (std::string(key) != "AWS_SESSION_TOKEN") {
+    } else {
       add(key, "lambda-emu");
     }
   }
