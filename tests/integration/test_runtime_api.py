@@ -135,14 +135,20 @@ class RuntimeApiTest(unittest.TestCase):
         self.assertEqual(r.body[:3], b'"aa')
 
     def test_response_over_size_limit_is_413_and_caller_gets_response_size_too_large(self):
+        def recorded_lines():
+            return [l for l in self.emu.stdout().splitlines()
+                    if "probe-recorded big_response" in l]
+        before = len(recorded_lines())
         r = self.invoke_json({"big_response": MAX_RESPONSE + 1})
         self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
         self.assertEqual(r.json(), {
             "errorType": "Function.ResponseSizeTooLarge",
             "errorMessage": "Response payload size exceeded maximum allowed payload size "
                             "(6291556 bytes)."})
-        out = self.emu.wait_for_output("probe-recorded big_response status=")
-        line = [l for l in out.splitlines() if "probe-recorded big_response" in l][-1]
+        # What the runtime itself got back from its oversized POST.
+        self.assertTrue(wait_until(lambda: len(recorded_lines()) > before, 10),
+                        self.emu.stdout())
+        line = recorded_lines()[before]
         self.assertIn("status=413", line)
         self.assertIn("RequestEntityTooLarge", line)
         # And the function still works afterwards.
