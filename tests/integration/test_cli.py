@@ -133,6 +133,13 @@ class ConfigErrorTest(unittest.TestCase):
     def test_unparseable_yaml(self):
         self.start_with("Functions: {hello: [unclosed\n")
 
+    def test_corrupt_zip_code(self):
+        bad_zip = os.path.join(self.tmp, "broken.zip")
+        with open(bad_zip, "wb") as f:
+            f.write(b"PK\x03\x04 this is not really a zip archive")
+        message = self.start_with_function("fn-zip", Code=bad_zip)
+        self.assertMentions(message, "fn-zip", "broken.zip")
+
     def test_missing_config_file(self):
         p = run_cli("serve", "--config", os.path.join(self.tmp, "absent.yaml"), "--port", "0")
         self.assertNotEqual(p.returncode, 0)
@@ -179,6 +186,46 @@ class ListenTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(os.path.realpath(r.json()["cwd"]),
                          os.path.realpath(os.path.join(emu.tmp, "code-next-to-config")))
+
+    def test_hand_written_yaml_config(self):
+        tmp = tempfile.mkdtemp(prefix="lambda-emu-yaml-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        shutil.copytree(fixture("functions", "probe"), os.path.join(tmp, "probe-code"))
+        config = os.path.join(tmp, "lambda-emu.yaml")
+        with open(config, "w") as f:
+            f.write("# comments are fine\n"
+                    "Functions:\n"
+                    "  yaml-fn:\n"
+                    "    Runtime: provided.al2023\n"
+                    "    Handler: bootstrap\n"
+                    "    Code: ./probe-code\n"
+                    "    MemorySize: 192\n"
+                    "    Timeout: 4\n"
+                    "    Environment: { GREETING: hi, COUNT: 3 }\n")
+        port_file = os.path.join(tmp, "port")
+        with open(os.path.join(tmp, "stderr"), "wb") as err:
+            proc = subprocess.Popen([emu_binary(), "serve", "--config", config, "--port", "0",
+                                     "--port-file", port_file, "--log-dir",
+                                     os.path.join(tmp, "logs")],
+                                    stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            port = wait_until(lambda: os.path.exists(port_file) and open(port_file).read().strip()
+                              or (proc.poll() is not None and "exited"), 20)
+            self.assertNotEqual(port, "exited", open(os.path.join(tmp, "stderr")).read())
+            self.assertIsNotNone(port, "no port file")
+            import http.client
+            conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+            conn.request("POST", "/2015-03-31/functions/yaml-fn/invocations", body=b'{"env":true}')
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            env = json.loads(resp.read())["env"]
+            conn.close()
+            self.assertEqual(env["GREETING"], "hi")
+            self.assertEqual(env["COUNT"], "3")
+            self.assertEqual(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "192")
+        finally:
+            proc.terminate()
+            proc.wait(15)
 
     def test_port_in_use_fails_instead_of_hanging(self):
         busy = socket.socket()

@@ -3,7 +3,10 @@ TMPDIR, process group, and isolation from the server's own environment.
 """
 import json
 import os
+import shutil
+import tempfile
 import unittest
+import zipfile
 
 from emu import EmuServer, fixture, invoke_parallel, probe_function
 
@@ -103,6 +106,46 @@ class SandboxEnvironmentTest(unittest.TestCase):
     def test_bootstrap_is_executed_from_the_code_directory(self):
         self.assertEqual(os.path.realpath(self.info["argv"][0]),
                          os.path.join(CODE, "bootstrap"))
+
+
+class CodeAndDefaultsTest(unittest.TestCase):
+    """Code may be a .zip (unpacked per function, exec bits kept); MemorySize and
+    Timeout default to 128 MB and 3 s."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.zip_dir = tempfile.mkdtemp(prefix="lambda-emu-zip-")
+        cls.addClassCleanup(shutil.rmtree, cls.zip_dir, True)
+        cls.zip_path = os.path.join(cls.zip_dir, "probe.zip")
+        with zipfile.ZipFile(cls.zip_path, "w") as z:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o100755 << 16  # a regular file, rwxr-xr-x
+            with open(os.path.join(CODE, "bootstrap"), "rb") as f:
+                z.writestr(info, f.read())
+            z.writestr("data/hello.txt", "hello from the zip\n")
+        minimal = {"Runtime": "provided", "Handler": "bootstrap", "Code": CODE}
+        cls.emu = EmuServer({"zipped": probe_function(Code=cls.zip_path), "minimal": minimal})
+        cls.emu.start()
+        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+
+    def test_zip_code_is_unpacked_and_runs(self):
+        r = self.emu.invoke("zipped", b'{"env": true}')
+        self.assertEqual(r.status, 200, r)
+        info = r.json()
+        root = info["env"]["LAMBDA_TASK_ROOT"]
+        self.assertEqual(os.path.realpath(info["cwd"]), os.path.realpath(root))
+        with open(os.path.join(root, "data", "hello.txt")) as f:
+            self.assertEqual(f.read(), "hello from the zip\n")
+        self.assertEqual(self.emu.invoke("zipped", b'{"z":1}').body, b'{"z":1}')
+
+    def test_memory_size_and_timeout_defaults(self):
+        r = self.emu.invoke("minimal", b'{"env": true}')
+        self.assertEqual(r.status, 200, r)
+        info = r.json()
+        self.assertEqual(info["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "128")
+        deadline = int(info["headers"]["lambda-runtime-deadline-ms"])
+        self.assertGreater(deadline, info["received_ms"] + 3000 - 2000)
+        self.assertLess(deadline, info["received_ms"] + 3000 + 500)
 
 
 class ReservedVariablesTest(unittest.TestCase):
