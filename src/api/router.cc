@@ -48,6 +48,15 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
     co_return co_await invoke_.Invoke(req, s[2], t.query);
   }
 
+  // The emulator's own endpoints.
+  if (method == http_ns::verb::get) {
+    if (s.size() == 1 && s[0] == "metrics") co_return admin_.Metrics(req);
+    if (s.size() == 2 && s[0] == "_emu" && s[1] == "functions") co_return admin_.Functions(req);
+    if (s.size() == 3 && s[0] == "_emu" && s[1] == "functions") {
+      co_return admin_.Function(req, s[2]);
+    }
+  }
+
   AwsError error{http_ns::status::not_found, "UnknownOperationException",
                  "Unknown operation " + std::string(req.method_string()) + " " +
                      std::string(req.target()),

@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "api/admin_api.h"
 #include "api/invoke_api.h"
 #include "http/server.h"
 
@@ -12,7 +13,7 @@ namespace lambda_emu::api {
 
 class ApiRouter {
  public:
-  explicit ApiRouter(InvokeApi& invoke) : invoke_(invoke) {}
+  ApiRouter(InvokeApi& invoke, AdminApi& admin) : invoke_(invoke), admin_(admin) {}
 
   boost::asio::awaitable<http::Response> Route(http::Request& req);
 
@@ -21,6 +22,7 @@ class ApiRouter {
 
  private:
   InvokeApi& invoke_;
+  AdminApi& admin_;
 };
 
 }  // namespace lambda_emu::api

@@ -13,11 +13,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
+#include "api/admin_api.h"
 #include "api/invoke_api.h"
 #include "api/router.h"
 #include "config/config_file.h"
+#include "config/watcher.h"
 #include "http/server.h"
 #include "logs/function_log.h"
 #include "registry/function_registry.h"
@@ -66,6 +69,18 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
                     "Account concurrency limit shared by all functions")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  serve->add_option("--idle-ttl", o.idle_ttl_s,
+                    "Seconds an idle environment is kept warm before it is stopped")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--max-environments", o.max_environments,
+                    "Cap on live environments across all functions (0 = none); at the cap the "
+                    "least recently used idle one is stopped, or the invoke gets 429")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve->add_flag("--watch", o.watch,
+                  "Watch the config file and functions' code; a change drains only the "
+                  "affected functions' environments");
   serve->add_option("--cgroups", o.cgroups,
                     "Resource control: auto (v2, else v1, else none), v2, v1 or none")
       ->capture_default_str()
@@ -125,6 +140,7 @@ int RunServe(const ServeOptions& o) {
   settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));
   settings.account_concurrency = o.account_concurrency;
   settings.cpu_limit = !o.no_cpu_limit;
+  settings.idle_ttl = std::chrono::milliseconds(static_cast<long>(o.idle_ttl_s * 1000));
   settings.pids_limit = static_cast<std::uint64_t>(o.pids_limit);
   bool own_work_dir = o.work_dir.empty();
   if (own_work_dir) {
@@ -151,7 +167,8 @@ int RunServe(const ServeOptions& o) {
   sandbox::Reaper reaper(io);
   auto cgroups = sandbox::DetectCgroups(io, {o.cgroup_root, o.cgroups});
   spdlog::info("resource control: {}", cgroups->Describe());
-  pool::PoolServices services{io, reaper, *cgroups, settings};
+  pool::PoolServices services{io, reaper, *cgroups, settings, 1, 0,
+                              static_cast<size_t>(o.max_environments), {}};
   sandbox::RuntimeLocator runtimes(
       o.runtimes_dir.empty() ? sandbox::DefaultRuntimesDir() : fs::path(o.runtimes_dir),
       config->interpreters);
@@ -160,7 +177,7 @@ int RunServe(const ServeOptions& o) {
   {
     registry::FunctionRegistry registry(services, runtimes);
     for (const auto& function : config->functions) {
-      Status s = registry.Add(function);
+      Status s = registry.Put(function);
       if (!s.ok()) {
         std::cerr << "lambda-emu: error: " << o.config_file << ": " << s.message() << std::endl;
         exit_code = 2;
@@ -168,7 +185,8 @@ int RunServe(const ServeOptions& o) {
       }
     }
     api::InvokeApi invoke(registry, services.settings);
-    api::ApiRouter router(invoke);
+    api::AdminApi admin(registry);
+    api::ApiRouter router(invoke, admin);
     std::shared_ptr<http::Server> server;
     if (exit_code == 0) {
       boost::system::error_code ec;
@@ -192,12 +210,63 @@ int RunServe(const ServeOptions& o) {
       }
     }
 
+    // Config reload (SIGHUP, or --watch seeing the file change) and code
+    // changes (--watch): only the functions affected are drained.
+    std::unique_ptr<config::FileWatcher> watcher;
+    auto watch_all = [&] {
+      if (!watcher) return;
+      watcher->Clear();
+      (void)watcher->Watch(fs::absolute(o.config_file));
+      for (const auto& name : registry.Names()) {
+        (void)watcher->Watch(registry.Find(name)->function().config.code_source);
+      }
+    };
+    auto reload = [&] {
+      auto fresh = config::LoadConfigFile(o.config_file, settings.work_dir / "code");
+      Status applied = fresh.ok() ? registry.Apply(fresh->functions) : fresh.status();
+      if (!applied.ok()) {
+        spdlog::error("config reload failed; keeping the running configuration: {}",
+                      applied.message());
+      } else {
+        spdlog::info("config reloaded: {} function(s)", registry.size());
+      }
+      watch_all();
+    };
+    if (o.watch && server) {
+      watcher = std::make_unique<config::FileWatcher>(
+          io, std::chrono::milliseconds(200), [&](const std::set<fs::path>& changed) {
+            if (changed.count(fs::absolute(o.config_file))) return reload();
+            for (const auto& name : registry.Names()) {
+              const auto& config = registry.Find(name)->function().config;
+              if (!changed.count(config.code_source)) continue;
+              if (config.code_source == config.code_dir) {
+                registry.Drain(name);
+              } else {
+                return reload();  // a new .zip: unpack it again
+              }
+            }
+          });
+      watch_all();
+    }
+    boost::asio::signal_set reload_signal(io, SIGHUP);
+    std::function<void()> arm_reload = [&] {
+      reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        spdlog::info("received SIGHUP, reloading {}", o.config_file);
+        reload();
+        arm_reload();
+      });
+    };
+    arm_reload();
+
     if (server) {
       boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
       stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
         server->Stop();
+        reload_signal.cancel();
+        watcher.reset();
         registry.Shutdown();
         io.stop();
       });

@@ -23,6 +23,9 @@ struct ServeOptions {
   std::string cgroup_root = "/sys/fs/cgroup";
   bool no_cpu_limit = false;
   int pids_limit = 1024;
+  double idle_ttl_s = 600;
+  int max_environments = 0;
+  bool watch = false;
 };
 
 // Registers the subcommand's options on `app`; `options` must outlive parsing.

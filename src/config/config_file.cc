@@ -46,8 +46,9 @@ void ParseEnvironment(const YAML::Node& node, FunctionConfig& f) {
   }
 }
 
-fs::path ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs::path& unpack_dir,
-                     const std::string& function) {
+void ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs::path& unpack_dir,
+                 FunctionConfig& f) {
+  const std::string& function = f.name;
   std::string raw;
   if (node.IsMap()) {  // CreateFunction shape: Code: {ZipFile|Directory: ...}
     if (node["Directory"]) raw = Scalar(node["Directory"], "Code.Directory");
@@ -59,13 +60,24 @@ fs::path ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs:
   fs::path path = fs::path(raw).is_absolute() ? fs::path(raw) : base_dir / raw;
   path = path.lexically_normal();
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return fs::canonical(path, ec);
+  if (fs::is_directory(path, ec)) {
+    f.code_dir = fs::canonical(path, ec);
+    f.code_source = f.code_dir;
+    return;
+  }
   if (fs::is_regular_file(path, ec) && path.extension() == ".zip") {
-    fs::path target = unpack_dir / function;
-    fs::remove_all(target, ec);
-    Status s = ExtractZip(path, target);
-    if (!s.ok()) Fail("Code: " + s.message());
-    return target;
+    auto mtime = fs::last_write_time(path, ec);
+    f.code_version = static_cast<long long>(mtime.time_since_epoch().count());
+    // One directory per package version: environments still running the
+    // previous version keep their files.
+    fs::path target = unpack_dir / (function + "-" + std::to_string(f.code_version));
+    if (!fs::is_directory(target, ec)) {
+      Status s = ExtractZip(path, target);
+      if (!s.ok()) Fail("Code: " + s.message());
+    }
+    f.code_dir = target;
+    f.code_source = path;
+    return;
   }
   Fail("Code: no such directory or .zip file: " + path.string());
 }
@@ -89,7 +101,7 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
     } else if (key == "Handler") {
       f.handler = Scalar(v, key);
     } else if (key == "Code" || key == "CodeUri") {
-      f.code_dir = ResolveCode(v, base_dir, unpack_dir, name);
+      ResolveCode(v, base_dir, unpack_dir, f);
       has_code = true;
     } else if (key == "MemorySize") {
       f.memory_mb = Integer(v, key);

@@ -30,6 +30,8 @@ struct FunctionConfig {
   RuntimeFamily family = RuntimeFamily::kProvided;
   std::string handler;
   std::filesystem::path code_dir;  // absolute; a .zip is already extracted here
+  std::filesystem::path code_source;  // what the config names: the directory or the .zip
+  long long code_version = 0;         // a .zip's mtime, so a new package compares unequal
   int memory_mb = 128;
   int timeout_s = 3;
   int ephemeral_storage_mb = 512;
@@ -39,6 +41,8 @@ struct FunctionConfig {
   std::vector<std::filesystem::path> layers;  // absolute directories
   std::string description;
   std::string architecture = "x86_64";
+
+  bool operator==(const FunctionConfig&) const = default;
 };
 
 struct ServerConfig {

@@ -1,5 +1,6 @@
 #include "pool/execution_environment.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -33,6 +34,15 @@ std::string Format2(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", value);
   return text;
+}
+
+// The errorType a runtime put in its error body (for metrics), or Unhandled.
+std::string ErrorTypeOf(const std::string& body) {
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_object() && parsed.contains("errorType") && parsed["errorType"].is_string()) {
+    return parsed["errorType"].get<std::string>();
+  }
+  return "Unhandled";
 }
 
 // Lines longer than this are cut into several (CloudWatch's event size).
@@ -165,6 +175,18 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
     // Lambda allocates CPU in proportion to memory (1,769 MB is one vCPU);
     // like Lambda's init boost, the cap starts after init.
     if (services_.settings.cpu_limit) cgroup_->LimitCpu(function_->config.memory_mb / 1769.0);
+    if (provisioned()) {
+      // Provisioned init is reported once, here, and on no invocation.
+      init_reported_ = true;
+      function_->log->Line("INIT_REPORT Init Duration: " + Format2(*init_duration_ms_) +
+                           " ms\tPhase: init\tStatus: success\tInitialization Type: "
+                           "provisioned-concurrency");
+    }
+    if (!pending_) {
+      last_used_ = Clock::now();
+      listener_.OnEnvironmentReady(*this);
+      if (state_ == State::kDead || !parked_next_) return;
+    }
   }
   if (pending_) Deliver(std::move(pending_));
 }
@@ -309,10 +331,21 @@ void ExecutionEnvironment::Finish(Ending ending) {
   invocation->AppendLog(end);
   invocation->AppendLog(report);
 
+  metrics::InvocationRecord record;
+  record.duration_ms = duration;
+  record.init_duration_ms = invocation->init_duration_ms;
+  if (ending.outcome.kind == InvokeOutcome::Kind::kFunctionError) {
+    record.error_type = ending.error_type.empty() ? ErrorTypeOf(ending.outcome.payload)
+                                                  : ending.error_type;
+  }
+  record.timed_out = ending.status == "timeout";
+  record.out_of_memory = ending.error_type == outcomes::kOutOfMemory;
+
   last_finished_id_ = id;
+  last_used_ = Clock::now();
   invocation->Complete(std::move(ending.outcome));
   if (state_ != State::kDead) state_ = State::kReady;
-  listener_.OnInvocationFinished(*this);
+  listener_.OnInvocationFinished(*this, record);
 }
 
 void ExecutionEnvironment::OnInvokeTimeout() {

@@ -19,6 +19,7 @@
 
 #include "api/runtime_api.h"
 #include "http/server.h"
+#include "metrics/function_metrics.h"
 #include "pool/invocation.h"
 #include "pool/services.h"
 #include "sandbox/cgroup.h"
@@ -34,8 +35,11 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   class Listener {
    public:
     virtual ~Listener() = default;
-    // `invocation` finished (any outcome); the environment may be reusable.
-    virtual void OnInvocationFinished(ExecutionEnvironment& env) = 0;
+    // An invocation finished (any outcome); the environment may be reusable.
+    virtual void OnInvocationFinished(ExecutionEnvironment& env,
+                                      const metrics::InvocationRecord& record) = 0;
+    // A runtime started without an invocation (provisioned) finished init.
+    virtual void OnEnvironmentReady(ExecutionEnvironment& env) = 0;
     // The environment is dead and will not call again.
     virtual void OnEnvironmentDead(ExecutionEnvironment& env) = 0;
     // An invocation assigned to `env` never reached its runtime (it died
@@ -63,6 +67,8 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
 
   State state() const { return state_; }
   bool reusable() const { return state_ == State::kReady; }
+  bool provisioned() const { return initialization_type_ == "provisioned-concurrency"; }
+  Clock::time_point last_used() const { return last_used_; }
   const std::string& id() const { return id_; }
   pid_t pid() const { return pid_; }
   const FunctionContext& function() const { return *function_; }
@@ -118,6 +124,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   boost::asio::steady_timer invoke_timer_;
 
   Clock::time_point spawned_at_;
+  Clock::time_point last_used_ = Clock::now();
   std::optional<double> init_duration_ms_;  // set at the first /next
   bool init_reported_ = false;              // Init Duration goes on one REPORT only
 

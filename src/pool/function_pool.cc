@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 
 #include "pool/outcomes.h"
 
@@ -34,14 +35,16 @@ void FunctionPool::Release() {
   if (!function_->config.reserved_concurrency) account_.ReleaseUnreserved();
 }
 
+void FunctionPool::Throttle(Invocation& invocation, std::string reason) {
+  ++metrics_.throttles;
+  InvokeOutcome throttled;
+  throttled.kind = InvokeOutcome::Kind::kThrottled;
+  throttled.throttle_reason = std::move(reason);
+  invocation.Complete(std::move(throttled));
+}
+
 void FunctionPool::Invoke(std::shared_ptr<Invocation> invocation) {
-  if (auto reason = TryAdmit()) {
-    InvokeOutcome throttled;
-    throttled.kind = InvokeOutcome::Kind::kThrottled;
-    throttled.throttle_reason = std::move(*reason);
-    invocation->Complete(std::move(throttled));
-    return;
-  }
+  if (auto reason = TryAdmit()) return Throttle(*invocation, std::move(*reason));
   Dispatch(std::move(invocation));
 }
 
@@ -54,47 +57,146 @@ void FunctionPool::Redispatch(std::shared_ptr<Invocation> invocation) {
   Dispatch(std::move(invocation));
 }
 
+bool FunctionPool::Retiring(const ExecutionEnvironment& env) const {
+  return &env.function() != function_.get();
+}
+
 void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
   while (!ready_.empty()) {
     ExecutionEnvironment* env = ready_.back();
     ready_.pop_back();
-    if (env->reusable()) {
+    if (env->reusable() && !Retiring(*env)) {
       env->Assign(std::move(invocation));
       return;
     }
   }
+  // A new environment: make room under the server-wide cap first.
+  if (services_.max_environments > 0 && services_.environments >= services_.max_environments &&
+      !(services_.reclaim_idle && services_.reclaim_idle())) {
+    Release();
+    spdlog::warn("function {}: throttled, all {} environments are busy (--max-environments)",
+                 function_->config.name, services_.max_environments);
+    return Throttle(*invocation, kAccountLimitExceeded);
+  }
+  if (!StartEnvironment(invocation, /*provisioned=*/false)) Release();
+}
 
-  auto env = std::make_shared<ExecutionEnvironment>(services_, function_, *this, "on-demand");
+std::shared_ptr<ExecutionEnvironment> FunctionPool::StartEnvironment(
+    std::shared_ptr<Invocation> first, bool provisioned) {
+  auto env = std::make_shared<ExecutionEnvironment>(
+      services_, function_, *this, provisioned ? "provisioned-concurrency" : "on-demand");
   environments_.emplace(env.get(), env);
-  auto error = env->Start(invocation);
-  if (!error) return;
+  ++services_.environments;
+  auto error = env->Start(first);
+  if (!error) return env;
 
   environments_.erase(env.get());
-  Release();
+  --services_.environments;
   spdlog::warn("function {}: cannot start an environment: {}", function_->config.name,
                error->message);
+  if (!first) return nullptr;
   InvokeOutcome failed;
   if (error->error_type.empty()) {
     failed.kind = InvokeOutcome::Kind::kServiceError;
     failed.payload = error->message;
   } else {
     failed.kind = InvokeOutcome::Kind::kFunctionError;
-    std::string message = "RequestId: " + invocation->request_id + " Error: " + error->message;
+    std::string message = "RequestId: " + first->request_id + " Error: " + error->message;
     failed.payload = outcomes::ErrorPayload(error->error_type, message);
     function_->log->Line(message);
     function_->log->Line(error->error_type);
+    metrics_.Record({0, std::nullopt, error->error_type, false, false});
   }
-  invocation->Complete(std::move(failed));
+  first->Complete(std::move(failed));
+  return nullptr;
 }
 
-void FunctionPool::OnInvocationFinished(ExecutionEnvironment& env) {
+void FunctionPool::EnsureProvisioned() {
+  if (shutting_down_) return;
+  int alive = 0;
+  for (const auto& [raw, env] : environments_) {
+    if (env->provisioned() && !Retiring(*env) && env->state() != ExecutionEnvironment::State::kDead) {
+      ++alive;
+    }
+  }
+  for (int i = alive; i < function_->config.provisioned_concurrency; ++i) {
+    if (!StartEnvironment(nullptr, /*provisioned=*/true)) break;
+  }
+}
+
+void FunctionPool::OnInvocationFinished(ExecutionEnvironment& env,
+                                        const metrics::InvocationRecord& record) {
   Release();
-  if (env.reusable() && !shutting_down_) ready_.push_back(&env);
+  metrics_.Record(record);
+  if (!env.reusable() || shutting_down_) return;
+  if (Retiring(env)) {
+    env.Shutdown();  // drained: it finished its last invocation
+    return;
+  }
+  ready_.push_back(&env);
+}
+
+void FunctionPool::OnEnvironmentReady(ExecutionEnvironment& env) {
+  if (env.provisioned()) ++metrics_.provisioned_inits;
+  if (Retiring(env)) return env.Shutdown();
+  ready_.push_back(&env);
 }
 
 void FunctionPool::OnEnvironmentDead(ExecutionEnvironment& env) {
   ready_.erase(std::remove(ready_.begin(), ready_.end(), &env), ready_.end());
-  environments_.erase(&env);
+  bool was_provisioned = env.provisioned() && !Retiring(env);
+  if (environments_.erase(&env) > 0) --services_.environments;
+  // A provisioned environment that died is replaced (after this call
+  // returns, so a crash loop cannot recurse).
+  if (was_provisioned && !shutting_down_) {
+    boost::asio::post(services_.io, [this] { EnsureProvisioned(); });
+  }
+}
+
+void FunctionPool::Replace(std::shared_ptr<const FunctionContext> function) {
+  auto old_reserved = function_->config.reserved_concurrency;
+  auto new_reserved = function->config.reserved_concurrency;
+  // Invocations in flight keep their slots; only the reservation moves.
+  if (old_reserved) account_.Unreserve(*old_reserved);
+  if (new_reserved) account_.Reserve(*new_reserved);
+  if (!old_reserved && new_reserved) {
+    for (int i = 0; i < in_flight_; ++i) account_.ReleaseUnreserved();
+  } else if (old_reserved && !new_reserved) {
+    for (int i = 0; i < in_flight_; ++i) (void)account_.TryAcquireUnreserved();
+  }
+  function_ = std::move(function);
+  Drain();
+}
+
+void FunctionPool::Drain() {
+  std::vector<std::shared_ptr<ExecutionEnvironment>> idle;
+  for (auto& [raw, env] : environments_) {
+    // Busy and starting environments finish their invocation first
+    // (OnInvocationFinished / OnEnvironmentReady stop them).
+    if (env->reusable() && Retiring(*env)) idle.push_back(env);
+  }
+  for (auto& env : idle) env->Shutdown();
+  EnsureProvisioned();
+}
+
+size_t FunctionPool::EvictIdle(Clock::time_point cutoff) {
+  std::vector<std::shared_ptr<ExecutionEnvironment>> expired;
+  for (ExecutionEnvironment* env : ready_) {
+    if (!env->provisioned() && env->reusable() && env->last_used() < cutoff) {
+      expired.push_back(environments_.at(env));
+    }
+  }
+  for (auto& env : expired) env->Shutdown();
+  return expired.size();
+}
+
+ExecutionEnvironment* FunctionPool::OldestEvictable() const {
+  ExecutionEnvironment* oldest = nullptr;
+  for (ExecutionEnvironment* env : ready_) {
+    if (env->provisioned() || !env->reusable()) continue;
+    if (!oldest || env->last_used() < oldest->last_used()) oldest = env;
+  }
+  return oldest;
 }
 
 void FunctionPool::Shutdown() {
@@ -104,7 +206,26 @@ void FunctionPool::Shutdown() {
   for (auto& [raw, env] : environments_) all.push_back(env);
   for (auto& env : all) env->Shutdown();
   ready_.clear();
+  services_.environments -= environments_.size();
   environments_.clear();
+}
+
+metrics::FunctionSnapshot FunctionPool::Snapshot() const {
+  metrics::FunctionSnapshot s;
+  s.name = function_->config.name;
+  s.metrics = &metrics_;
+  s.concurrent_executions = in_flight_;
+  s.reserved_concurrency = function_->config.reserved_concurrency;
+  s.provisioned_concurrency = function_->config.provisioned_concurrency;
+  for (const auto& [raw, env] : environments_) {
+    switch (env->state()) {
+      case ExecutionEnvironment::State::kStarting: ++s.environments_starting; break;
+      case ExecutionEnvironment::State::kReady: ++s.environments_idle; break;
+      case ExecutionEnvironment::State::kBusy: ++s.environments_busy; break;
+      case ExecutionEnvironment::State::kDead: break;
+    }
+  }
+  return s;
 }
 
 }  // namespace lambda_emu::pool

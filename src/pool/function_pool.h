@@ -1,9 +1,15 @@
 #pragma once
-// FunctionPool: the execution environments of one function version, and the
-// policy for using them: a warm (ready) environment is reused most recently
-// used first; otherwise a new one is started (a cold start), unless the
-// function's reserved concurrency or the account's unreserved pool is used up,
-// in which case the invoke is throttled.
+// FunctionPool: the execution environments of one function, and the policy
+// for using them:
+//  - a ready (warm) environment is reused, most recently used first;
+//  - otherwise a new one starts (a cold start), unless the function's
+//    reserved concurrency, the account's unreserved pool or the server's
+//    environment cap is used up: then the invoke is throttled (429);
+//  - ProvisionedConcurrency environments are started up front, replaced when
+//    they die, and never evicted; other idle environments are evicted after
+//    the idle TTL;
+//  - a code or configuration change drains the pool: idle environments stop
+//    now, busy ones when their invocation ends; the next start is cold.
 //
 // Owned by the FunctionRegistry; owns its environments. io thread only.
 
@@ -11,8 +17,10 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "metrics/function_metrics.h"
 #include "pool/concurrency.h"
 #include "pool/execution_environment.h"
 #include "pool/invocation.h"
@@ -31,24 +39,42 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   // Runs `invocation` and completes it exactly once.
   void Invoke(std::shared_ptr<Invocation> invocation);
 
+  // Starts environments until ProvisionedConcurrency of them are alive.
+  void EnsureProvisioned();
+
+  // New code or configuration: drain, and start new environments from `function`.
+  void Replace(std::shared_ptr<const FunctionContext> function);
+  // Stops idle environments now and busy ones when they finish.
+  void Drain();
+
+  // Stops non-provisioned environments idle since before `cutoff`; returns how many.
+  size_t EvictIdle(Clock::time_point cutoff);
+  // The least recently used idle environment that may be evicted, if any.
+  ExecutionEnvironment* OldestEvictable() const;
+
   // Kills every environment; running invocations fail.
   void Shutdown();
 
   const FunctionContext& function() const { return *function_; }
+  std::shared_ptr<const FunctionContext> function_ptr() const { return function_; }
   int in_flight() const { return in_flight_; }
   size_t environment_count() const { return environments_.size(); }
-  size_t ready_count() const { return ready_.size(); }
+  metrics::FunctionSnapshot Snapshot() const;
 
  private:
-  // Empty when admitted; otherwise the throttle Reason.
   std::optional<std::string> TryAdmit();
   void Release();
+  void Dispatch(std::shared_ptr<Invocation> invocation);
+  void Throttle(Invocation& invocation, std::string reason);
+  std::shared_ptr<ExecutionEnvironment> StartEnvironment(std::shared_ptr<Invocation> first,
+                                                         bool provisioned);
+  bool Retiring(const ExecutionEnvironment& env) const;
 
-  void OnInvocationFinished(ExecutionEnvironment& env) override;
+  void OnInvocationFinished(ExecutionEnvironment& env,
+                            const metrics::InvocationRecord& record) override;
+  void OnEnvironmentReady(ExecutionEnvironment& env) override;
   void OnEnvironmentDead(ExecutionEnvironment& env) override;
   void Redispatch(std::shared_ptr<Invocation> invocation) override;
-  // Runs an admitted invocation on a ready environment or a new one.
-  void Dispatch(std::shared_ptr<Invocation> invocation);
 
   PoolServices& services_;
   AccountConcurrency& account_;
@@ -57,6 +83,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   std::vector<ExecutionEnvironment*> ready_;  // most recently used at the back
   int in_flight_ = 0;
   bool shutting_down_ = false;
+  metrics::FunctionMetrics metrics_;
 };
 
 }  // namespace lambda_emu::pool

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -26,6 +27,7 @@ struct ServerSettings {
   int account_concurrency = 1000;
   bool cpu_limit = true;          // CPU proportional to memory (1,769 MB = 1 vCPU)
   std::uint64_t pids_limit = 1024;  // tasks per environment; 0 = unlimited
+  std::chrono::milliseconds idle_ttl{600000};  // idle environments are stopped after this
 };
 
 struct PoolServices {
@@ -34,6 +36,11 @@ struct PoolServices {
   sandbox::CgroupManager& cgroups;
   ServerSettings settings;
   std::uint64_t next_environment_id = 1;
+  size_t environments = 0;      // alive, all functions
+  size_t max_environments = 0;  // 0 = no cap
+  // Stops the least recently used evictable idle environment of any
+  // function; false when there is none. Set by the registry.
+  std::function<bool()> reclaim_idle;
 };
 
 // Everything an environment of one function needs, computed once per

@@ -1,6 +1,10 @@
 #include "registry/function_registry.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "api/function_ref.h"
 
@@ -10,12 +14,53 @@ FunctionRegistry::FunctionRegistry(pool::PoolServices& services,
                                    sandbox::RuntimeLocator& runtimes)
     : services_(services),
       runtimes_(runtimes),
-      account_(services.settings.account_concurrency) {}
+      account_(services.settings.account_concurrency),
+      idle_sweep_(services.io) {
+  services_.reclaim_idle = [this] { return ReclaimOldestIdle(); };
+  ArmIdleSweep();
+}
 
-FunctionRegistry::~FunctionRegistry() { Shutdown(); }
+FunctionRegistry::~FunctionRegistry() {
+  Shutdown();
+  services_.reclaim_idle = nullptr;
+}
 
 void FunctionRegistry::Shutdown() {
+  shut_down_ = true;
+  idle_sweep_.cancel();
   for (auto& [name, pool] : functions_) pool->Shutdown();
+  for (auto& pool : retired_) pool->Shutdown();
+}
+
+void FunctionRegistry::ArmIdleSweep() {
+  // Check often enough that an environment lives at most ~1.25 TTL idle.
+  auto ttl = services_.settings.idle_ttl;
+  auto period = std::clamp<std::chrono::milliseconds>(ttl / 4, std::chrono::milliseconds(20),
+                                                      std::chrono::milliseconds(5000));
+  idle_sweep_.expires_after(period);
+  idle_sweep_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || shut_down_) return;
+    auto cutoff = pool::Clock::now() - services_.settings.idle_ttl;
+    for (auto& [name, pool] : functions_) {
+      if (size_t n = pool->EvictIdle(cutoff)) {
+        spdlog::debug("function {}: stopped {} idle environment(s)", name, n);
+      }
+    }
+    // Drop retired pools once they have nothing left running.
+    std::erase_if(retired_, [](const auto& pool) { return pool->environment_count() == 0; });
+    ArmIdleSweep();
+  });
+}
+
+bool FunctionRegistry::ReclaimOldestIdle() {
+  pool::ExecutionEnvironment* oldest = nullptr;
+  for (auto& [name, pool] : functions_) {
+    auto* candidate = pool->OldestEvictable();
+    if (candidate && (!oldest || candidate->last_used() < oldest->last_used())) oldest = candidate;
+  }
+  if (!oldest) return false;
+  oldest->Shutdown();
+  return true;
 }
 
 Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeContext(
@@ -74,13 +119,65 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
   return std::shared_ptr<const pool::FunctionContext>(std::move(context));
 }
 
-Status FunctionRegistry::Add(const config::FunctionConfig& config) {
+Status FunctionRegistry::Put(const config::FunctionConfig& config) {
   auto context = MakeContext(config);
-  if (!context.ok()) return Status::Error("function '" + config.name + "': " +
-                                          context.status().message());
+  if (!context.ok()) {
+    return Status::Error("function '" + config.name + "': " + context.status().message());
+  }
+  auto it = functions_.find(config.name);
+  if (it != functions_.end()) {
+    spdlog::info("function {}: configuration changed; draining its environments", config.name);
+    it->second->Replace(std::move(context.value()));
+    return Status::Ok();
+  }
   auto pool = std::make_unique<pool::FunctionPool>(services_, account_, std::move(context.value()));
+  pool->EnsureProvisioned();
   functions_[config.name] = std::move(pool);
   return Status::Ok();
+}
+
+Status FunctionRegistry::Apply(const std::vector<config::FunctionConfig>& functions) {
+  std::set<std::string> keep;
+  for (const auto& config : functions) {
+    keep.insert(config.name);
+    auto it = functions_.find(config.name);
+    if (it != functions_.end() && it->second->function().config == config) continue;
+    if (Status s = Put(config); !s.ok()) return s;
+  }
+  for (auto it = functions_.begin(); it != functions_.end();) {
+    if (keep.count(it->first)) {
+      ++it;
+      continue;
+    }
+    spdlog::info("function {}: removed from the config; stopping its environments", it->first);
+    it->second->Shutdown();
+    retired_.push_back(std::move(it->second));
+    it = functions_.erase(it);
+  }
+  return Status::Ok();
+}
+
+void FunctionRegistry::Drain(const std::string& name) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return;
+  spdlog::info("function {}: code changed; draining its environments", name);
+  // Same configuration, new code: a fresh context makes every current
+  // environment "old", so it stops when idle.
+  auto context = std::make_shared<pool::FunctionContext>(*it->second->function_ptr());
+  it->second->Replace(std::move(context));
+}
+
+std::vector<std::string> FunctionRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, pool] : functions_) names.push_back(name);
+  return names;
+}
+
+std::vector<metrics::FunctionSnapshot> FunctionRegistry::Snapshots() const {
+  std::vector<metrics::FunctionSnapshot> out;
+  out.reserve(functions_.size());
+  for (const auto& [name, pool] : functions_) out.push_back(pool->Snapshot());
+  return out;
 }
 
 pool::FunctionPool* FunctionRegistry::Find(const std::string& name) {

@@ -1,0 +1,160 @@
+#include "metrics/function_metrics.h"
+
+#include <cstdio>
+
+namespace lambda_emu::metrics {
+
+void Histogram::Observe(double ms) {
+  size_t i = 0;
+  while (i < kBoundsMs.size() && ms > kBoundsMs[i]) ++i;
+  ++buckets_[i];
+  ++count_;
+  sum_ += ms;
+}
+
+void FunctionMetrics::Record(const InvocationRecord& r) {
+  ++invocations;
+  if (r.init_duration_ms) {
+    ++cold_starts;
+    init_duration.Observe(*r.init_duration_ms);
+  } else {
+    ++warm_starts;
+  }
+  duration.Observe(r.duration_ms);
+  if (!r.error_type.empty()) {
+    ++errors;
+    ++errors_by_type[r.error_type];
+  }
+  if (r.timed_out) ++timeouts;
+  if (r.out_of_memory) ++oom_kills;
+}
+
+namespace {
+
+std::string Number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+
+void Family(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += " ";
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += " ";
+  out += type;
+  out += "\n";
+}
+
+void Sample(std::string& out, const char* name, const std::string& labels, double value) {
+  out += name;
+  out += "{" + labels + "} " + Number(value) + "\n";
+}
+
+void HistogramSamples(std::string& out, const char* name, const std::string& labels,
+                      const Histogram& h) {
+  std::uint64_t cumulative = 0;
+  for (size_t i = 0; i < Histogram::kBoundsMs.size(); ++i) {
+    cumulative += h.buckets()[i];
+    out += std::string(name) + "_bucket{" + labels + ",le=\"" + Number(Histogram::kBoundsMs[i]) +
+           "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += std::string(name) + "_bucket{" + labels + ",le=\"+Inf\"} " + std::to_string(h.count()) +
+         "\n";
+  out += std::string(name) + "_sum{" + labels + "} " + Number(h.sum()) + "\n";
+  out += std::string(name) + "_count{" + labels + "} " + std::to_string(h.count()) + "\n";
+}
+
+nlohmann::json HistogramJson(const Histogram& h) {
+  return {{"count", h.count()}, {"sumMs", h.sum()}};
+}
+
+}  // namespace
+
+std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions) {
+  std::string out;
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::uint64_t FunctionMetrics::*field;
+  };
+  static const Counter kCounters[] = {
+      {"lambda_emu_invocations_total", "Invocations finished", &FunctionMetrics::invocations},
+      {"lambda_emu_throttles_total", "Invokes rejected with 429", &FunctionMetrics::throttles},
+      {"lambda_emu_cold_starts_total", "Invocations that waited for a new environment",
+       &FunctionMetrics::cold_starts},
+      {"lambda_emu_warm_starts_total", "Invocations served by a warm environment",
+       &FunctionMetrics::warm_starts},
+      {"lambda_emu_timeouts_total", "Invocations that timed out", &FunctionMetrics::timeouts},
+      {"lambda_emu_oom_kills_total", "Environments killed for exceeding their memory",
+       &FunctionMetrics::oom_kills},
+  };
+  for (const auto& c : kCounters) {
+    Family(out, c.name, "counter", c.help);
+    for (const auto& f : functions) {
+      Sample(out, c.name, "function=\"" + f.name + "\"", static_cast<double>(f.metrics->*c.field));
+    }
+  }
+  Family(out, "lambda_emu_errors_total", "counter", "Invocations that failed, by error type");
+  for (const auto& f : functions) {
+    for (const auto& [type, count] : f.metrics->errors_by_type) {
+      Sample(out, "lambda_emu_errors_total", "function=\"" + f.name + "\",type=\"" + type + "\"",
+             static_cast<double>(count));
+    }
+  }
+  Family(out, "lambda_emu_concurrent_executions", "gauge", "Invocations running now");
+  for (const auto& f : functions) {
+    Sample(out, "lambda_emu_concurrent_executions", "function=\"" + f.name + "\"",
+           f.concurrent_executions);
+  }
+  Family(out, "lambda_emu_environments", "gauge", "Execution environments by state");
+  for (const auto& f : functions) {
+    const std::string fn = "function=\"" + f.name + "\",state=";
+    Sample(out, "lambda_emu_environments", fn + "\"starting\"", f.environments_starting);
+    Sample(out, "lambda_emu_environments", fn + "\"idle\"", f.environments_idle);
+    Sample(out, "lambda_emu_environments", fn + "\"busy\"", f.environments_busy);
+  }
+  Family(out, "lambda_emu_duration_ms", "histogram", "Invocation duration in milliseconds");
+  for (const auto& f : functions) {
+    HistogramSamples(out, "lambda_emu_duration_ms", "function=\"" + f.name + "\"",
+                     f.metrics->duration);
+  }
+  Family(out, "lambda_emu_init_duration_ms", "histogram", "Cold start (init) duration in milliseconds");
+  for (const auto& f : functions) {
+    HistogramSamples(out, "lambda_emu_init_duration_ms", "function=\"" + f.name + "\"",
+                     f.metrics->init_duration);
+  }
+  return out;
+}
+
+nlohmann::json RenderJson(const FunctionSnapshot& f) {
+  const FunctionMetrics& m = *f.metrics;
+  nlohmann::json j = {
+      {"FunctionName", f.name},
+      {"Invocations", m.invocations},
+      {"Errors", m.errors},
+      {"ErrorsByType", m.errors_by_type},
+      {"Throttles", m.throttles},
+      {"ColdStarts", m.cold_starts},
+      {"WarmStarts", m.warm_starts},
+      {"Timeouts", m.timeouts},
+      {"OomKills", m.oom_kills},
+      {"ProvisionedInits", m.provisioned_inits},
+      {"ConcurrentExecutions", f.concurrent_executions},
+      {"Environments",
+       {{"Starting", f.environments_starting},
+        {"Idle", f.environments_idle},
+        {"Busy", f.environments_busy}}},
+      {"Duration", HistogramJson(m.duration)},
+      {"InitDuration", HistogramJson(m.init_duration)},
+      {"ProvisionedConcurrency", f.provisioned_concurrency},
+  };
+  j["ReservedConcurrentExecutions"] =
+      f.reserved_concurrency ? nlohmann::json(*f.reserved_concurrency) : nlohmann::json(nullptr);
+  return j;
+}
+
+}  // namespace lambda_emu::metrics

@@ -1,0 +1,72 @@
+#pragma once
+// Per-function counters and histograms, and their two renderings: Prometheus
+// text (GET /metrics) and JSON (GET /_emu/functions). Plain data owned by
+// each FunctionPool; io thread only.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace lambda_emu::metrics {
+
+// Fixed-bucket histogram in milliseconds (Prometheus-style cumulative on output).
+class Histogram {
+ public:
+  static constexpr std::array<double, 14> kBoundsMs = {1,   2.5,  5,    10,   25,    50,    100,
+                                                       250, 500, 1000, 2500, 5000, 10000, 30000};
+  void Observe(double ms);
+  std::uint64_t count() const { return count_; }
+  double sum() const { return sum_; }
+  // Count of observations <= kBoundsMs[i] (non-cumulative per bucket; last is +Inf).
+  const std::array<std::uint64_t, kBoundsMs.size() + 1>& buckets() const { return buckets_; }
+
+ private:
+  std::array<std::uint64_t, kBoundsMs.size() + 1> buckets_{};
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+// What one finished invocation contributes.
+struct InvocationRecord {
+  double duration_ms = 0;
+  std::optional<double> init_duration_ms;  // set on a cold start
+  std::string error_type;                  // empty on success
+  bool timed_out = false;
+  bool out_of_memory = false;
+};
+
+struct FunctionMetrics {
+  std::uint64_t invocations = 0;
+  std::uint64_t errors = 0;
+  std::map<std::string, std::uint64_t> errors_by_type;
+  std::uint64_t throttles = 0;
+  std::uint64_t cold_starts = 0;
+  std::uint64_t warm_starts = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t oom_kills = 0;
+  std::uint64_t provisioned_inits = 0;
+  Histogram duration;
+  Histogram init_duration;
+
+  void Record(const InvocationRecord& record);
+};
+
+// A function's live figures next to its counters.
+struct FunctionSnapshot {
+  std::string name;
+  const FunctionMetrics* metrics = nullptr;
+  int concurrent_executions = 0;
+  int environments_starting = 0;
+  int environments_idle = 0;
+  int environments_busy = 0;
+  std::optional<int> reserved_concurrency;
+  int provisioned_concurrency = 0;
+};
+
+std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions);
+nlohmann::json RenderJson(const FunctionSnapshot& function);
+
+}  // namespace lambda_emu::metrics
