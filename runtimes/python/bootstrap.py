@@ -14,7 +14,6 @@ Runtime.HandlerNotFound, ...). See docs/runtimes.md.
 """
 
 import decimal
-import http.client
 import importlib
 import json
 import logging
@@ -376,73 +375,161 @@ def _parse_json_header(value, name):
 
 # -- Runtime API client -----------------------------------------------------
 
-class _Connection(http.client.HTTPConnection):
-    def connect(self):
-        super().connect()
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+class RuntimeApiError(ConnectionError):
+    """The Runtime API connection broke or answered something unparsable."""
 
 
 class RuntimeApiClient:
-    """One keep-alive connection to the environment's Runtime API."""
+    """One keep-alive HTTP/1.1 connection to the environment's Runtime API.
+
+    A small client of its own rather than http.client: the two requests of a
+    warm invoke (GET /next, POST /response) are on the hot path, and parsing
+    headers with the email package costs more than the rest of the runtime's
+    per-invoke work. Requests are written with one sendall() and TCP_NODELAY.
+    """
+
+    _MAX_LINE = 65536
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
         self._host = host or "127.0.0.1"
         self._port = int(port)
-        self._conn = None
+        self._host_line = ("Host: %s\r\n" % address).encode("latin-1")
+        self._sock = None
+        self._rfile = None
 
-    def _request(self, method, path, body=None, headers=None):
+    def _connect(self):
+        sock = socket.create_connection((self._host, self._port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        self._rfile = sock.makefile("rb")
+
+    def _close(self):
+        for closable in (self._rfile, self._sock):
+            if closable is not None:
+                try:
+                    closable.close()
+                except OSError:
+                    pass
+        self._sock = self._rfile = None
+
+    def _request(self, method, path, body=None, headers=()):
+        head = [("%s %s HTTP/1.1\r\n" % (method, path)).encode("latin-1"), self._host_line]
+        for name, value in headers:
+            head.append(("%s: %s\r\n" % (name, value)).encode("utf-8"))
+        if body is not None:
+            head.append(b"Content-Length: %d\r\n" % len(body))
+        head.append(b"\r\n")
+        data = b"".join(head)
         for attempt in (0, 1):
-            if self._conn is None:
-                self._conn = _Connection(self._host, self._port)
             try:
-                self._conn.request(method, path, body=body, headers=headers or {})
-                response = self._conn.getresponse()
-                data = response.read()
-                if response.will_close:
-                    self._conn.close()
-                    self._conn = None
-                return response, data
-            except (ConnectionError, http.client.HTTPException, OSError):
+                if self._sock is None:
+                    self._connect()
+                if body is None:
+                    self._sock.sendall(data)
+                elif len(body) <= 65536:
+                    self._sock.sendall(data + body)
+                else:  # large payloads: no copy
+                    self._sock.sendall(data)
+                    self._sock.sendall(body)
+                return self._read_response()
+            except OSError:
                 # A keep-alive connection the server dropped: retry once anew.
-                if self._conn is not None:
-                    self._conn.close()
-                    self._conn = None
+                self._close()
                 if attempt == 1:
                     raise
         raise AssertionError("unreachable")
 
+    def _readline(self):
+        line = self._rfile.readline(self._MAX_LINE + 1)
+        if not line:
+            raise RuntimeApiError("Runtime API closed the connection")
+        if len(line) > self._MAX_LINE:
+            raise RuntimeApiError("Runtime API sent an over-long line")
+        return line
+
+    def _read_response(self):
+        """Returns (status, headers with lower-case names, body bytes)."""
+        while True:
+            parts = self._readline().split(None, 2)
+            try:
+                status = int(parts[1])
+            except (IndexError, ValueError):
+                raise RuntimeApiError("Runtime API sent a malformed status line")
+            headers = {}
+            while True:
+                line = self._readline()
+                if line in (b"\r\n", b"\n"):
+                    break
+                name, _, value = line.partition(b":")
+                headers[name.strip().lower().decode("latin-1")] = (
+                    value.strip().decode("utf-8", "replace"))
+            if status >= 200 or status == 101:
+                break  # 1xx interim responses carry no body: read the real one
+        rfile = self._rfile
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self._readline().split(b";", 1)[0].strip(), 16)
+                if size == 0:
+                    while self._readline() not in (b"\r\n", b"\n"):
+                        pass  # trailers
+                    break
+                chunk = rfile.read(size)
+                if len(chunk) < size:
+                    raise RuntimeApiError("Runtime API closed the connection mid-body")
+                chunks.append(chunk)
+                self._readline()
+            body = b"".join(chunks)
+        elif "content-length" in headers:
+            length = int(headers["content-length"])
+            body = rfile.read(length) if length else b""
+            if len(body) < length:
+                raise RuntimeApiError("Runtime API closed the connection mid-body")
+        elif status in (204, 304):
+            body = b""
+        else:  # delimited by the end of the connection
+            body = rfile.read()
+            headers["connection"] = "close"
+        if headers.get("connection", "").lower() == "close":
+            self._close()
+        return status, headers, body
+
     def next_invocation(self):
-        response, body = self._request("GET", _API_PREFIX + "/invocation/next")
-        if response.status != 200:
-            raise ConnectionError("Runtime API /next returned %d: %r" % (response.status, body[:200]))
-        return response, body
+        """Long-polls for the next event: (headers, body)."""
+        status, headers, body = self._request("GET", _API_PREFIX + "/invocation/next")
+        if status != 200:
+            raise RuntimeApiError("Runtime API /next returned %d: %r" % (status, body[:200]))
+        return headers, body
 
     def post_response(self, request_id, body, content_type="application/json"):
         self._request("POST", "%s/invocation/%s/response" % (_API_PREFIX, request_id), body,
-                      {"Content-Type": content_type})
+                      (("Content-Type", content_type),))
 
     def post_error(self, request_id, error):
         self._request("POST", "%s/invocation/%s/error" % (_API_PREFIX, request_id),
                       _to_json_bytes(error),
-                      {"Content-Type": "application/json",
-                       "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+                      (("Content-Type", "application/json"),
+                       ("Lambda-Runtime-Function-Error-Type", _header_value(error["errorType"]))))
 
     def post_init_error(self, error):
         self._request("POST", _API_PREFIX + "/init/error", _to_json_bytes(error),
-                      {"Content-Type": "application/json",
-                       "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+                      (("Content-Type", "application/json"),
+                       ("Lambda-Runtime-Function-Error-Type", _header_value(error["errorType"]))))
+
+
+def _header_value(text):
+    return "".join(c for c in str(text) if c >= " " and c != "\x7f")
 
 
 # -- invoke loop ------------------------------------------------------------
 
-def _handle(client, handler, response, body):
+def _handle(client, handler, headers, body):
     global _request_id, _tenant_id
-    headers = response.headers
-    request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+    request_id = headers.get("lambda-runtime-aws-request-id", "")
     _request_id = request_id
-    _tenant_id = headers.get("Lambda-Runtime-Aws-Tenant-Id")
-    trace_id = headers.get("Lambda-Runtime-Trace-Id")
+    _tenant_id = headers.get("lambda-runtime-aws-tenant-id")
+    trace_id = headers.get("lambda-runtime-trace-id")
     if trace_id:
         os.environ["_X_AMZN_TRACE_ID"] = trace_id
     else:
@@ -452,10 +539,10 @@ def _handle(client, handler, response, body):
     try:
         context = LambdaContext(
             request_id,
-            _parse_json_header(headers.get("Lambda-Runtime-Client-Context"), "Client Context"),
-            _parse_json_header(headers.get("Lambda-Runtime-Cognito-Identity"), "Cognito Identity"),
-            int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+            _parse_json_header(headers.get("lambda-runtime-client-context"), "Client Context"),
+            _parse_json_header(headers.get("lambda-runtime-cognito-identity"), "Cognito Identity"),
+            int(headers.get("lambda-runtime-deadline-ms") or 0),
+            headers.get("lambda-runtime-invoked-function-arn"),
             _tenant_id)
         try:
             event = json.loads(body)
@@ -509,9 +596,9 @@ def main():
 
     while True:
         try:
-            response, body = client.next_invocation()
-            _handle(client, handler, response, body)
-        except (ConnectionError, OSError, http.client.HTTPException):
+            headers, body = client.next_invocation()
+            _handle(client, handler, headers, body)
+        except OSError:
             # User errors are caught inside _handle; this is the Runtime API
             # going away, i.e. the environment is shutting down.
             return 0
