@@ -1,0 +1,112 @@
+#include "config/config_file.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace lambda_emu::config {
+
+namespace fs = std::filesystem;
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("config-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "code");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Result<ServerConfig> Parse(const std::string& text) {
+    return ParseConfig(text, dir_, dir_ / "unpacked");
+  }
+  std::string ErrorOf(const std::string& text) {
+    auto r = Parse(text);
+    EXPECT_FALSE(r.ok()) << text;
+    return r.ok() ? "" : r.status().message();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ConfigFileTest, ParsesEveryKeyWithDefaults) {
+  auto r = Parse(R"(
+Functions:
+  hello:
+    Runtime: python3.12
+    Handler: app.handler
+    Code: ./code
+    Environment: { GREETING: hi, N: 1 }
+    ReservedConcurrentExecutions: 5
+  second:
+    Runtime: provided.al2023
+    Code: code
+    MemorySize: 1769
+    Timeout: 900
+    Environment: { Variables: { A: b } }
+)");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->functions.size(), 2u);
+  const auto& hello = r->functions[0];
+  EXPECT_EQ(hello.name, "hello");
+  EXPECT_EQ(hello.family, RuntimeFamily::kPython);
+  EXPECT_EQ(hello.memory_mb, 128);
+  EXPECT_EQ(hello.timeout_s, 3);
+  EXPECT_EQ(hello.code_dir, fs::canonical(dir_ / "code"));
+  ASSERT_EQ(hello.environment.size(), 2u);
+  EXPECT_EQ(hello.environment[1], (std::pair<std::string, std::string>{"N", "1"}));
+  EXPECT_EQ(hello.reserved_concurrency, 5);
+  const auto& second = r->functions[1];
+  EXPECT_EQ(second.family, RuntimeFamily::kProvided);
+  EXPECT_EQ(second.memory_mb, 1769);
+  EXPECT_EQ(second.environment.at(0).first, "A");
+}
+
+TEST_F(ConfigFileTest, JsonIsAccepted) {
+  auto r = Parse(R"({"Functions": {"f": {"Runtime": "nodejs20.x", "Handler": "index.handler",
+                     "Code": "code"}}})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->functions[0].family, RuntimeFamily::kNode);
+}
+
+TEST_F(ConfigFileTest, ErrorsNameTheFunctionTheKeyAndTheProblem) {
+  std::string base = "Functions:\n  hello:\n    Runtime: python3.12\n    Handler: a.b\n    Code: code\n";
+  std::string e = ErrorOf(base + "    Memory: 128\n");
+  EXPECT_NE(e.find("function 'hello'"), std::string::npos) << e;
+  EXPECT_NE(e.find("Memory: unknown key"), std::string::npos) << e;
+
+  e = ErrorOf(base + "    MemorySize: 64\n");
+  EXPECT_NE(e.find("MemorySize: must be between 128 and 10240, got 64"), std::string::npos) << e;
+
+  e = ErrorOf(base + "    Timeout: 901\n");
+  EXPECT_NE(e.find("Timeout"), std::string::npos) << e;
+
+  e = ErrorOf(base + "    Timeout: soon\n");
+  EXPECT_NE(e.find("Timeout: must be an integer"), std::string::npos) << e;
+
+  e = ErrorOf("Functions:\n  hello:\n    Runtime: cobol\n    Code: code\n");
+  EXPECT_NE(e.find("Runtime: unsupported runtime 'cobol'"), std::string::npos) << e;
+
+  e = ErrorOf("Functions:\n  hello:\n    Runtime: provided\n    Code: missing\n");
+  EXPECT_NE(e.find("Code: no such directory"), std::string::npos) << e;
+
+  e = ErrorOf("Functions:\n  hello:\n    Runtime: python3.12\n    Code: code\n");
+  EXPECT_NE(e.find("Handler: required"), std::string::npos) << e;
+
+  e = ErrorOf(base + "    Environment: { AWS_REGION: x }\n");
+  EXPECT_NE(e.find("Environment: AWS_REGION is reserved"), std::string::npos) << e;
+
+  e = ErrorOf("Functoins: {}\n");
+  EXPECT_NE(e.find("Functoins: unknown top-level key"), std::string::npos) << e;
+
+  e = ErrorOf("Functions:\n  bad name:\n    Runtime: provided\n    Code: code\n");
+  EXPECT_NE(e.find("function 'bad name'"), std::string::npos) << e;
+}
+
+TEST_F(ConfigFileTest, ProvisionedMustNotExceedReserved) {
+  std::string e = ErrorOf(
+      "Functions:\n  f:\n    Runtime: provided\n    Code: code\n"
+      "    ReservedConcurrentExecutions: 1\n    ProvisionedConcurrency: 2\n");
+  EXPECT_NE(e.find("ProvisionedConcurrency"), std::string::npos) << e;
+}
+
+}  // namespace lambda_emu::config
