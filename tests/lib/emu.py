@@ -292,3 +292,25 @@ def invoke_parallel(emu, name, payloads, headers=None):
     for t in threads:
         t.join(120)
     return results
+
+
+def serve_for_class(test_class, functions=None, **kwargs):
+    """Starts an EmuServer shared by test_class's tests.
+
+    Class cleanup stops it with SIGTERM and fails (as a class-cleanup error) if
+    it did not exit 0, so every scenario also checks for a clean shutdown
+    (and for sanitizer aborts at exit)."""
+    emu = EmuServer(functions, **kwargs)
+
+    def stop_and_check():
+        try:
+            code = emu.stop()
+            if code != 0:
+                raise AssertionError(f"lambda-emu exited with {code} on SIGTERM:\n"
+                                     f"{emu.stderr()[-3000:]}")
+        finally:
+            emu.__exit__(None, None, None)
+
+    emu.start()
+    test_class.addClassCleanup(stop_and_check)
+    return emu
