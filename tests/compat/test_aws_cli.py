@@ -17,7 +17,7 @@ import threading
 import unittest
 import uuid
 
-from emu import EmuServer, probe_function
+from emu import probe_function, serve_for_class
 
 SERVICE_ERROR_EXIT_CODES = (254, 255)
 
@@ -40,11 +40,10 @@ class AwsCliInvokeTest(unittest.TestCase):
             cls.addClassCleanup(os.environ.__setitem__, key, os.environ[key]) \
                 if key in os.environ else cls.addClassCleanup(os.environ.pop, key, None)
             os.environ[key] = value
-        cls.emu = EmuServer({
+        cls.emu = serve_for_class(cls, {
             "probe": probe_function(),
             "single": probe_function(Timeout=30, ReservedConcurrentExecutions=1),
-        }).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        })
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="lambda-emu-cli-out-")

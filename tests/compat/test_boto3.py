@@ -7,18 +7,17 @@ import threading
 import unittest
 import uuid
 
-from emu import EmuServer, probe_function
+from emu import probe_function, serve_for_class
 
 
 class Boto3InvokeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer({
+        cls.emu = serve_for_class(cls, {
             "probe": probe_function(),
             "short": probe_function(Timeout=1),
             "single": probe_function(Timeout=30, ReservedConcurrentExecutions=1),
-        }).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        })
         cls.client = cls.emu.boto3_client()
 
     def invoke(self, **kw):

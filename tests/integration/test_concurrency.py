@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from emu import EmuServer, invoke_parallel, probe_function, worker_pids
+from emu import invoke_parallel, probe_function, serve_for_class, worker_pids
 
 SLEEP = 2.0
 
@@ -19,13 +19,12 @@ def payload(**event):
 class ParallelInvokeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer({
+        cls.emu = serve_for_class(cls, {
             "parallel": probe_function(Timeout=30),
             "burst": probe_function(Timeout=30),
             "capped": probe_function(Timeout=30, ReservedConcurrentExecutions=2),
             "neighbour": probe_function(Timeout=30),
-        }).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        })
 
     def test_parallel_invokes_run_in_parallel_in_distinct_environments(self):
         n = 5
@@ -110,9 +109,10 @@ class ReservedConcurrencyZeroTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer({"disabled": probe_function(ReservedConcurrentExecutions=0),
-                             "enabled": probe_function()}).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        cls.emu = serve_for_class(cls, {
+            "disabled": probe_function(ReservedConcurrentExecutions=0),
+            "enabled": probe_function(),
+        })
 
     def test_reserved_concurrency_zero_throttles_every_invoke(self):
         for _ in range(2):

@@ -10,7 +10,7 @@ import unittest
 import time
 import uuid
 
-from emu import EmuServer, probe_function
+from emu import probe_function, serve_for_class
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -27,9 +27,7 @@ def json_string_of_size(n):
 class InvokeApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer({"probe": probe_function(),
-                             "dry-only": probe_function()}).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        cls.emu = serve_for_class(cls, {"probe": probe_function(), "dry-only": probe_function()})
 
     # -- helpers -----------------------------------------------------------
     def assertApiError(self, r, status, error_type):
@@ -309,9 +307,9 @@ class InvokeApiRegionTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer({"probe": probe_function()},
-                            args=["--region", "eu-west-3", "--account-id", "123456789012"]).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        cls.emu = serve_for_class(
+            cls, {"probe": probe_function()},
+            args=["--region", "eu-west-3", "--account-id", "123456789012"])
 
     def test_not_found_message_uses_configured_region_and_account(self):
         r = self.emu.invoke("ghost", b"{}")

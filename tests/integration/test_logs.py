@@ -7,21 +7,20 @@ import re
 import unittest
 import uuid
 
-from emu import EmuServer, probe_function, report_for
+from emu import probe_function, report_for, serve_for_class
 
 
 class LogsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer({
+        cls.emu = serve_for_class(cls, {
             "logger": probe_function(MemorySize=128,
                                      Environment={"PROBE_INIT_PRINT": "logger-init-line"}),
             "other": probe_function(MemorySize=256),
             "hungry": probe_function(MemorySize=512, Timeout=20),
             "coldcheck": probe_function(),
             "slowpoke": probe_function(Timeout=1),
-        }).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        })
 
     def invoke(self, name, event, tail=True):
         headers = {"X-Amz-Log-Type": "Tail"} if tail else {}

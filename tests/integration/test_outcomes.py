@@ -10,8 +10,8 @@ import tempfile
 import time
 import unittest
 
-from emu import (EmuServer, PROBE, pid_alive, probe_function, provided_function, report_for,
-                 wait_until, worker_pids)
+from emu import (PROBE, pid_alive, probe_function, provided_function, report_for,
+                 serve_for_class, wait_until, worker_pids)
 
 
 class OutcomeTestCase(unittest.TestCase):
@@ -54,12 +54,11 @@ class OutcomeTestCase(unittest.TestCase):
 class RuntimeFailureTest(OutcomeTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer({
+        cls.emu = serve_for_class(cls, {
             "short": probe_function(Timeout=1),
             "crashy": probe_function(),
             "warm": probe_function(),
-        }).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        })
 
     def test_timeout_is_sandbox_timedout_with_aws_message(self):
         started = time.monotonic()
@@ -152,7 +151,7 @@ class InitFailureTest(OutcomeTestCase):
     def setUpClass(cls):
         cls.markers = tempfile.mkdtemp(prefix="lambda-emu-markers-")
         cls.addClassCleanup(shutil.rmtree, cls.markers, True)
-        cls.emu = EmuServer({
+        cls.emu = serve_for_class(cls, {
             "init-exit": provided_function("init-exit"),
             "init-hang": provided_function("init-hang", Timeout=1, Environment={
                 "HANG_ONCE_MARKER": os.path.join(cls.markers, "hang"), "PROBE_PATH": PROBE}),
@@ -160,8 +159,7 @@ class InitFailureTest(OutcomeTestCase):
             "no-bootstrap": provided_function("no-bootstrap"),
             "bad-interpreter": provided_function("bad-interpreter"),
             "healthy": probe_function(),
-        }).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        })
 
     def test_exit_during_init_is_runtime_exit_error(self):
         started = time.monotonic()

@@ -13,8 +13,8 @@ import tempfile
 import time
 import unittest
 
-from emu import (EmuServer, PROBE, pid_alive, probe_function, provided_function, report_for,
-                 wait_until)
+from emu import (PROBE, pid_alive, probe_function, provided_function, report_for,
+                 serve_for_class, wait_until)
 
 MAX_RESPONSE = 6_291_556
 TIMEOUT_S = 5
@@ -38,15 +38,14 @@ class RuntimeApiTest(unittest.TestCase):
         cls.addClassCleanup(shutil.rmtree, cls.markers, True)
         once = lambda name: {"INIT_FAIL_ONCE_MARKER": os.path.join(cls.markers, name),  # noqa: E731
                              "PROBE_PATH": PROBE}
-        cls.emu = EmuServer({
+        cls.emu = serve_for_class(cls, {
             "probe": probe_function(Timeout=TIMEOUT_S),
             "curl-echo": provided_function("curl-echo"),
             "init-error": provided_function("init-error", Environment=once("exit")),
             "init-error-hang": provided_function(
                 "init-error", Environment=dict(once("hang"), INIT_ERROR_THEN="hang")),
             "init-error-always": provided_function("init-error"),
-        }).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        })
 
     def invoke_json(self, payload, name="probe", **kw):
         r = self.emu.invoke(name, json.dumps(payload).encode(), **kw)

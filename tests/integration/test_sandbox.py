@@ -8,7 +8,7 @@ import tempfile
 import unittest
 import zipfile
 
-from emu import EmuServer, fixture, invoke_parallel, probe_function
+from emu import EmuServer, fixture, invoke_parallel, probe_function, serve_for_class
 
 CODE = os.path.realpath(fixture("functions", "probe"))
 
@@ -16,7 +16,8 @@ CODE = os.path.realpath(fixture("functions", "probe"))
 class SandboxEnvironmentTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.emu = EmuServer(
+        cls.emu = serve_for_class(
+            cls,
             {
                 "sandboxed": probe_function(
                     Handler="probe.handler", MemorySize=256, Timeout=7,
@@ -26,8 +27,7 @@ class SandboxEnvironmentTest(unittest.TestCase):
                     Environment={"Variables": {"STAGE": "test", "EMPTY": ""}}),
                 "isolated": probe_function(Timeout=10),
             },
-            env={"LAMBDA_EMU_TEST_LEAK_CHECK": "server-only"}).start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+            env={"LAMBDA_EMU_TEST_LEAK_CHECK": "server-only"})
         r = cls.emu.invoke("sandboxed", b'{"env": true}')
         if r.status != 200:
             raise AssertionError(f"env probe failed: {r}")
@@ -124,9 +124,8 @@ class CodeAndDefaultsTest(unittest.TestCase):
                 z.writestr(info, f.read())
             z.writestr("data/hello.txt", "hello from the zip\n")
         minimal = {"Runtime": "provided", "Handler": "bootstrap", "Code": CODE}
-        cls.emu = EmuServer({"zipped": probe_function(Code=cls.zip_path), "minimal": minimal})
-        cls.emu.start()
-        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
+        cls.emu = serve_for_class(cls, {"zipped": probe_function(Code=cls.zip_path),
+                                        "minimal": minimal})
 
     def test_zip_code_is_unpacked_and_runs(self):
         r = self.emu.invoke("zipped", b'{"env": true}')
