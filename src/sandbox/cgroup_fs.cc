@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -96,6 +97,25 @@ void KillListed(const fs::path& procs_file, int rounds) {
     if (pids.empty()) return;
     for (pid_t pid : pids) ::kill(pid, SIGKILL);
   }
+}
+
+NumberFile::NumberFile(const fs::path& file) : file_(file) {}
+
+NumberFile::~NumberFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<std::uint64_t> NumberFile::Read() {
+  if (fd_ < 0) fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) return std::nullopt;
+  char text[32];
+  ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+  if (n <= 0) return std::nullopt;
+  text[n] = '\0';
+  char* end = nullptr;
+  unsigned long long value = std::strtoull(text, &end, 10);
+  if (end == text) return std::nullopt;
+  return value;
 }
 
 bool RemoveCgroupDir(const fs::path& dir) {

@@ -34,6 +34,22 @@ std::optional<std::string> OwnCgroupPath(const std::string& text, const std::str
 // `rounds` passes), so processes forked during the kill are caught too.
 void KillListed(const std::filesystem::path& procs_file, int rounds = 10);
 
+// A cgroup file kept open for repeated reads of one number (pread at 0):
+// one syscall per read on the invoke path instead of open/read/close.
+class NumberFile {
+ public:
+  explicit NumberFile(const std::filesystem::path& file);
+  ~NumberFile();
+  NumberFile(const NumberFile&) = delete;
+  NumberFile& operator=(const NumberFile&) = delete;
+  // Opens the file on first use (and retries while it does not exist).
+  std::optional<std::uint64_t> Read();
+
+ private:
+  std::filesystem::path file_;
+  int fd_ = -1;
+};
+
 // rmdir; EBUSY (processes still exiting) is retried a few times.
 bool RemoveCgroupDir(const std::filesystem::path& dir);
 

@@ -25,7 +25,10 @@ struct V1Parents {
 class CgroupV1 final : public EnvironmentCgroup {
  public:
   CgroupV1(fs::path memory, fs::path pids, fs::path cpu)
-      : memory_(std::move(memory)), pids_(std::move(pids)), cpu_(std::move(cpu)) {}
+      : memory_(std::move(memory)),
+        pids_(std::move(pids)),
+        cpu_(std::move(cpu)),
+        peak_(memory_ / "memory.max_usage_in_bytes") {}
   ~CgroupV1() override {
     KillAll();
     for (const auto& dir : {memory_, pids_, cpu_}) {
@@ -48,7 +51,7 @@ class CgroupV1 final : public EnvironmentCgroup {
   void Attach(pid_t pid) override { pid_ = pid; }
 
   std::uint64_t PeakMemoryBytes() override {
-    return ReadNumber(memory_ / "memory.max_usage_in_bytes").value_or(0);
+    return peak_.Read().value_or(0);
   }
 
   bool OomKilled() override {
@@ -64,6 +67,7 @@ class CgroupV1 final : public EnvironmentCgroup {
 
  private:
   fs::path memory_, pids_, cpu_;
+  NumberFile peak_;
   pid_t pid_ = -1;
 };
 

@@ -22,7 +22,8 @@ std::string CpuMax(double cpus) {
 
 class CgroupV2 final : public EnvironmentCgroup {
  public:
-  explicit CgroupV2(fs::path dir) : dir_(std::move(dir)) {}
+  explicit CgroupV2(fs::path dir)
+      : dir_(std::move(dir)), peak_(dir_ / "memory.peak"), current_(dir_ / "memory.current") {}
   ~CgroupV2() override {
     KillAll();
     RemoveCgroupDir(dir_);
@@ -37,8 +38,8 @@ class CgroupV2 final : public EnvironmentCgroup {
   std::uint64_t PeakMemoryBytes() override {
     // memory.peak exists from Linux 5.19; before that, the highest current
     // value we have seen is the best available.
-    if (auto peak = ReadNumber(dir_ / "memory.peak")) return *peak;
-    if (auto current = ReadNumber(dir_ / "memory.current")) seen_peak_ = std::max(seen_peak_, *current);
+    if (auto peak = peak_.Read()) return *peak;
+    if (auto current = current_.Read()) seen_peak_ = std::max(seen_peak_, *current);
     return seen_peak_;
   }
 
@@ -52,6 +53,8 @@ class CgroupV2 final : public EnvironmentCgroup {
 
  private:
   fs::path dir_;
+  NumberFile peak_;
+  NumberFile current_;
   pid_t pid_ = -1;
   std::uint64_t seen_peak_ = 0;
 };
