@@ -298,16 +298,20 @@ def serve_for_class(test_class, functions=None, **kwargs):
     """Starts an EmuServer shared by test_class's tests.
 
     Class cleanup stops it with SIGTERM and fails (as a class-cleanup error) if
-    it did not exit 0, so every scenario also checks for a clean shutdown
-    (and for sanitizer aborts at exit)."""
+    it did not exit 0 or if any of its worker processes survived it, so every
+    scenario also checks for a clean shutdown (and for sanitizer aborts at exit)."""
     emu = EmuServer(functions, **kwargs)
 
     def stop_and_check():
         try:
+            workers = worker_pids(emu.proc.pid) if emu.proc.poll() is None else []
             code = emu.stop()
             if code != 0:
                 raise AssertionError(f"lambda-emu exited with {code} on SIGTERM:\n"
                                      f"{emu.stderr()[-3000:]}")
+            if workers and not wait_until(lambda: not any(map(pid_alive, workers)), 5):
+                raise AssertionError("worker processes survived the server: "
+                                     f"{[p for p in workers if pid_alive(p)]}")
         finally:
             emu.__exit__(None, None, None)
 
