@@ -14,12 +14,8 @@ void Histogram::Observe(double ms) {
 
 void FunctionMetrics::Record(const InvocationRecord& r) {
   ++invocations;
-  if (r.init_duration_ms) {
-    ++cold_starts;
-    init_duration.Observe(*r.init_duration_ms);
-  } else {
-    ++warm_starts;
-  }
+  ++(r.cold_start ? cold_starts : warm_starts);
+  if (r.init_duration_ms) init_duration.Observe(*r.init_duration_ms);
   duration.Observe(r.duration_ms);
   if (!r.error_type.empty()) {
     ++errors;

@@ -32,7 +32,8 @@ class Histogram {
 // What one finished invocation contributes.
 struct InvocationRecord {
   double duration_ms = 0;
-  std::optional<double> init_duration_ms;  // set on a cold start
+  bool cold_start = false;                 // a new environment was started for it
+  std::optional<double> init_duration_ms;  // set when its init completed
   std::string error_type;                  // empty on success
   bool timed_out = false;
   bool out_of_memory = false;

@@ -111,6 +111,9 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(std:
   spec.env = BuildEnvironment(runtime_api_->port());
   spec.cwd = config.code_dir;
   spec.cgroup_procs_files = cgroup_->ProcsFiles();
+  // /tmp is the only writable place on Lambda, EphemeralStorage its size:
+  // no file may grow past it.
+  spec.max_file_size = static_cast<rlim_t>(config.ephemeral_storage_mb) << 20;
   spawned_at_ = Clock::now();
   auto spawned = sandbox::Spawn(spec);
   if (!spawned.ok()) {
@@ -333,6 +336,7 @@ void ExecutionEnvironment::Finish(Ending ending) {
 
   metrics::InvocationRecord record;
   record.duration_ms = duration;
+  record.cold_start = invocation->cold_start;
   record.init_duration_ms = invocation->init_duration_ms;
   if (ending.outcome.kind == InvokeOutcome::Kind::kFunctionError) {
     record.error_type = ending.error_type.empty() ? ErrorTypeOf(ending.outcome.payload)

@@ -85,6 +85,7 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::StartEnvironment(
     std::shared_ptr<Invocation> first, bool provisioned) {
   auto env = std::make_shared<ExecutionEnvironment>(
       services_, function_, *this, provisioned ? "provisioned-concurrency" : "on-demand");
+  if (first) first->cold_start = true;
   environments_.emplace(env.get(), env);
   ++services_.environments;
   auto error = env->Start(first);
@@ -105,7 +106,7 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::StartEnvironment(
     failed.payload = outcomes::ErrorPayload(error->error_type, message);
     function_->log->Line(message);
     function_->log->Line(error->error_type);
-    metrics_.Record({0, std::nullopt, error->error_type, false, false});
+    metrics_.Record({0, true, std::nullopt, error->error_type, false, false});
   }
   first->Complete(std::move(failed));
   return nullptr;

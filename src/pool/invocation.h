@@ -38,6 +38,7 @@ struct Invocation {
   bool want_log = false;  // X-Amz-Log-Type: Tail
 
   Clock::time_point accepted_at = Clock::now();
+  bool cold_start = false;                 // a new environment was started for it
   std::optional<double> init_duration_ms;  // set on the invoke that waited for a cold start
   std::string log;                         // collected when want_log
 

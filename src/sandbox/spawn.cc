@@ -82,7 +82,10 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
     }
     rlimit nofile{spec.max_open_files, spec.max_open_files};
     rlimit core{spec.max_core_size, spec.max_core_size};
-    if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0 || ::setrlimit(RLIMIT_CORE, &core) != 0) {
+    rlimit fsize{spec.max_file_size, spec.max_file_size};
+    ::signal(SIGXFSZ, SIG_IGN);  // ignored dispositions survive exec
+    if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0 || ::setrlimit(RLIMIT_CORE, &core) != 0 ||
+        ::setrlimit(RLIMIT_FSIZE, &fsize) != 0) {
       ChildFail(report[1], Stage::kRlimit);
     }
     if (::chdir(cwd.c_str()) != 0) ChildFail(report[1], Stage::kChdir);

@@ -28,6 +28,8 @@ struct SpawnSpec {
   std::vector<std::string> cgroup_procs_files;  // the child writes itself into each
   rlim_t max_open_files = 1024;
   rlim_t max_core_size = 0;
+  // RLIMIT_FSIZE; SIGXFSZ is ignored so a write past it fails with EFBIG.
+  rlim_t max_file_size = RLIM_INFINITY;
 };
 
 struct SpawnedProcess {
