@@ -10,24 +10,9 @@
 
 namespace lambda_emu::logs {
 
-namespace {
-std::shared_ptr<spdlog::logger>& ConsoleLogger() {
-  static std::shared_ptr<spdlog::logger> logger;
-  return logger;
-}
-}  // namespace
-
 void InitLogging(const std::string& server_level) {
   // Queue of 64k lines; when full, the producer waits (a line is never dropped).
   spdlog::init_thread_pool(65536, 1);
-  auto console = std::make_shared<spdlog::async_logger>(
-      "functions", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool(),
-      spdlog::async_overflow_policy::block);
-  console->set_pattern("%v");
-  console->set_level(spdlog::level::info);
-  console->flush_on(spdlog::level::info);
-  ConsoleLogger() = console;
-
   auto server = std::make_shared<spdlog::async_logger>(
       "lambda-emu", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
       spdlog::async_overflow_policy::block);
@@ -37,32 +22,35 @@ void InitLogging(const std::string& server_level) {
   spdlog::set_default_logger(server);
 }
 
-void ShutdownLogging() {
-  ConsoleLogger().reset();
-  spdlog::shutdown();
-}
+void ShutdownLogging() { spdlog::shutdown(); }
 
 FunctionLog::FunctionLog(std::string function_name, const std::filesystem::path& log_dir)
-    : prefix_("[" + function_name + "] "), file_(log_dir / (function_name + ".log")) {
+    : file_(log_dir / (function_name + ".log")) {
+  // One logger, two sinks: a line is queued once and written to both. Each
+  // function has its own stdout sink (spdlog serialises stdout across them)
+  // so the prefix can be a pattern.
+  auto console = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  console->set_pattern("[" + function_name + "] %v");
+  std::vector<spdlog::sink_ptr> sinks{console};
   std::error_code ec;
   std::filesystem::create_directories(log_dir, ec);
   try {
-    file_logger_ = std::make_shared<spdlog::async_logger>(
-        "fn:" + function_name, std::make_shared<spdlog::sinks::basic_file_sink_mt>(file_.string()),
-        spdlog::thread_pool(), spdlog::async_overflow_policy::block);
-    file_logger_->set_pattern("%v");
-    file_logger_->flush_on(spdlog::level::info);
+    auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file_.string());
+    file->set_pattern("%v");
+    sinks.push_back(std::move(file));
   } catch (const spdlog::spdlog_ex& e) {
     spdlog::warn("function {}: no log file ({})", function_name, e.what());
   }
+  logger_ = std::make_shared<spdlog::async_logger>("fn:" + function_name, sinks.begin(),
+                                                   sinks.end(), spdlog::thread_pool(),
+                                                   spdlog::async_overflow_policy::block);
+  logger_->set_level(spdlog::level::info);
+  logger_->flush_on(spdlog::level::info);
 }
 
 FunctionLog::~FunctionLog() = default;
 
-void FunctionLog::Line(std::string_view line) {
-  if (auto& console = ConsoleLogger()) console->info("{}{}", prefix_, line);
-  if (file_logger_) file_logger_->info("{}", line);
-}
+void FunctionLog::Line(std::string_view line) { logger_->info("{}", line); }
 
 std::string IsoTimestampNow() {
   auto now = std::chrono::system_clock::now();

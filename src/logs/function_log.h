@@ -19,9 +19,9 @@ class logger;
 
 namespace lambda_emu::logs {
 
-// Sets up the async pool, the console sink for function output (stdout) and
-// the server's own logger (stderr, at `server_level`, e.g. "info"). Call once,
-// before any FunctionLog is made; Shutdown() flushes everything.
+// Sets up the async pool and the server's own logger (stderr, at
+// `server_level`, e.g. "info"). Call once, before any FunctionLog is made;
+// ShutdownLogging() flushes everything.
 void InitLogging(const std::string& server_level);
 void ShutdownLogging();
 
@@ -34,9 +34,8 @@ class FunctionLog {
   const std::filesystem::path& file() const { return file_; }
 
  private:
-  std::string prefix_;
   std::filesystem::path file_;
-  std::shared_ptr<spdlog::logger> file_logger_;
+  std::shared_ptr<spdlog::logger> logger_;
 };
 
 // "2024-01-01T00:00:00.000Z", the timestamp Lambda puts in its own lines.
