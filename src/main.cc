@@ -4,7 +4,8 @@
 #include "cli/serve.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"lambda-emu: run AWS Lambda functions locally, with the real Invoke and Runtime APIs"};
+  CLI::App app{
+      "lambda-emu: run AWS Lambda functions locally, with the real Invoke and Runtime APIs"};
   app.set_version_flag("--version", std::string(LAMBDA_EMU_VERSION));
   app.require_subcommand(1);
 

@@ -15,7 +15,8 @@ http::Response AdminApi::Metrics(const http::Request& req) const {
 
 http::Response AdminApi::Functions(const http::Request& req) const {
   nlohmann::json functions = nlohmann::json::array();
-  for (const auto& snapshot : registry_.Snapshots()) functions.push_back(metrics::RenderJson(snapshot));
+  for (const auto& snapshot : registry_.Snapshots())
+    functions.push_back(metrics::RenderJson(snapshot));
   const auto& account = registry_.account();
   nlohmann::json body = {
       {"Functions", functions},

@@ -19,7 +19,8 @@ AwsError AwsError::InvalidRequestContent(std::string message) {
   return {status::bad_request, "InvalidRequestContentException", std::move(message), {}, 0};
 }
 AwsError AwsError::RequestTooLarge() {
-  return {status::payload_too_large, "RequestTooLargeException",
+  return {status::payload_too_large,
+          "RequestTooLargeException",
           "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
           {},
           0};
@@ -32,8 +33,8 @@ AwsError AwsError::Service(std::string message) {
   return {status::internal_server_error, "ServiceException", std::move(message), {}, 0};
 }
 AwsError AwsError::UnsupportedMedia(std::string message) {
-  return {status::unsupported_media_type, "UnsupportedMediaTypeException", std::move(message),
-          {}, 0};
+  return {
+      status::unsupported_media_type, "UnsupportedMediaTypeException", std::move(message), {}, 0};
 }
 
 http::Response ToResponse(const AwsError& error, const http::Request& req,

@@ -1,11 +1,10 @@
 #include "api/invoke_api.h"
 
-#include <nlohmann/json.hpp>
-
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
 
 #include "api/aws_error.h"
 #include "api/function_ref.h"
@@ -74,8 +73,8 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
     pool = registry_.Find(ref->name);
   }
   if (!pool || (qualifier && *qualifier != pool->function().version)) {
-    co_return fail(
-        AwsError::ResourceNotFound("Function not found: " + arn + ":" + qualifier.value_or("$LATEST")));
+    co_return fail(AwsError::ResourceNotFound("Function not found: " + arn + ":" +
+                                              qualifier.value_or("$LATEST")));
   }
 
   std::string_view invocation_type = req["X-Amz-Invocation-Type"];
@@ -97,8 +96,8 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
 
   auto invocation = std::make_shared<pool::Invocation>();
   invocation->request_id = request_id;
-  invocation->io = &static_cast<boost::asio::io_context&>(
-      (co_await boost::asio::this_coro::executor).context());
+  invocation->io =
+      &static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
   invocation->payload = std::move(req.body());
   if (invocation->payload.empty()) invocation->payload = "{}";
   if (invocation_type == "Event" && invocation->payload.size() > kMaxEventPayloadBytes) {
@@ -119,8 +118,8 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
     }
     auto decoded = Base64Decode(encoded);
     if (!decoded || !nlohmann::json::accept(*decoded)) {
-      co_return fail(
-          AwsError::InvalidRequestContent("Client context must be a valid Base64-encoded JSON object."));
+      co_return fail(AwsError::InvalidRequestContent(
+          "Client context must be a valid Base64-encoded JSON object."));
     }
     invocation->client_context = std::move(*decoded);
   }

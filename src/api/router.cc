@@ -57,11 +57,12 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
     }
   }
 
-  AwsError error{http_ns::status::not_found, "UnknownOperationException",
-                 "Unknown operation " + std::string(req.method_string()) + " " +
-                     std::string(req.target()),
-                 {},
-                 0};
+  AwsError error{
+      http_ns::status::not_found,
+      "UnknownOperationException",
+      "Unknown operation " + std::string(req.method_string()) + " " + std::string(req.target()),
+      {},
+      0};
   co_return ToResponse(error, req, pool::NewRequestId());
 }
 

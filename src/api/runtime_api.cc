@@ -3,7 +3,6 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
-#include <spdlog/spdlog.h>
 
 namespace lambda_emu::api {
 
@@ -69,19 +68,14 @@ void SetEventHeaders(http::Response& res, const RuntimeEvent& e) {
   }
 }
 
-std::string_view StripQuery(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view StripQuery(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
 
 http::Handler MakeRuntimeApiHandler(std::weak_ptr<RuntimeEndpoint> weak) {
   return [weak](http::Request& req) -> boost::asio::awaitable<http::Response> {
     auto endpoint = weak.lock();
-    if (!endpoint) {
-      spdlog::debug("runtime api: endpoint gone for {} (use_count {})", std::string(req.target()), weak.use_count());
-      co_return ReplyResponse(req, RuntimeReply::kGone);
-    }
+    if (!endpoint) co_return ReplyResponse(req, RuntimeReply::kGone);
     const std::string_view target = StripQuery(req.target());
     const auto method = req.method();
 
@@ -96,8 +90,8 @@ http::Handler MakeRuntimeApiHandler(std::weak_ptr<RuntimeEndpoint> weak) {
       // the initiation runs before anything else can run on this thread.
       RuntimeEndpoint* ep = endpoint.get();
       endpoint.reset();
-      NextResult next = co_await boost::asio::async_initiate<
-          const boost::asio::use_awaitable_t<>&, void(NextResult)>(
+      NextResult next = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                                             void(NextResult)>(
           [ep](auto handler) { ep->AwaitNext(std::move(handler)); }, boost::asio::use_awaitable);
       if (next.reply != RuntimeReply::kAccepted) co_return ReplyResponse(req, next.reply);
       auto res = http::MakeResponse(req, status::ok, std::move(next.event.payload));

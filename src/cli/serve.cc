@@ -33,8 +33,11 @@ namespace lambda_emu::cli {
 namespace fs = std::filesystem;
 
 CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
-  CLI::App* serve = app.add_subcommand("serve", "Serve the Lambda Invoke API for the configured functions");
-  serve->add_option("--config,-c", o.config_file, "Config file (YAML or JSON) declaring the functions")
+  CLI::App* serve =
+      app.add_subcommand("serve", "Serve the Lambda Invoke API for the configured functions");
+  serve
+      ->add_option("--config,-c", o.config_file,
+                   "Config file (YAML or JSON) declaring the functions")
       ->required()
       ->check(CLI::ExistingFile);
   serve->add_option("--host", o.host, "Address to listen on")->capture_default_str();
@@ -59,38 +62,45 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
   serve->add_option("--work-dir", o.work_dir,
                     "Directory for environments' /tmp and unpacked .zip code "
                     "(default: $TMPDIR/lambda-emu-PID, removed on exit)");
-  serve->add_option("--runtimes-dir", o.runtimes_dir,
-                    "Where the Python and Node.js runtime clients live (default: the shipped ones)");
-  serve->add_option("--init-timeout", o.init_timeout_s,
-                    "Seconds a runtime may take from start to its first /next")
+  serve->add_option(
+      "--runtimes-dir", o.runtimes_dir,
+      "Where the Python and Node.js runtime clients live (default: the shipped ones)");
+  serve
+      ->add_option("--init-timeout", o.init_timeout_s,
+                   "Seconds a runtime may take from start to its first /next")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  serve->add_option("--account-concurrency", o.account_concurrency,
-                    "Account concurrency limit shared by all functions")
+  serve
+      ->add_option("--account-concurrency", o.account_concurrency,
+                   "Account concurrency limit shared by all functions")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  serve->add_option("--idle-ttl", o.idle_ttl_s,
-                    "Seconds an idle environment is kept warm before it is stopped")
+  serve
+      ->add_option("--idle-ttl", o.idle_ttl_s,
+                   "Seconds an idle environment is kept warm before it is stopped")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  serve->add_option("--max-environments", o.max_environments,
-                    "Cap on live environments across all functions (0 = none); at the cap the "
-                    "least recently used idle one is stopped, or the invoke gets 429")
+  serve
+      ->add_option("--max-environments", o.max_environments,
+                   "Cap on live environments across all functions (0 = none); at the cap the "
+                   "least recently used idle one is stopped, or the invoke gets 429")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   serve->add_flag("--watch", o.watch,
                   "Watch the config file and functions' code; a change drains only the "
                   "affected functions' environments");
-  serve->add_option("--cgroups", o.cgroups,
-                    "Resource control: auto (v2, else v1, else none), v2, v1 or none")
+  serve
+      ->add_option("--cgroups", o.cgroups,
+                   "Resource control: auto (v2, else v1, else none), v2, v1 or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "v2", "v1", "none"}));
   serve->add_option("--cgroup-root", o.cgroup_root, "Where the cgroup filesystem is mounted")
       ->capture_default_str();
   serve->add_flag("--no-cpu-limit", o.no_cpu_limit,
                   "Do not limit CPU in proportion to memory (faster, less like Lambda)");
-  serve->add_option("--pids-limit", o.pids_limit,
-                    "Maximum processes+threads per environment (0 = unlimited)")
+  serve
+      ->add_option("--pids-limit", o.pids_limit,
+                   "Maximum processes+threads per environment (0 = unlimited)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 22));
   return serve;
@@ -145,8 +155,8 @@ int RunServe(const ServeOptions& o) {
   bool own_work_dir = o.work_dir.empty();
   if (own_work_dir) {
     const char* tmp = std::getenv("TMPDIR");
-    settings.work_dir = fs::path(tmp && *tmp ? tmp : "/tmp") /
-                        ("lambda-emu-" + std::to_string(::getpid()));
+    settings.work_dir =
+        fs::path(tmp && *tmp ? tmp : "/tmp") / ("lambda-emu-" + std::to_string(::getpid()));
   } else {
     settings.work_dir = fs::absolute(o.work_dir);
   }
@@ -167,8 +177,8 @@ int RunServe(const ServeOptions& o) {
   sandbox::Reaper reaper(io);
   auto cgroups = sandbox::DetectCgroups(io, {o.cgroup_root, o.cgroups});
   spdlog::info("resource control: {}", cgroups->Describe());
-  pool::PoolServices services{io, reaper, *cgroups, settings, 1, 0,
-                              static_cast<size_t>(o.max_environments), {}};
+  pool::PoolServices services{
+      io, reaper, *cgroups, settings, 1, 0, static_cast<size_t>(o.max_environments), {}};
   sandbox::RuntimeLocator runtimes(
       o.runtimes_dir.empty() ? sandbox::DefaultRuntimesDir() : fs::path(o.runtimes_dir),
       config->interpreters);

@@ -51,9 +51,12 @@ void ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs::pat
   const std::string& function = f.name;
   std::string raw;
   if (node.IsMap()) {  // CreateFunction shape: Code: {ZipFile|Directory: ...}
-    if (node["Directory"]) raw = Scalar(node["Directory"], "Code.Directory");
-    else if (node["ZipFile"]) raw = Scalar(node["ZipFile"], "Code.ZipFile");
-    else Fail("Code: expected a path, or a map with Directory or ZipFile");
+    if (node["Directory"])
+      raw = Scalar(node["Directory"], "Code.Directory");
+    else if (node["ZipFile"])
+      raw = Scalar(node["ZipFile"], "Code.ZipFile");
+    else
+      Fail("Code: expected a path, or a map with Directory or ZipFile");
   } else {
     raw = Scalar(node, "Code");
   }
@@ -87,8 +90,8 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
   if (!node.IsMap()) Fail("must be a map of settings");
   FunctionConfig f;
   f.name = name;
-  static const std::set<std::string> kIgnored = {"Role", "Tags", "PackageType", "TracingConfig",
-                                                 "LoggingConfig", "FunctionName"};
+  static const std::set<std::string> kIgnored = {"Role",          "Tags",          "PackageType",
+                                                 "TracingConfig", "LoggingConfig", "FunctionName"};
   bool has_code = false;
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
@@ -114,8 +117,8 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
     } else if (key == "ProvisionedConcurrency") {
       f.provisioned_concurrency = Integer(v, key);
     } else if (key == "EphemeralStorage") {
-      f.ephemeral_storage_mb = v.IsMap() ? Integer(v["Size"], "EphemeralStorage.Size")
-                                         : Integer(v, key);
+      f.ephemeral_storage_mb =
+          v.IsMap() ? Integer(v["Size"], "EphemeralStorage.Size") : Integer(v, key);
     } else if (key == "Description") {
       f.description = Scalar(v, key);
     } else if (key == "Architectures") {

@@ -73,12 +73,24 @@ Status Validate(const FunctionConfig& f) {
     return Status::Error("Code: directory not found: " + f.code_dir.string());
   }
   // Lambda refuses these in a function's variables.
-  static const std::set<std::string> kReserved = {
-      "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-      "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-      "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-      "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-      "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"};
+  static const std::set<std::string> kReserved = {"_HANDLER",
+                                                  "_X_AMZN_TRACE_ID",
+                                                  "AWS_DEFAULT_REGION",
+                                                  "AWS_REGION",
+                                                  "AWS_EXECUTION_ENV",
+                                                  "AWS_LAMBDA_FUNCTION_NAME",
+                                                  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                                  "AWS_LAMBDA_FUNCTION_VERSION",
+                                                  "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                                  "AWS_LAMBDA_LOG_GROUP_NAME",
+                                                  "AWS_LAMBDA_LOG_STREAM_NAME",
+                                                  "AWS_ACCESS_KEY",
+                                                  "AWS_ACCESS_KEY_ID",
+                                                  "AWS_SECRET_ACCESS_KEY",
+                                                  "AWS_SESSION_TOKEN",
+                                                  "AWS_LAMBDA_RUNTIME_API",
+                                                  "LAMBDA_TASK_ROOT",
+                                                  "LAMBDA_RUNTIME_DIR"};
   for (const auto& [key, value] : f.environment) {
     static const std::regex kKey(R"([a-zA-Z]([a-zA-Z0-9_])*)");
     if (!std::regex_match(key, kKey)) {

@@ -29,7 +29,7 @@ struct FunctionConfig {
   std::string runtime;  // as given, e.g. "python3.12"
   RuntimeFamily family = RuntimeFamily::kProvided;
   std::string handler;
-  std::filesystem::path code_dir;  // absolute; a .zip is already extracted here
+  std::filesystem::path code_dir;     // absolute; a .zip is already extracted here
   std::filesystem::path code_source;  // what the config names: the directory or the .zip
   long long code_version = 0;         // a .zip's mtime, so a new package compares unequal
   int memory_mb = 128;

@@ -16,8 +16,8 @@ constexpr uint32_t kDirMask =
     IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB;
 // Editors replace files by renaming over them; watching a file's directory
 // would be broader, so a file is watched for the events that still fire.
-constexpr uint32_t kFileMask = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
-                               IN_MOVE_SELF;
+constexpr uint32_t kFileMask =
+    IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 }  // namespace
 
 FileWatcher::FileWatcher(boost::asio::io_context& io, std::chrono::milliseconds debounce,
@@ -68,36 +68,38 @@ void FileWatcher::AddDirectory(const fs::path& dir, const fs::path& root) {
 }
 
 void FileWatcher::Read() {
-  stream_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                     [this](const boost::system::error_code& ec) {
-    if (ec) return;
-    alignas(inotify_event) char buffer[16 * 1024];
-    for (;;) {
-      ssize_t n = ::read(fd_, buffer, sizeof buffer);
-      if (n <= 0) break;
-      for (char* p = buffer; p < buffer + n;) {
-        auto* event = reinterpret_cast<inotify_event*>(p);
-        p += sizeof(inotify_event) + event->len;
-        auto it = watches_.find(event->wd);
-        if (it == watches_.end()) continue;
-        changed_.insert(it->second.root);
-        // New subdirectories are watched too.
-        if ((event->mask & IN_ISDIR) && (event->mask & (IN_CREATE | IN_MOVED_TO)) && event->len) {
-          AddDirectory(it->second.path / event->name, it->second.root);
+  stream_.async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [this](const boost::system::error_code& ec) {
+        if (ec) return;
+        alignas(inotify_event) char buffer[16 * 1024];
+        for (;;) {
+          ssize_t n = ::read(fd_, buffer, sizeof buffer);
+          if (n <= 0) break;
+          for (char* p = buffer; p < buffer + n;) {
+            auto* event = reinterpret_cast<inotify_event*>(p);
+            p += sizeof(inotify_event) + event->len;
+            auto it = watches_.find(event->wd);
+            if (it == watches_.end()) continue;
+            changed_.insert(it->second.root);
+            // New subdirectories are watched too.
+            if ((event->mask & IN_ISDIR) && (event->mask & (IN_CREATE | IN_MOVED_TO)) &&
+                event->len) {
+              AddDirectory(it->second.path / event->name, it->second.root);
+            }
+          }
         }
-      }
-    }
-    if (!changed_.empty()) {
-      debounce_timer_.expires_after(debounce_);
-      debounce_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
-        if (wait_ec) return;  // re-armed by a later event
-        auto changed = std::move(changed_);
-        changed_.clear();
-        callback_(changed);
+        if (!changed_.empty()) {
+          debounce_timer_.expires_after(debounce_);
+          debounce_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
+            if (wait_ec) return;  // re-armed by a later event
+            auto changed = std::move(changed_);
+            changed_.clear();
+            callback_(changed);
+          });
+        }
+        Read();
       });
-    }
-    Read();
-  });
 }
 
 }  // namespace lambda_emu::config

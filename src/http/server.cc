@@ -1,7 +1,5 @@
 #include "http/server.h"
 
-#include <limits>
-
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +10,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <limits>
 
 namespace lambda_emu::http {
 

@@ -58,8 +58,8 @@ void HistogramSamples(std::string& out, const char* name, const std::string& lab
     out += std::string(name) + "_bucket{" + labels + ",le=\"" + Number(Histogram::kBoundsMs[i]) +
            "\"} " + std::to_string(cumulative) + "\n";
   }
-  out += std::string(name) + "_bucket{" + labels + ",le=\"+Inf\"} " + std::to_string(h.count()) +
-         "\n";
+  out +=
+      std::string(name) + "_bucket{" + labels + ",le=\"+Inf\"} " + std::to_string(h.count()) + "\n";
   out += std::string(name) + "_sum{" + labels + "} " + Number(h.sum()) + "\n";
   out += std::string(name) + "_count{" + labels + "} " + std::to_string(h.count()) + "\n";
 }
@@ -118,7 +118,8 @@ std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions) {
     HistogramSamples(out, "lambda_emu_duration_ms", "function=\"" + f.name + "\"",
                      f.metrics->duration);
   }
-  Family(out, "lambda_emu_init_duration_ms", "histogram", "Cold start (init) duration in milliseconds");
+  Family(out, "lambda_emu_init_duration_ms", "histogram",
+         "Cold start (init) duration in milliseconds");
   for (const auto& f : functions) {
     HistogramSamples(out, "lambda_emu_init_duration_ms", "function=\"" + f.name + "\"",
                      f.metrics->init_duration);

@@ -15,7 +15,7 @@ namespace lambda_emu::metrics {
 // Fixed-bucket histogram in milliseconds (Prometheus-style cumulative on output).
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBoundsMs = {1,   2.5,  5,    10,   25,    50,    100,
+  static constexpr std::array<double, 14> kBoundsMs = {1,   2.5, 5,    10,   25,   50,    100,
                                                        250, 500, 1000, 2500, 5000, 10000, 30000};
   void Observe(double ms);
   std::uint64_t count() const { return count_; }

@@ -1,12 +1,12 @@
 #include "pool/execution_environment.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "pool/ids.h"
 #include "pool/outcomes.h"
@@ -68,7 +68,8 @@ ExecutionEnvironment::~ExecutionEnvironment() {
   }
 }
 
-std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(std::shared_ptr<Invocation> first) {
+std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
+    std::shared_ptr<Invocation> first) {
   const auto& config = function_->config;
   id_ = config.name + "-" + std::to_string(services_.next_environment_id++);
   log_stream_ = LogStreamName(function_->version);
@@ -86,9 +87,9 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(std:
   auto weak = weak_from_this();
   http::ServerOptions options;
   options.body_limit = api::kMaxRuntimeResponseBytes;
-  auto server = http::Server::Start(
-      services_.io, {boost::asio::ip::address_v4::loopback(), 0}, options,
-      api::MakeRuntimeApiHandler(weak), api::MakeRuntimeApiOversizeHandler(weak));
+  auto server = http::Server::Start(services_.io, {boost::asio::ip::address_v4::loopback(), 0},
+                                    options, api::MakeRuntimeApiHandler(weak),
+                                    api::MakeRuntimeApiOversizeHandler(weak));
   if (!server.ok()) {
     fs::remove_all(tmp_dir_.parent_path(), ec);
     return StartError{"", "Runtime API: " + server.status().message()};
@@ -203,7 +204,8 @@ void ExecutionEnvironment::Deliver(std::shared_ptr<Invocation> invocation) {
     init_reported_ = true;
   }
   const auto& config = function_->config;
-  std::string start = "START RequestId: " + current_->request_id + " Version: " + function_->version;
+  std::string start =
+      "START RequestId: " + current_->request_id + " Version: " + function_->version;
   function_->log->Line(start);
   current_->AppendLog(start);
 
@@ -283,10 +285,10 @@ api::RuntimeReply ExecutionEnvironment::ResponseTooLarge(const std::string& requ
 
 void ExecutionEnvironment::FailWithError(const std::string& error_type, const std::string& message,
                                          const std::string& status) {
-  Finish({{InvokeOutcome::Kind::kFunctionError, outcomes::ErrorPayload(error_type, message), {},
-           {}},
-          status,
-          error_type});
+  Finish(
+      {{InvokeOutcome::Kind::kFunctionError, outcomes::ErrorPayload(error_type, message), {}, {}},
+       status,
+       error_type});
 }
 
 void ExecutionEnvironment::Finish(Ending ending) {
@@ -317,11 +319,11 @@ void ExecutionEnvironment::Finish(Ending ending) {
   auto peak_mb = static_cast<long long>(
       std::ceil(static_cast<double>(cgroup_ ? cgroup_->PeakMemoryBytes() : 0) / (1 << 20)));
   std::string end = "END RequestId: " + id;
-  std::string report = "REPORT RequestId: " + id + "\tDuration: " + Format2(duration) +
-                       " ms\tBilled Duration: " +
-                       std::to_string(static_cast<long long>(std::ceil(duration))) +
-                       " ms\tMemory Size: " + std::to_string(function_->config.memory_mb) +
-                       " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB";
+  std::string report =
+      "REPORT RequestId: " + id + "\tDuration: " + Format2(duration) +
+      " ms\tBilled Duration: " + std::to_string(static_cast<long long>(std::ceil(duration))) +
+      " ms\tMemory Size: " + std::to_string(function_->config.memory_mb) +
+      " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB";
   if (invocation->init_duration_ms) {
     report += "\tInit Duration: " + Format2(*invocation->init_duration_ms) + " ms";
   }
@@ -339,8 +341,8 @@ void ExecutionEnvironment::Finish(Ending ending) {
   record.cold_start = invocation->cold_start;
   record.init_duration_ms = invocation->init_duration_ms;
   if (ending.outcome.kind == InvokeOutcome::Kind::kFunctionError) {
-    record.error_type = ending.error_type.empty() ? ErrorTypeOf(ending.outcome.payload)
-                                                  : ending.error_type;
+    record.error_type =
+        ending.error_type.empty() ? ErrorTypeOf(ending.outcome.payload) : ending.error_type;
   }
   record.timed_out = ending.status == "timeout";
   record.out_of_memory = ending.error_type == outcomes::kOutOfMemory;
@@ -356,18 +358,18 @@ void ExecutionEnvironment::OnInvokeTimeout() {
   if (!current_ || state_ == State::kDead) return;
   const auto& id = current_->request_id;
   double seconds = function_->config.timeout_s;
-  std::string line = logs::IsoTimestampNow() + " " + id + " Task timed out after " +
-                     Format2(seconds) + " seconds";
+  std::string line =
+      logs::IsoTimestampNow() + " " + id + " Task timed out after " + Format2(seconds) + " seconds";
   DrainOutput();
   function_->log->Line(line);
   current_->AppendLog(line);
-  Die("timeout", Ending{{InvokeOutcome::Kind::kFunctionError,
-                         outcomes::ErrorPayload(outcomes::kTimedOut,
-                                                outcomes::TimeoutMessage(id, seconds)),
-                         {},
-                         {}},
-                        "timeout",
-                        outcomes::kTimedOut});
+  Die("timeout",
+      Ending{{InvokeOutcome::Kind::kFunctionError,
+              outcomes::ErrorPayload(outcomes::kTimedOut, outcomes::TimeoutMessage(id, seconds)),
+              {},
+              {}},
+             "timeout",
+             outcomes::kTimedOut});
 }
 
 void ExecutionEnvironment::OnInitTimeout() {
@@ -381,15 +383,15 @@ void ExecutionEnvironment::OnInitTimeout() {
   if (pending_) pending_->AppendLog(report);
   std::optional<Ending> ending;
   if (pending_) {
-    ending = Ending{{InvokeOutcome::Kind::kFunctionError,
-                     outcomes::ErrorPayload(outcomes::kInitTimeout,
-                                            "RequestId: " + id +
-                                                " Error: Init phase timed out after " +
-                                                Format2(seconds) + " seconds"),
-                     {},
-                     {}},
-                    "timeout",
-                    outcomes::kInitTimeout};
+    ending =
+        Ending{{InvokeOutcome::Kind::kFunctionError,
+                outcomes::ErrorPayload(outcomes::kInitTimeout,
+                                       "RequestId: " + id + " Error: Init phase timed out after " +
+                                           Format2(seconds) + " seconds"),
+                {},
+                {}},
+               "timeout",
+               outcomes::kInitTimeout};
   }
   Die("init timeout", std::move(ending));
 }

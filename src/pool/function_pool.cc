@@ -51,7 +51,8 @@ void FunctionPool::Invoke(std::shared_ptr<Invocation> invocation) {
 void FunctionPool::Redispatch(std::shared_ptr<Invocation> invocation) {
   if (shutting_down_) {
     Release();
-    invocation->Complete({InvokeOutcome::Kind::kServiceError, "The server is shutting down", {}, {}});
+    invocation->Complete(
+        {InvokeOutcome::Kind::kServiceError, "The server is shutting down", {}, {}});
     return;
   }
   Dispatch(std::move(invocation));
@@ -116,7 +117,8 @@ void FunctionPool::EnsureProvisioned() {
   if (shutting_down_) return;
   int alive = 0;
   for (const auto& [raw, env] : environments_) {
-    if (env->provisioned() && !Retiring(*env) && env->state() != ExecutionEnvironment::State::kDead) {
+    if (env->provisioned() && !Retiring(*env) &&
+        env->state() != ExecutionEnvironment::State::kDead) {
       ++alive;
     }
   }
@@ -220,10 +222,17 @@ metrics::FunctionSnapshot FunctionPool::Snapshot() const {
   s.provisioned_concurrency = function_->config.provisioned_concurrency;
   for (const auto& [raw, env] : environments_) {
     switch (env->state()) {
-      case ExecutionEnvironment::State::kStarting: ++s.environments_starting; break;
-      case ExecutionEnvironment::State::kReady: ++s.environments_idle; break;
-      case ExecutionEnvironment::State::kBusy: ++s.environments_busy; break;
-      case ExecutionEnvironment::State::kDead: break;
+      case ExecutionEnvironment::State::kStarting:
+        ++s.environments_starting;
+        break;
+      case ExecutionEnvironment::State::kReady:
+        ++s.environments_idle;
+        break;
+      case ExecutionEnvironment::State::kBusy:
+        ++s.environments_busy;
+        break;
+      case ExecutionEnvironment::State::kDead:
+        break;
     }
   }
   return s;

@@ -23,8 +23,8 @@ void AppendHex(std::string& out, std::uint64_t value, int digits) {
 std::string NewRequestId() {
   std::uint64_t hi = Generator()();
   std::uint64_t lo = Generator()();
-  hi = (hi & ~0xf000ull) | 0x4000ull;                          // version 4
-  lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);          // variant 10
+  hi = (hi & ~0xf000ull) | 0x4000ull;                  // version 4
+  lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);  // variant 10
   std::string id;
   id.reserve(36);
   AppendHex(id, hi >> 32, 8);

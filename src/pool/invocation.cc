@@ -8,8 +8,7 @@ namespace lambda_emu::pool {
 void Invocation::Complete(InvokeOutcome outcome) {
   if (!completion) return;
   if (want_log) outcome.log = std::move(log);
-  boost::asio::post(*io, [handler = std::move(completion),
-                               outcome = std::move(outcome)]() mutable {
+  boost::asio::post(*io, [handler = std::move(completion), outcome = std::move(outcome)]() mutable {
     std::move(handler)(std::move(outcome));
   });
 }

@@ -1,8 +1,7 @@
 #include "pool/outcomes.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace lambda_emu::pool::outcomes {
 

@@ -5,8 +5,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +25,8 @@ struct ServerSettings {
   std::filesystem::path log_dir;
   std::chrono::milliseconds init_timeout{10000};
   int account_concurrency = 1000;
-  bool cpu_limit = true;          // CPU proportional to memory (1,769 MB = 1 vCPU)
-  std::uint64_t pids_limit = 1024;  // tasks per environment; 0 = unlimited
+  bool cpu_limit = true;                       // CPU proportional to memory (1,769 MB = 1 vCPU)
+  std::uint64_t pids_limit = 1024;             // tasks per environment; 0 = unlimited
   std::chrono::milliseconds idle_ttl{600000};  // idle environments are stopped after this
 };
 
@@ -47,10 +47,10 @@ struct PoolServices {
 // function (configuration) revision.
 struct FunctionContext {
   config::FunctionConfig config;
-  std::string arn;                   // unqualified
+  std::string arn;  // unqualified
   std::string version = "$LATEST";
-  std::vector<std::string> command;  // argv that starts the runtime
-  std::string runtime_dir;           // LAMBDA_RUNTIME_DIR
+  std::vector<std::string> command;      // argv that starts the runtime
+  std::string runtime_dir;               // LAMBDA_RUNTIME_DIR
   std::vector<std::string> environment;  // "K=V" shared by all environments
   std::shared_ptr<logs::FunctionLog> log;
 };

@@ -10,8 +10,7 @@
 
 namespace lambda_emu::registry {
 
-FunctionRegistry::FunctionRegistry(pool::PoolServices& services,
-                                   sandbox::RuntimeLocator& runtimes)
+FunctionRegistry::FunctionRegistry(pool::PoolServices& services, sandbox::RuntimeLocator& runtimes)
     : services_(services),
       runtimes_(runtimes),
       account_(services.settings.account_concurrency),

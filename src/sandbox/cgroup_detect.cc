@@ -37,7 +37,8 @@ std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
   const std::string self = SelfCgroups();
 
   if (unified && options.mode != "v1") {
-    auto manager = MakeCgroupV2Manager(OwnDir(options.root, cgroupfs::OwnCgroupPath(self, "")), name);
+    auto manager =
+        MakeCgroupV2Manager(OwnDir(options.root, cgroupfs::OwnCgroupPath(self, "")), name);
     if (manager.ok()) return std::move(manager.value());
     why = "cgroup v2 not writable: " + manager.status().message();
   } else if (!unified && options.mode != "v2") {
@@ -51,7 +52,8 @@ std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
     if (manager.ok()) return std::move(manager.value());
     why = "cgroup v1 not writable: " + manager.status().message();
   } else {
-    why = "cgroup " + options.mode + " requested but the host has cgroup " + (unified ? "v2" : "v1");
+    why =
+        "cgroup " + options.mode + " requested but the host has cgroup " + (unified ? "v2" : "v1");
   }
   return MakeNoCgroupManager(io, why);
 }

@@ -84,7 +84,8 @@ class NoCgroupManager final : public CgroupManager {
 
   Result<std::unique_ptr<EnvironmentCgroup>> Create(const std::string&,
                                                     const ResourceLimits& limits) override {
-    return std::unique_ptr<EnvironmentCgroup>(std::make_unique<NoCgroup>(*this, limits.memory_bytes));
+    return std::unique_ptr<EnvironmentCgroup>(
+        std::make_unique<NoCgroup>(*this, limits.memory_bytes));
   }
   std::string Describe() const override {
     return "none (" + why_ + "): memory is watched by sampling RSS, CPU and pids are not limited";

@@ -50,9 +50,7 @@ class CgroupV1 final : public EnvironmentCgroup {
   }
   void Attach(pid_t pid) override { pid_ = pid; }
 
-  std::uint64_t PeakMemoryBytes() override {
-    return peak_.Read().value_or(0);
-  }
+  std::uint64_t PeakMemoryBytes() override { return peak_.Read().value_or(0); }
 
   bool OomKilled() override {
     // "oom_kill N" appears in memory.oom_control from Linux 4.13.

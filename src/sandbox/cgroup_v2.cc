@@ -29,10 +29,10 @@ class CgroupV2 final : public EnvironmentCgroup {
     RemoveCgroupDir(dir_);
   }
 
-  std::vector<std::string> ProcsFiles() const override { return {(dir_ / "cgroup.procs").string()}; }
-  void LimitCpu(double cpus) override {
-    (void)WriteFile(dir_ / "cpu.max", CpuMax(cpus));
+  std::vector<std::string> ProcsFiles() const override {
+    return {(dir_ / "cgroup.procs").string()};
   }
+  void LimitCpu(double cpus) override { (void)WriteFile(dir_ / "cpu.max", CpuMax(cpus)); }
   void Attach(pid_t pid) override { pid_ = pid; }
 
   std::uint64_t PeakMemoryBytes() override {
@@ -43,7 +43,9 @@ class CgroupV2 final : public EnvironmentCgroup {
     return seen_peak_;
   }
 
-  bool OomKilled() override { return ReadKeyed(dir_ / "memory.events", "oom_kill").value_or(0) > 0; }
+  bool OomKilled() override {
+    return ReadKeyed(dir_ / "memory.events", "oom_kill").value_or(0) > 0;
+  }
 
   void KillAll() override {
     // cgroup.kill (Linux 5.14+) kills everything at once, forks included.

@@ -53,7 +53,8 @@ Result<std::string> RuntimeLocator::Interpreter(const std::string& runtime) {
     }
   } else {
     chosen = "node";
-    if (!CommandRuns(chosen)) return Status::Error("Runtime " + runtime + ": node is not installed");
+    if (!CommandRuns(chosen))
+      return Status::Error("Runtime " + runtime + ": node is not installed");
   }
   resolved_[runtime] = chosen;
   return chosen;

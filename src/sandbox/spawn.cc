@@ -62,7 +62,10 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
   pid_t pid = ::fork();
   if (pid < 0) {
     int err = errno;
-    ::close(output[0]); ::close(output[1]); ::close(report[0]); ::close(report[1]);
+    ::close(output[0]);
+    ::close(output[1]);
+    ::close(report[0]);
+    ::close(report[1]);
     if (devnull >= 0) ::close(devnull);
     return Status::Error(std::string("fork: ") + std::strerror(err));
   }
@@ -132,16 +135,26 @@ std::string DescribeWaitStatus(int wait_status) {
   if (WIFSIGNALED(wait_status)) {
     // Go's names for the signals Lambda reports (its runtime is written in Go).
     switch (WTERMSIG(wait_status)) {
-      case SIGKILL: return "signal: killed";
-      case SIGSEGV: return "signal: segmentation fault";
-      case SIGABRT: return "signal: aborted";
-      case SIGTERM: return "signal: terminated";
-      case SIGBUS: return "signal: bus error";
-      case SIGFPE: return "signal: floating point exception";
-      case SIGILL: return "signal: illegal instruction";
-      case SIGINT: return "signal: interrupt";
-      case SIGPIPE: return "signal: broken pipe";
-      default: return "signal: " + std::to_string(WTERMSIG(wait_status));
+      case SIGKILL:
+        return "signal: killed";
+      case SIGSEGV:
+        return "signal: segmentation fault";
+      case SIGABRT:
+        return "signal: aborted";
+      case SIGTERM:
+        return "signal: terminated";
+      case SIGBUS:
+        return "signal: bus error";
+      case SIGFPE:
+        return "signal: floating point exception";
+      case SIGILL:
+        return "signal: illegal instruction";
+      case SIGINT:
+        return "signal: interrupt";
+      case SIGPIPE:
+        return "signal: broken pipe";
+      default:
+        return "signal: " + std::to_string(WTERMSIG(wait_status));
     }
   }
   return "unknown status " + std::to_string(wait_status);

@@ -33,7 +33,7 @@ struct SpawnSpec {
 };
 
 struct SpawnedProcess {
-  pid_t pid = -1;     // also the process group id
+  pid_t pid = -1;      // also the process group id
   int output_fd = -1;  // read end of the stdout+stderr pipe; non-blocking, close-on-exec
 };
 

@@ -69,7 +69,8 @@ TEST_F(ConfigFileTest, JsonIsAccepted) {
 }
 
 TEST_F(ConfigFileTest, ErrorsNameTheFunctionTheKeyAndTheProblem) {
-  std::string base = "Functions:\n  hello:\n    Runtime: python3.12\n    Handler: a.b\n    Code: code\n";
+  std::string base =
+      "Functions:\n  hello:\n    Runtime: python3.12\n    Handler: a.b\n    Code: code\n";
   std::string e = ErrorOf(base + "    Memory: 128\n");
   EXPECT_NE(e.find("function 'hello'"), std::string::npos) << e;
   EXPECT_NE(e.find("Memory: unknown key"), std::string::npos) << e;

@@ -9,9 +9,10 @@
 namespace lambda_emu {
 
 TEST(Outcomes, TimeoutPayloadIsLambdas) {
-  EXPECT_EQ(pool::outcomes::ErrorPayload(pool::outcomes::kTimedOut,
-                                         pool::outcomes::TimeoutMessage("abc", 1)),
-            R"({"errorType":"Sandbox.Timedout","errorMessage":"RequestId: abc Error: Task timed out after 1.00 seconds"})");
+  EXPECT_EQ(
+      pool::outcomes::ErrorPayload(pool::outcomes::kTimedOut,
+                                   pool::outcomes::TimeoutMessage("abc", 1)),
+      R"({"errorType":"Sandbox.Timedout","errorMessage":"RequestId: abc Error: Task timed out after 1.00 seconds"})");
 }
 
 TEST(Outcomes, ExitMessageNamesStatusOrSignal) {
