@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from emu import (invoke_parallel, pid_alive, provided_function, report_for, serve_for_class,
+from emu import (EmuServer, invoke_parallel, pid_alive, provided_function, report_for, serve_for_class,
                  wait_until)
 
 
@@ -250,6 +250,31 @@ class ReservedConcurrencyTest(PoolTestCase):
         finally:
             t.join(30)
         self.assertOk(out[0])
+
+
+class ReservationBeyondTheAccountTest(PoolTestCase):
+    """ReservedConcurrentExecutions larger than --account-concurrency cannot be
+    honoured (AWS refuses a reservation that leaves the unreserved pool below
+    its minimum): the server must refuse the config, or at least never run
+    more than the account limit and never report a negative unreserved pool."""
+
+    def test_reservation_larger_than_the_account_is_refused_or_capped(self):
+        emu = EmuServer({"r": limits_function(ReservedConcurrentExecutions=5, Timeout=30),
+                         "other": limits_function()},
+                        args=["--account-concurrency", "4"])
+        try:
+            emu.start()
+        except RuntimeError as e:
+            self.assertIn("ReservedConcurrentExecutions", str(e))
+            emu.__exit__(None, None, None)
+            return
+        self.emu = emu
+        self.addCleanup(emu.__exit__, None, None, None)
+        account = emu.request("GET", "/_emu/functions").json()["Account"]
+        self.assertGreaterEqual(account["UnreservedConcurrentExecutions"], 0, account)
+        results = invoke_parallel(emu, "r", [json.dumps({"sleep": 2}).encode()] * 5)
+        ok = sum(1 for r, _ in results if r.status == 200)
+        self.assertLessEqual(ok, 4, f"{ok} concurrent executions with an account limit of 4")
 
 
 if __name__ == "__main__":

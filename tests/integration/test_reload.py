@@ -209,6 +209,44 @@ class SighupTest(ReloadTestCase):
         self.assertIsNone(wait_until(lambda: [p for p in self.emu.request(
             "GET", "/_emu/functions").json()["Functions"] if p["FunctionName"] == "added"], 0))
 
+    def test_provisioned_function_gets_new_provisioned_environments_on_change(self):
+        functions = dict(self.functions, prov=function(self.dirs["a"], ProvisionedConcurrency=2))
+        self.write_config(functions)
+        self.reload()
+        stats = lambda: self.emu.request("GET", "/_emu/functions/prov").json()  # noqa: E731
+        self.assertTrue(wait_until(lambda: stats()["Environments"]["Idle"] == 2, 10), stats())
+        old = {self.run_invoke("prov")[0]}
+        functions["prov"]["Environment"] = {"Variables": {"V": "new"}}
+        self.write_config(functions)
+        self.reload()
+        self.assertTrue(wait_until(lambda: stats()["ProvisionedInits"] == 4
+                                   and stats()["Environments"]["Idle"] == 2, 10), stats())
+        pid, cold, body = self.env_of("prov")
+        self.assertFalse(cold, "served by a new provisioned environment")
+        self.assertEqual(body["env"].get("V"), "new")
+        self.assertNotIn(pid, old)
+        self.write_config(self.functions)
+        self.reload()
+
+    def test_removing_a_busy_function_lets_its_invocation_finish(self):
+        # Like any other config change, removal drains: the running invocation
+        # completes normally; only then is its environment stopped.
+        functions = dict(self.functions, doomed=function(self.dirs["a"]))
+        self.write_config(functions)
+        self.reload()
+        self.assertTrue(wait_until(lambda: self.emu.invoke("doomed").status == 200, 5))
+        out = []
+        t = threading.Thread(target=lambda: out.append(self.invoke("doomed", {"sleep": 2})))
+        t.start()
+        wait_until(lambda: self.emu.request("GET", "/_emu/functions/doomed").json()
+                   ["Environments"]["Busy"] == 1, 5)
+        self.write_config(self.functions)
+        self.reload()
+        t.join(30)
+        self.assertEqual(out[0].status, 200, out[0])
+        self.assertIsNone(out[0].header("X-Amz-Function-Error"), out[0])
+        self.assertEqual(self.emu.invoke("doomed").status, 404)
+
     def test_bad_config_on_sighup_keeps_the_running_configuration(self):
         a = self.warm_pid("a")
         failures = self.count("config reload failed")
