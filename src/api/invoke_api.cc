@@ -4,11 +4,11 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
 
 #include "api/aws_error.h"
 #include "api/function_ref.h"
 #include "common/base64.h"
+#include "common/json_check.h"
 #include "pool/ids.h"
 
 namespace lambda_emu::api {
@@ -19,16 +19,6 @@ namespace {
 
 constexpr size_t kMaxClientContextBytes = 3583;
 constexpr size_t kLogTailBytes = 4096;
-
-std::string ParseErrorMessage(const std::string& payload) {
-  try {
-    auto parsed = nlohmann::json::parse(payload);
-    (void)parsed;
-  } catch (const nlohmann::json::parse_error& e) {
-    return e.what();
-  }
-  return "invalid JSON";
-}
 
 }  // namespace
 
@@ -105,10 +95,9 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
     error.message = "Request must be smaller than 1048576 bytes for the InvokeAsync operation";
     co_return fail(error);
   }
-  if (!nlohmann::json::accept(invocation->payload)) {
+  if (auto error = JsonError(invocation->payload)) {
     co_return fail(AwsError::InvalidRequestContent(
-        "Could not parse request body into json: Could not parse payload into json: " +
-        ParseErrorMessage(invocation->payload)));
+        "Could not parse request body into json: Could not parse payload into json: " + *error));
   }
 
   if (std::string_view encoded = req["X-Amz-Client-Context"]; !encoded.empty()) {
@@ -117,7 +106,7 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
           "Client context must be less than or equal to 3583 bytes when Base64-encoded."));
     }
     auto decoded = Base64Decode(encoded);
-    if (!decoded || !nlohmann::json::accept(*decoded)) {
+    if (!decoded || JsonError(*decoded)) {
       co_return fail(AwsError::InvalidRequestContent(
           "Client context must be a valid Base64-encoded JSON object."));
     }
