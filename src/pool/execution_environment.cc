@@ -344,7 +344,7 @@ void ExecutionEnvironment::Finish(Ending ending) {
     record.error_type =
         ending.error_type.empty() ? ErrorTypeOf(ending.outcome.payload) : ending.error_type;
   }
-  record.timed_out = ending.status == "timeout";
+  record.timed_out = ending.error_type == outcomes::kTimedOut;
   record.out_of_memory = ending.error_type == outcomes::kOutOfMemory;
 
   last_finished_id_ = id;
@@ -376,7 +376,8 @@ void ExecutionEnvironment::OnInitTimeout() {
   if (state_ != State::kStarting) return;
   double seconds = std::chrono::duration<double>(services_.settings.init_timeout).count();
   std::string id = pending_ ? pending_->request_id : std::string();
-  std::string report = "INIT_REPORT Init Duration: " + Format2(MillisSince(spawned_at_)) +
+  init_duration_ms_ = MillisSince(spawned_at_);
+  std::string report = "INIT_REPORT Init Duration: " + Format2(*init_duration_ms_) +
                        " ms\tPhase: init\tStatus: timeout";
   DrainOutput();
   function_->log->Line(report);

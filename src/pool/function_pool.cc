@@ -113,8 +113,15 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::StartEnvironment(
   return nullptr;
 }
 
+void FunctionPool::Retire() {
+  retired_ = true;
+  // A copy of the context makes every environment "old" (see Retiring).
+  function_ = std::make_shared<FunctionContext>(*function_);
+  Drain();
+}
+
 void FunctionPool::EnsureProvisioned() {
-  if (shutting_down_) return;
+  if (shutting_down_ || retired_) return;
   int alive = 0;
   for (const auto& [raw, env] : environments_) {
     if (env->provisioned() && !Retiring(*env) &&

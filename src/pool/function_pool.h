@@ -46,6 +46,9 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   void Replace(std::shared_ptr<const FunctionContext> function);
   // Stops idle environments now and busy ones when they finish.
   void Drain();
+  // The function was removed: drain, and start nothing new (not even
+  // provisioned environments). The pool can be dropped once empty.
+  void Retire();
 
   // Stops non-provisioned environments idle since before `cutoff`; returns how many.
   size_t EvictIdle(Clock::time_point cutoff);
@@ -83,6 +86,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   std::vector<ExecutionEnvironment*> ready_;  // most recently used at the back
   int in_flight_ = 0;
   bool shutting_down_ = false;
+  bool retired_ = false;
   metrics::FunctionMetrics metrics_;
 };
 

@@ -124,6 +124,17 @@ Status FunctionRegistry::Put(const config::FunctionConfig& config) {
     return Status::Error("function '" + config.name + "': " + context.status().message());
   }
   auto it = functions_.find(config.name);
+  if (config.reserved_concurrency) {
+    int others = account_.reserved();
+    if (it != functions_.end()) others -= it->second->function().config.reserved_concurrency.value_or(0);
+    if (others + *config.reserved_concurrency > account_.limit()) {
+      return Status::Error("function '" + config.name + "': ReservedConcurrentExecutions: " +
+                           std::to_string(*config.reserved_concurrency) +
+                           " does not fit in the account's concurrency limit of " +
+                           std::to_string(account_.limit()) + " (" + std::to_string(others) +
+                           " already reserved by other functions; see --account-concurrency)");
+    }
+  }
   if (it != functions_.end()) {
     spdlog::info("function {}: configuration changed; draining its environments", config.name);
     it->second->Replace(std::move(context.value()));
@@ -148,8 +159,8 @@ Status FunctionRegistry::Apply(const std::vector<config::FunctionConfig>& functi
       ++it;
       continue;
     }
-    spdlog::info("function {}: removed from the config; stopping its environments", it->first);
-    it->second->Shutdown();
+    spdlog::info("function {}: removed from the config; draining its environments", it->first);
+    it->second->Retire();
     retired_.push_back(std::move(it->second));
     it = functions_.erase(it);
   }
