@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "config/function_config.h"
+
 namespace lambda_emu::api {
 
 namespace {
@@ -14,6 +16,9 @@ constexpr const char* kMatcher =
 }  // namespace
 
 Result<FunctionRef> ParseFunctionRef(const std::string& raw) {
+  // The common case, a plain name, skips the regex (it costs microseconds).
+  if (config::IsValidFunctionName(raw))
+    return FunctionRef{raw, std::nullopt, std::nullopt, std::nullopt};
   static const std::regex kRef(kMatcher);
   std::smatch m;
   if (raw.size() > 170 || !std::regex_match(raw, m, kRef)) {

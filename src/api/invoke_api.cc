@@ -55,14 +55,14 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
   }
   if (!qualifier) qualifier = ref->qualifier;
 
-  const std::string arn = FunctionArn(ref->region.value_or(settings_.region),
-                                      ref->account.value_or(settings_.account_id), ref->name);
   pool::FunctionPool* pool = nullptr;
   if ((!ref->region || *ref->region == settings_.region) &&
       (!ref->account || *ref->account == settings_.account_id)) {
     pool = registry_.Find(ref->name);
   }
   if (!pool || (qualifier && *qualifier != pool->function().version)) {
+    const std::string arn = FunctionArn(ref->region.value_or(settings_.region),
+                                        ref->account.value_or(settings_.account_id), ref->name);
     co_return fail(AwsError::ResourceNotFound("Function not found: " + arn + ":" +
                                               qualifier.value_or("$LATEST")));
   }
