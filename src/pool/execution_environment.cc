@@ -1,6 +1,7 @@
 #include "pool/execution_environment.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -429,6 +430,49 @@ void ExecutionEnvironment::OnProcessExit(int wait_status) {
       Ending{{InvokeOutcome::Kind::kFunctionError, outcomes::ErrorPayload(type, message), {}, {}},
              "error",
              type});
+}
+
+namespace {
+// Disk space used under `dir` (allocated blocks, as du counts).
+std::uint64_t DiskUsage(const fs::path& dir) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto it =
+           fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      total += static_cast<std::uint64_t>(st.st_blocks) * 512;
+    }
+  }
+  return total;
+}
+}  // namespace
+
+bool ExecutionEnvironment::EnforceEphemeralStorage() {
+  if (state_ == State::kDead) return false;
+  const std::uint64_t limit = static_cast<std::uint64_t>(function_->config.ephemeral_storage_mb)
+                              << 20;
+  const std::uint64_t used = DiskUsage(tmp_dir_);
+  if (used <= limit) return false;
+  std::string line =
+      "lambda-emu: /tmp holds " + std::to_string(used >> 20) + " MB, more than EphemeralStorage (" +
+      std::to_string(function_->config.ephemeral_storage_mb) + " MB); the environment is stopped";
+  function_->log->Line(line);
+  auto* invocation = current_ ? current_.get() : pending_.get();
+  if (!invocation) {
+    Die("ephemeral storage exceeded", std::nullopt);
+    return true;
+  }
+  invocation->AppendLog(line);
+  std::string message = outcomes::ExitMessage(invocation->request_id, "signal: killed");
+  Die("ephemeral storage exceeded", Ending{{InvokeOutcome::Kind::kFunctionError,
+                                            outcomes::ErrorPayload(outcomes::kExitError, message),
+                                            {},
+                                            {}},
+                                           "error",
+                                           outcomes::kExitError});
+  return true;
 }
 
 void ExecutionEnvironment::Shutdown() {

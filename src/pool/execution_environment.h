@@ -65,6 +65,11 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   // Kills the environment; a running or waiting invocation fails.
   void Shutdown();
 
+  // Stops the environment if its /tmp holds more than EphemeralStorage
+  // (RLIMIT_FSIZE bounds each file; this bounds their total). Called
+  // periodically; returns true when it stopped the environment.
+  bool EnforceEphemeralStorage();
+
   State state() const { return state_; }
   bool reusable() const { return state_ == State::kReady; }
   bool provisioned() const { return initialization_type_ == "provisioned-concurrency"; }

@@ -200,6 +200,12 @@ size_t FunctionPool::EvictIdle(Clock::time_point cutoff) {
   return expired.size();
 }
 
+void FunctionPool::EnforceEphemeralStorage() {
+  std::vector<std::shared_ptr<ExecutionEnvironment>> all;
+  for (auto& [raw, env] : environments_) all.push_back(env);
+  for (auto& env : all) env->EnforceEphemeralStorage();
+}
+
 ExecutionEnvironment* FunctionPool::OldestEvictable() const {
   ExecutionEnvironment* oldest = nullptr;
   for (ExecutionEnvironment* env : ready_) {

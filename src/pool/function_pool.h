@@ -52,6 +52,8 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
 
   // Stops non-provisioned environments idle since before `cutoff`; returns how many.
   size_t EvictIdle(Clock::time_point cutoff);
+  // Stops environments whose /tmp outgrew EphemeralStorage.
+  void EnforceEphemeralStorage();
   // The least recently used idle environment that may be evicted, if any.
   ExecutionEnvironment* OldestEvictable() const;
 

@@ -34,8 +34,9 @@ void FunctionRegistry::Shutdown() {
 void FunctionRegistry::ArmIdleSweep() {
   // Check often enough that an environment lives at most ~1.25 TTL idle.
   auto ttl = services_.settings.idle_ttl;
+  // Also how often /tmp sizes are checked: at least every 2 s.
   auto period = std::clamp<std::chrono::milliseconds>(ttl / 4, std::chrono::milliseconds(20),
-                                                      std::chrono::milliseconds(5000));
+                                                      std::chrono::milliseconds(2000));
   idle_sweep_.expires_after(period);
   idle_sweep_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || shut_down_) return;
@@ -44,6 +45,7 @@ void FunctionRegistry::ArmIdleSweep() {
       if (size_t n = pool->EvictIdle(cutoff)) {
         spdlog::debug("function {}: stopped {} idle environment(s)", name, n);
       }
+      pool->EnforceEphemeralStorage();
     }
     // Drop retired pools once they have nothing left running.
     std::erase_if(retired_, [](const auto& pool) { return pool->environment_count() == 0; });
