@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -433,7 +434,10 @@ void ExecutionEnvironment::OnProcessExit(int wait_status) {
 }
 
 namespace {
-// Disk space used under `dir` (allocated blocks, as du counts).
+// Disk space the files under `dir` take: their allocated blocks, as du
+// counts, but never more than their length rounded up to a page. Some
+// filesystems (XFS) preallocate past the end of a file while it grows, so
+// blocks alone would stop a function that wrote exactly EphemeralStorage.
 std::uint64_t DiskUsage(const fs::path& dir) {
   std::uint64_t total = 0;
   std::error_code ec;
@@ -442,7 +446,9 @@ std::uint64_t DiskUsage(const fs::path& dir) {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     struct stat st {};
     if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      total += static_cast<std::uint64_t>(st.st_blocks) * 512;
+      const auto allocated = static_cast<std::uint64_t>(st.st_blocks) * 512;
+      const auto length = (static_cast<std::uint64_t>(st.st_size) + 4095) & ~std::uint64_t{4095};
+      total += std::min(allocated, length);
     }
   }
   return total;
