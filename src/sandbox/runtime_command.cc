@@ -6,6 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
+#include <sstream>
+
 extern char** environ;
 
 namespace lambda_emu::sandbox {
@@ -16,48 +19,80 @@ RuntimeLocator::RuntimeLocator(fs::path runtimes_dir,
                                std::map<std::string, std::string> interpreters)
     : runtimes_dir_(std::move(runtimes_dir)), configured_(std::move(interpreters)) {}
 
-bool CommandRuns(const std::string& command) {
+std::optional<Interpreter> FindInterpreter(const std::string& command) {
+  // Asked of the interpreter itself, so PATH, shims and symlinks are all
+  // resolved the way they would be when the runtime starts.
+  const bool node = fs::path(command).filename().string().rfind("node", 0) == 0;
+  std::vector<std::string> args = {command};
+  if (node) {
+    args.insert(args.end(), {"-p", "process.execPath + '\\n' + process.versions.node"});
+  } else {
+    args.insert(args.end(),
+                {"-c", "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])"});
+  }
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return std::nullopt;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  std::string flag = "--version";
-  char* argv[] = {const_cast<char*>(command.c_str()), flag.data(), nullptr};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, command.c_str(), &actions, nullptr, argv, environ);
+  int rc = posix_spawnp(&pid, command.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return false;
+  ::close(out[1]);
+  std::string output;
+  if (rc == 0) {
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(out[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) output.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(out[0]);
+  if (rc != 0) return std::nullopt;
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  Interpreter found{command, "unknown version"};
+  std::istringstream lines(output);
+  std::string path, version;
+  std::getline(lines, path);
+  if (std::getline(lines, version) && !version.empty()) found.version = version;
+  // An interpreter that cannot say where it lives still runs by its name.
+  if (!path.empty() && path.front() == '/' && ::access(path.c_str(), X_OK) == 0) found.path = path;
+  return found;
 }
 
-Result<std::string> RuntimeLocator::Interpreter(const std::string& runtime) {
+Result<std::string> RuntimeLocator::InterpreterFor(const std::string& runtime) {
   if (auto it = resolved_.find(runtime); it != resolved_.end()) return it->second;
-  std::string chosen;
+  std::optional<Interpreter> chosen;
   if (auto it = configured_.find(runtime); it != configured_.end()) {
-    if (!CommandRuns(it->second)) {
+    chosen = FindInterpreter(it->second);
+    if (!chosen) {
       return Status::Error("Interpreters: '" + it->second + "' for " + runtime + " does not run");
     }
-    chosen = it->second;
   } else if (runtime.rfind("python", 0) == 0) {
-    if (CommandRuns(runtime)) {
-      chosen = runtime;
-    } else if (CommandRuns("python3")) {
-      chosen = "python3";
-      spdlog::warn("{} is not installed; running {} functions with python3 instead ({})", runtime,
-                   runtime, "set Interpreters: in the config to choose another");
-    } else {
-      return Status::Error("Runtime " + runtime + ": neither " + runtime + " nor python3 runs");
+    chosen = FindInterpreter(runtime);
+    if (!chosen) {
+      chosen = FindInterpreter("python3");
+      if (!chosen) {
+        return Status::Error("Runtime " + runtime + ": neither " + runtime + " nor python3 runs");
+      }
+      spdlog::warn("{} is not installed; running {} functions with python3, Python {} ({}); {}",
+                   runtime, runtime, chosen->version, chosen->path,
+                   "set Interpreters: in the config to choose another");
     }
   } else {
-    chosen = "node";
-    if (!CommandRuns(chosen))
-      return Status::Error("Runtime " + runtime + ": node is not installed");
+    chosen = FindInterpreter("node");
+    if (!chosen) return Status::Error("Runtime " + runtime + ": node is not installed");
   }
-  resolved_[runtime] = chosen;
-  return chosen;
+  spdlog::debug("{} runs with {} ({})", runtime, chosen->path, chosen->version);
+  resolved_[runtime] = chosen->path;
+  return chosen->path;
 }
 
 Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& function) {
@@ -68,14 +103,14 @@ Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& fun
       command.runtime_dir = function.code_dir.string();
       return command;
     case config::RuntimeFamily::kPython: {
-      auto interpreter = Interpreter(function.runtime);
+      auto interpreter = InterpreterFor(function.runtime);
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "python").string();
       command.argv = {interpreter.value(), command.runtime_dir + "/bootstrap.py"};
       return command;
     }
     case config::RuntimeFamily::kNode: {
-      auto interpreter = Interpreter(function.runtime);
+      auto interpreter = InterpreterFor(function.runtime);
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "nodejs").string();
       command.argv = {interpreter.value(), command.runtime_dir + "/bootstrap.mjs"};

@@ -6,11 +6,13 @@
 //   provided*  -> <code dir>/bootstrap
 // An `Interpreters:` mapping in the config overrides the interpreter for a
 // runtime name. Interpreters are probed once (they must actually run: a pyenv
-// shim for a version that is not installed does not) and the result cached;
+// shim for a version that is not installed does not), resolved to the
+// absolute path of the real executable, and the result cached;
 // a fallback is logged once. io thread only.
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,15 +35,23 @@ class RuntimeLocator {
   const std::filesystem::path& runtimes_dir() const { return runtimes_dir_; }
 
  private:
-  Result<std::string> Interpreter(const std::string& runtime);
+  Result<std::string> InterpreterFor(const std::string& runtime);
 
   std::filesystem::path runtimes_dir_;
   std::map<std::string, std::string> configured_;
   std::map<std::string, std::string> resolved_;
 };
 
-// True when `command --version` (resolved through PATH) runs and exits 0.
-bool CommandRuns(const std::string& command);
+struct Interpreter {
+  std::string path;     // absolute when the interpreter could tell, else the command
+  std::string version;  // "3.11.7", "20.20.2"
+};
+
+// Runs the interpreter `command` (python3.x, node, or a path) once and asks it
+// where its executable lives; nullopt when it does not run. Spawning that
+// path skips PATH lookup and version-manager shims (pyenv's costs 30-130 ms
+// per start).
+std::optional<Interpreter> FindInterpreter(const std::string& command);
 
 // Where the runtimes shipped with lambda-emu live: $LAMBDA_EMU_RUNTIMES_DIR,
 // else <binary>/../runtimes, else the source tree it was built from.

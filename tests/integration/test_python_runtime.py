@@ -4,6 +4,9 @@ context object, warm reuse, error payloads, logging, init errors, payloads."""
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 import time
 import unittest
 
@@ -453,6 +456,58 @@ class PythonRuntimeTest(unittest.TestCase):
             out, "no-handler",
             r"^\[ERROR\] Runtime.HandlerNotFound: Handler 'nope' missing on module 'app'\r"
             r"Traceback \(most recent call last\):$"), out)
+
+
+WHICH_APP = """
+import platform
+import sys
+
+def handler(event, context):
+    with open("/proc/self/cmdline", "rb") as f:
+        argv0 = f.read().split(b"\\0")[0].decode()
+    return {"argv0": argv0, "executable": sys.executable, "version": platform.python_version()}
+"""
+
+
+class InterpreterChoiceTest(unittest.TestCase):
+    """python3.x runs with python3.x when it is installed, else with python3 and one warning;
+    `Interpreters:` picks another. Either way the worker is spawned by absolute path."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.code = CodeDirs()
+        cls.app = cls.code.make("which", {"app.py": WHICH_APP})
+        probe = subprocess.run(["python3", "-c", "import sys, platform; "
+                                "print(sys.executable); print(platform.python_version())"],
+                               check=True, capture_output=True, text=True).stdout.split()
+        cls.python3, cls.python3_version = probe
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.code.cleanup()
+
+    def test_missing_version_runs_with_python3_and_warns_once(self):
+        if shutil.which("python3.14"):
+            self.skipTest("python3.14 is installed here")
+        functions = {name: function(self.app, "python3.14", "app.handler") for name in ("a", "b")}
+        with EmuServer(functions) as emu:
+            for name in ("a", "b"):
+                r = emu.invoke(name, b"{}")
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json(), {"argv0": self.python3, "executable": self.python3,
+                                            "version": self.python3_version})
+            warning = (f"python3.14 is not installed; running python3.14 functions with python3, "
+                       f"Python {self.python3_version} ({self.python3})")
+            self.assertEqual(emu.stderr().count(warning), 1, emu.stderr())
+
+    def test_interpreters_mapping_chooses_the_interpreter(self):
+        config = {"Interpreters": {"python3.13": sys.executable},
+                  "Functions": {"mapped": function(self.app, "python3.13", "app.handler")}}
+        with EmuServer(config=config) as emu:
+            r = emu.invoke("mapped", b"{}")
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json()["argv0"], sys.executable)
+            self.assertNotIn("not installed", emu.stderr())
 
 
 if __name__ == "__main__":
