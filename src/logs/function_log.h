@@ -6,10 +6,12 @@
 // Writing is asynchronous (spdlog's async logger on one background thread),
 // so the invoke path never waits for a terminal or a disk; lines from all
 // functions keep their order because the thread pool has a single worker.
-// Thread-safe; shared by a function's environments via shared_ptr.
+// The file is opened on the first line. Thread-safe; shared by a function's
+// environments via shared_ptr.
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -30,11 +32,19 @@ class FunctionLog {
   FunctionLog(std::string function_name, const std::filesystem::path& log_dir);
   ~FunctionLog();
 
-  void Line(std::string_view line);
+  // One or more lines ("END ...\nREPORT ..."), without the final newline.
+  void Line(std::string_view text);
   const std::filesystem::path& file() const { return file_; }
 
  private:
-  std::filesystem::path file_;
+  class Sink;
+  void OpenFile();
+
+  const std::string name_;
+  const std::filesystem::path log_dir_;
+  const std::filesystem::path file_;
+  std::once_flag file_opened_;
+  std::shared_ptr<Sink> sink_;
   std::shared_ptr<spdlog::logger> logger_;
 };
 

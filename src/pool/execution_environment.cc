@@ -333,8 +333,7 @@ void ExecutionEnvironment::Finish(Ending ending) {
   if (!ending.error_type.empty() && ending.status == "error") {
     report += "\tError Type: " + ending.error_type;
   }
-  log.Line(end);
-  log.Line(report);
+  log.Line(end + '\n' + report);
   invocation->AppendLog(end);
   invocation->AppendLog(report);
 

@@ -13,9 +13,19 @@ std::mt19937_64& Generator() {
   return generator;
 }
 
-void AppendHex(std::string& out, std::uint64_t value, int digits) {
+// Writes the low `digits` hex digits of value, most significant first.
+char* WriteHex(char* out, std::uint64_t value, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out.push_back(kHex[(value >> (i * 4)) & 0xf]);
+  for (int i = digits - 1; i >= 0; --i) {
+    out[i] = kHex[value & 0xf];
+    value >>= 4;
+  }
+  return out + digits;
+}
+
+void AppendHex(std::string& out, std::uint64_t value, int digits) {
+  char buf[16];
+  out.append(buf, WriteHex(buf, value, digits));
 }
 
 }  // namespace
@@ -25,17 +35,12 @@ std::string NewRequestId() {
   std::uint64_t lo = Generator()();
   hi = (hi & ~0xf000ull) | 0x4000ull;                  // version 4
   lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);  // variant 10
-  std::string id;
-  id.reserve(36);
-  AppendHex(id, hi >> 32, 8);
-  id.push_back('-');
-  AppendHex(id, (hi >> 16) & 0xffff, 4);
-  id.push_back('-');
-  AppendHex(id, hi & 0xffff, 4);
-  id.push_back('-');
-  AppendHex(id, lo >> 48, 4);
-  id.push_back('-');
-  AppendHex(id, lo & 0xffffffffffffull, 12);
+  std::string id(36, '-');
+  WriteHex(&id[0], hi >> 32, 8);
+  WriteHex(&id[9], hi >> 16, 4);
+  WriteHex(&id[14], hi, 4);
+  WriteHex(&id[19], lo >> 48, 4);
+  WriteHex(&id[24], lo, 12);
   return id;
 }
 

@@ -3,11 +3,12 @@ log files, Max Memory Used as a real peak, Init Duration only on cold starts.
 """
 import json
 import math
+import os
 import re
 import unittest
 import uuid
 
-from emu import probe_function, report_for, serve_for_class
+from emu import EmuServer, probe_function, report_for, serve_for_class, wait_until
 
 
 class LogsTest(unittest.TestCase):
@@ -133,6 +134,19 @@ class LogsTest(unittest.TestCase):
             self.assertNotIn(rid, self.emu.log_file("logger"))
         except FileNotFoundError:
             pass
+
+    def test_a_function_that_never_ran_has_no_log_file_open(self):
+        functions = {f"idle-{i}": probe_function() for i in range(40)}
+        with EmuServer(functions) as emu:
+            fds = os.listdir(f"/proc/{emu.proc.pid}/fd")
+            self.assertLess(len(fds), 40, "every registered function holds a descriptor")
+            self.assertFalse(os.path.exists(os.path.join(emu.tmp, "logs", "idle-0.log")))
+            r = emu.invoke("idle-0", b"{}")
+            self.assertEqual(r.status, 200, r)
+            rid = r.header("x-amzn-RequestId")
+            self.assertTrue(wait_until(
+                lambda: os.path.exists(os.path.join(emu.tmp, "logs", "idle-0.log")) and
+                f"REPORT RequestId: {rid}" in emu.log_file("idle-0"), 10))
 
     def test_timeout_still_writes_end_and_report(self):
         r = self.emu.invoke("slowpoke", b'{"sleep": 5}')
