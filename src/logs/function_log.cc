@@ -1,123 +1,195 @@
 #include "logs/function_log.h"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace lambda_emu::logs {
 
 namespace fs = std::filesystem;
 
+struct FunctionLog::Output {
+  std::string name;
+  std::string prefix;  // "[name] "
+  fs::path file_path;
+  std::FILE* file = nullptr;  // writer thread only, once opened
+  bool open_failed = false;   // writer thread only
+
+  ~Output() {
+    if (file) std::fclose(file);
+  }
+};
+
 namespace {
 
-// Queue of 8k messages (~3 MB, allocated up front); when it is full the
-// producer waits, so a line is never dropped.
-constexpr size_t kQueueMessages = 8192;
+using Output = FunctionLog::Output;
 
-}  // namespace
-
-// One function's two outputs. Runs on spdlog's single worker thread. A
-// message may hold several lines (END and REPORT go together); each gets the
-// console prefix. Streams are flushed when the worker has nothing queued, so
-// a burst of lines costs one write per stream and a quiet moment shows
-// everything at once.
-class FunctionLog::Sink final : public spdlog::sinks::base_sink<std::mutex> {
+// The single writer behind every FunctionLog. spdlog's async logger, used
+// before, signals its worker on every message; on the warm invoke path that
+// wake-up and the context switches around it were a fifth of the server's
+// CPU samples (perf, serial load). Here producers only append under a mutex;
+// the writer drains in batches.
+class Writer {
  public:
-  Sink(std::string prefix, spdlog::details::thread_pool* pool)
-      : prefix_(std::move(prefix)), pool_(pool) {}
-  ~Sink() override {
-    if (file_) std::fclose(file_);
-  }
+  Writer() : thread_([this] { Run(); }) {}
+  ~Writer() { Stop(); }
 
-  // Called once, before the first message is queued.
-  void SetFile(std::FILE* file) {
+  // Writes out what is pending and ends the thread; lines that still come
+  // (environments stopping after shutdown) are then written at once.
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    room_.notify_all();
+    if (thread_.joinable()) thread_.join();
     std::lock_guard lock(mutex_);
-    file_ = file;
+    stopped_ = true;
+    Write(pending_);  // appended between the writer's last look and now
+    pending_.clear();
   }
 
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::string_view text(msg.payload.data(), msg.payload.size());
-    console_.clear();
-    for (std::string_view rest = text;;) {
-      size_t newline = rest.find('\n');
-      console_ += prefix_;
-      console_ += rest.substr(0, newline);
-      console_ += '\n';
-      if (newline == std::string_view::npos) break;
-      rest.remove_prefix(newline + 1);
+  void Append(const std::shared_ptr<Output>& output, std::string_view text) {
+    std::unique_lock lock(mutex_);
+    if (stopped_) {
+      std::vector<Record> one{{output, std::string(text)}};
+      Write(one);
+      return;
     }
-    std::fwrite(console_.data(), 1, console_.size(), stdout);
-    if (file_) {
-      std::fwrite(text.data(), 1, text.size(), file_);
-      std::fputc('\n', file_);
+    // Bounded: a writer stuck on a paused terminal holds producers back
+    // instead of growing without limit.
+    room_.wait(lock, [&] { return pending_bytes_ < kMaxPendingBytes || stopping_; });
+    pending_.push_back({output, std::string(text)});
+    pending_bytes_ += text.size();
+    if (writer_asleep_) {
+      writer_asleep_ = false;
+      wake_.notify_one();
     }
-    if (pool_->queue_size() == 0) flush_();
-  }
-
-  void flush_() override {
-    std::fflush(stdout);
-    if (file_) std::fflush(file_);
   }
 
  private:
-  const std::string prefix_;
-  spdlog::details::thread_pool* const pool_;  // outlives every logger (ShutdownLogging)
-  std::FILE* file_ = nullptr;
-  std::string console_;  // reused buffer
+  static constexpr size_t kMaxPendingBytes = 16 << 20;
+  // While lines keep coming the writer wakes on this period by itself.
+  static constexpr auto kBatchPeriod = std::chrono::milliseconds(5);
+
+  struct Record {
+    std::shared_ptr<Output> output;
+    std::string text;
+  };
+
+  void Run() {
+    std::vector<Record> batch;
+    std::unique_lock lock(mutex_);
+    while (true) {
+      if (pending_.empty()) {
+        if (stopping_) return;
+        writer_asleep_ = true;
+        wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
+        continue;
+      }
+      batch.swap(pending_);
+      pending_bytes_ = 0;
+      lock.unlock();
+      room_.notify_all();
+      Write(batch);
+      batch.clear();
+      std::this_thread::sleep_for(kBatchPeriod);
+      lock.lock();
+    }
+  }
+
+  void Write(std::vector<Record>& batch) {
+    console_.clear();
+    touched_.clear();
+    for (auto& [output, text] : batch) {
+      for (std::string_view rest = text;;) {
+        size_t newline = rest.find('\n');
+        console_ += output->prefix;
+        console_ += rest.substr(0, newline);
+        console_ += '\n';
+        if (newline == std::string_view::npos) break;
+        rest.remove_prefix(newline + 1);
+      }
+      if (!output->file && !output->open_failed) Open(*output);
+      if (output->file) {
+        text += '\n';
+        std::fwrite(text.data(), 1, text.size(), output->file);
+        if (touched_.empty() || touched_.back() != output->file) touched_.push_back(output->file);
+      }
+    }
+    std::fwrite(console_.data(), 1, console_.size(), stdout);
+    std::fflush(stdout);
+    for (std::FILE* file : touched_) std::fflush(file);
+  }
+
+  static void Open(Output& output) {
+    std::error_code ec;
+    fs::create_directories(output.file_path.parent_path(), ec);
+    output.file = std::fopen(output.file_path.c_str(), "ae");
+    if (!output.file) {
+      output.open_failed = true;
+      spdlog::warn("function {}: no log file {} ({})", output.name, output.file_path.string(),
+                   std::strerror(errno));
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;  // the writer: lines arrived, or stop
+  std::condition_variable room_;  // producers: the buffer was drained
+  std::vector<Record> pending_;   // guarded by mutex_
+  size_t pending_bytes_ = 0;      // guarded by mutex_
+  bool writer_asleep_ = false;    // guarded by mutex_
+  bool stopping_ = false;         // guarded by mutex_
+  bool stopped_ = false;          // guarded by mutex_: the thread is gone
+  std::string console_;           // writer thread only
+  std::vector<std::FILE*> touched_;  // writer thread only
+  std::thread thread_;               // last: starts after the members above exist
 };
 
+// Created by InitLogging, stopped (not destroyed) by ShutdownLogging.
+Writer* writer = nullptr;
+
+}  // namespace
+
 void InitLogging(const std::string& server_level) {
-  spdlog::init_thread_pool(kQueueMessages, 1);
-  auto server = std::make_shared<spdlog::async_logger>(
-      "lambda-emu", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
-      spdlog::async_overflow_policy::block);
+  if (!writer) writer = new Writer();  // lives until exit
+  // The server's own lines are few (start, reload, environment failures):
+  // written synchronously, so a crash never loses the last of them.
+  auto server = std::make_shared<spdlog::logger>(
+      "lambda-emu", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   server->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   server->set_level(spdlog::level::from_str(server_level));
   server->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(server);
 }
 
-void ShutdownLogging() { spdlog::shutdown(); }
+void ShutdownLogging() {
+  if (writer) writer->Stop();
+  spdlog::shutdown();
+}
 
 FunctionLog::FunctionLog(std::string function_name, const fs::path& log_dir)
-    : name_(std::move(function_name)), log_dir_(log_dir), file_(log_dir / (name_ + ".log")) {
-  auto pool = spdlog::thread_pool();
-  sink_ = std::make_shared<Sink>("[" + name_ + "] ", pool.get());
-  logger_ = std::make_shared<spdlog::async_logger>("fn:" + name_, sink_, std::move(pool),
-                                                   spdlog::async_overflow_policy::block);
-  logger_->set_level(spdlog::level::info);
-  logger_->flush_on(spdlog::level::off);  // the sink flushes when the queue runs dry
+    : output_(std::make_shared<Output>()) {
+  output_->prefix = "[" + function_name + "] ";
+  output_->file_path = log_dir / (function_name + ".log");
+  output_->name = std::move(function_name);
 }
 
 FunctionLog::~FunctionLog() = default;
 
-// The file is opened on the first line, so a function that never logs holds
-// no descriptor (1,000 registered functions would otherwise hold 1,000).
-void FunctionLog::OpenFile() {
-  std::error_code ec;
-  fs::create_directories(log_dir_, ec);
-  std::FILE* file = std::fopen(file_.c_str(), "ae");
-  if (!file) {
-    spdlog::warn("function {}: no log file {} ({})", name_, file_.string(),
-                 std::strerror(errno));
-    return;
-  }
-  sink_->SetFile(file);
-}
+const fs::path& FunctionLog::file() const { return output_->file_path; }
 
-void FunctionLog::Line(std::string_view text) {
-  std::call_once(file_opened_, [this] { OpenFile(); });
-  logger_->log(spdlog::level::info, spdlog::string_view_t(text.data(), text.size()));
-}
+void FunctionLog::Line(std::string_view text) { writer->Append(output_, text); }
 
 std::string IsoTimestampNow() {
   auto now = std::chrono::system_clock::now();

@@ -1,29 +1,28 @@
 #pragma once
 // FunctionLog: where one function's log lines go — the console (stdout, each
 // line prefixed with "[function-name] ") and the function's own log file
-// (<log dir>/<function-name>.log, appended).
+// (<log dir>/<function-name>.log, appended, opened on the first line so an
+// idle function holds no descriptor).
 //
-// Writing is asynchronous (spdlog's async logger on one background thread),
-// so the invoke path never waits for a terminal or a disk; lines from all
-// functions keep their order because the thread pool has a single worker.
-// The file is opened on the first line. Thread-safe; shared by a function's
-// environments via shared_ptr.
+// Writing is asynchronous: Line() appends to a buffer shared by all functions
+// and one background writer thread (started by InitLogging) drains it. The
+// writer wakes on its own every few milliseconds while lines keep coming and
+// is signalled only when it had gone to sleep, so a busy server pays no
+// thread wake-up per line; lines from all functions keep their order. When
+// the writer falls far behind (a paused terminal), Line() waits rather than
+// drop a line. Thread-safe; shared by a function's environments via
+// shared_ptr.
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
-namespace spdlog {
-class logger;
-}
-
 namespace lambda_emu::logs {
 
-// Sets up the async pool and the server's own logger (stderr, at
-// `server_level`, e.g. "info"). Call once, before any FunctionLog is made;
-// ShutdownLogging() flushes everything.
+// Starts the writer thread and sets up the server's own logger (spdlog,
+// stderr, at `server_level`, e.g. "info"). Call once, before any FunctionLog
+// is made; ShutdownLogging() writes out everything and stops the writer.
 void InitLogging(const std::string& server_level);
 void ShutdownLogging();
 
@@ -34,18 +33,12 @@ class FunctionLog {
 
   // One or more lines ("END ...\nREPORT ..."), without the final newline.
   void Line(std::string_view text);
-  const std::filesystem::path& file() const { return file_; }
+  const std::filesystem::path& file() const;
+
+  struct Output;  // the console prefix and the file, shared with the writer
 
  private:
-  class Sink;
-  void OpenFile();
-
-  const std::string name_;
-  const std::filesystem::path log_dir_;
-  const std::filesystem::path file_;
-  std::once_flag file_opened_;
-  std::shared_ptr<Sink> sink_;
-  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<Output> output_;
 };
 
 // "2024-01-01T00:00:00.000Z", the timestamp Lambda puts in its own lines.
