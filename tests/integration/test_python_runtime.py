@@ -1,4 +1,4 @@
-"""The Python runtime (runtimes/python/bootstrap.py) through the real server:
+"""The Python runtime (runtimes/python/) through the real server:
 context object, warm reuse, error payloads, logging, init errors, payloads."""
 
 import json
@@ -318,7 +318,8 @@ class PythonRuntimeTest(unittest.TestCase):
         self.assertIn(", in handler\n    check(event.get(\"amount\", 100))\n", trace[0])
         self.assertIn(', line %d, in check\n    raise ValueError("amount %%d is too large" %% amount)'
                       % line_of(ERRORS_APP, "raise ValueError"), trace[1])
-        self.assertFalse(any("bootstrap.py" in frame for frame in trace))
+        self.assertFalse(any("bootstrap.py" in frame or "lambda_emu_runtime.py" in frame
+                             for frame in trace))
 
     def test_unicode_error_message(self):
         body = self.assertUnhandled(self.invoke("errors", {"action": "unicode-error"}))
