@@ -144,14 +144,14 @@ class Writer {
   }
 
   std::mutex mutex_;
-  std::condition_variable wake_;  // the writer: lines arrived, or stop
-  std::condition_variable room_;  // producers: the buffer was drained
-  std::vector<Record> pending_;   // guarded by mutex_
-  size_t pending_bytes_ = 0;      // guarded by mutex_
-  bool writer_asleep_ = false;    // guarded by mutex_
-  bool stopping_ = false;         // guarded by mutex_
-  bool stopped_ = false;          // guarded by mutex_: the thread is gone
-  std::string console_;           // writer thread only
+  std::condition_variable wake_;     // the writer: lines arrived, or stop
+  std::condition_variable room_;     // producers: the buffer was drained
+  std::vector<Record> pending_;      // guarded by mutex_
+  size_t pending_bytes_ = 0;         // guarded by mutex_
+  bool writer_asleep_ = false;       // guarded by mutex_
+  bool stopping_ = false;            // guarded by mutex_
+  bool stopped_ = false;             // guarded by mutex_: the thread is gone
+  std::string console_;              // writer thread only
   std::vector<std::FILE*> touched_;  // writer thread only
   std::thread thread_;               // last: starts after the members above exist
 };
@@ -165,17 +165,18 @@ void InitLogging(const std::string& server_level) {
   if (!writer) writer = new Writer();  // lives until exit
   // The server's own lines are few (start, reload, environment failures):
   // written synchronously, so a crash never loses the last of them.
-  auto server = std::make_shared<spdlog::logger>(
-      "lambda-emu", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto server = std::make_shared<spdlog::logger>("lambda-emu",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   server->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   server->set_level(spdlog::level::from_str(server_level));
   server->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(server);
 }
 
+// The server's logger stays: it is synchronous and flushes every line, and
+// objects torn down after this may still use it.
 void ShutdownLogging() {
   if (writer) writer->Stop();
-  spdlog::shutdown();
 }
 
 FunctionLog::FunctionLog(std::string function_name, const fs::path& log_dir)

@@ -19,16 +19,16 @@ RuntimeLocator::RuntimeLocator(fs::path runtimes_dir,
                                std::map<std::string, std::string> interpreters)
     : runtimes_dir_(std::move(runtimes_dir)), configured_(std::move(interpreters)) {}
 
-std::optional<Interpreter> FindInterpreter(const std::string& command) {
+std::optional<Interpreter> FindInterpreter(const std::string& command, bool node) {
   // Asked of the interpreter itself, so PATH, shims and symlinks are all
   // resolved the way they would be when the runtime starts.
-  const bool node = fs::path(command).filename().string().rfind("node", 0) == 0;
   std::vector<std::string> args = {command};
   if (node) {
     args.insert(args.end(), {"-p", "process.execPath + '\\n' + process.versions.node"});
   } else {
-    args.insert(args.end(),
-                {"-c", "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])"});
+    args.insert(
+        args.end(),
+        {"-c", "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])"});
   }
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return std::nullopt;
@@ -69,16 +69,17 @@ std::optional<Interpreter> FindInterpreter(const std::string& command) {
 
 Result<std::string> RuntimeLocator::InterpreterFor(const std::string& runtime) {
   if (auto it = resolved_.find(runtime); it != resolved_.end()) return it->second;
+  const bool python = runtime.rfind("python", 0) == 0;
   std::optional<Interpreter> chosen;
   if (auto it = configured_.find(runtime); it != configured_.end()) {
-    chosen = FindInterpreter(it->second);
+    chosen = FindInterpreter(it->second, !python);
     if (!chosen) {
       return Status::Error("Interpreters: '" + it->second + "' for " + runtime + " does not run");
     }
-  } else if (runtime.rfind("python", 0) == 0) {
-    chosen = FindInterpreter(runtime);
+  } else if (python) {
+    chosen = FindInterpreter(runtime, false);
     if (!chosen) {
-      chosen = FindInterpreter("python3");
+      chosen = FindInterpreter("python3", false);
       if (!chosen) {
         return Status::Error("Runtime " + runtime + ": neither " + runtime + " nor python3 runs");
       }
@@ -87,7 +88,7 @@ Result<std::string> RuntimeLocator::InterpreterFor(const std::string& runtime) {
                    "set Interpreters: in the config to choose another");
     }
   } else {
-    chosen = FindInterpreter("node");
+    chosen = FindInterpreter("node", true);
     if (!chosen) return Status::Error("Runtime " + runtime + ": node is not installed");
   }
   spdlog::debug("{} runs with {} ({})", runtime, chosen->path, chosen->version);

@@ -47,11 +47,11 @@ struct Interpreter {
   std::string version;  // "3.11.7", "20.20.2"
 };
 
-// Runs the interpreter `command` (python3.x, node, or a path) once and asks it
-// where its executable lives; nullopt when it does not run. Spawning that
-// path skips PATH lookup and version-manager shims (pyenv's costs 30-130 ms
-// per start).
-std::optional<Interpreter> FindInterpreter(const std::string& command);
+// Runs the interpreter `command` (python3.x, node, or a path; a Node.js one
+// when `node`, else Python) once and asks it where its executable lives;
+// nullopt when it does not run. Spawning that path skips PATH lookup and
+// version-manager shims (pyenv's costs 30-130 ms per start).
+std::optional<Interpreter> FindInterpreter(const std::string& command, bool node);
 
 // Where the runtimes shipped with lambda-emu live: $LAMBDA_EMU_RUNTIMES_DIR,
 // else <binary>/../runtimes, else the source tree it was built from.
