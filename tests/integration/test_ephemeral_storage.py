@@ -32,7 +32,7 @@ class EphemeralStorageTest(unittest.TestCase):
         r = self.emu.invoke("filler", {"files": 3, "mb": 200, "sleep": 6})
         self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
         self.assertEqual(r.json()["errorType"], "Runtime.ExitError", r)
-        self.assertIn("more than EphemeralStorage (512 MB)", self.emu.stdout())
+        self.emu.wait_for_output("more than EphemeralStorage (512 MB)")
         # The next invoke gets a fresh environment with an empty /tmp.
         r = self.emu.invoke("filler", {"files": 1, "mb": 1})
         self.assertEqual(r.json(), {"written_mb": 1, "error": None})

@@ -309,7 +309,8 @@ class InitTimeoutTest(LimitsTestCase):
         self.assertIn(request_id, body.get("errorMessage", ""), body)
         self.assertGreater(elapsed, 0.9)
         self.assertLess(elapsed, 8, "--init-timeout 1 was not applied")
-        hung = int(re.search(r"hanging in init, pid=(\d+)", self.emu.stdout()).group(1))
+        out = self.emu.wait_for_output("hanging in init, pid=")
+        hung = int(re.search(r"hanging in init, pid=(\d+)", out).group(1))
         self.assertTrue(wait_until(lambda: not pid_alive(hung), 5), "the hung runtime survived")
         self.assertTrue(os.path.exists(self.marker))
 

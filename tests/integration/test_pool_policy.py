@@ -150,7 +150,14 @@ class ProvisionedConcurrencyTest(PoolTestCase):
         get = lambda name: cls.emu.request("GET", f"/_emu/functions/{name}").json()  # noqa: E731
         wait_until(lambda: get("warm")["Environments"]["Idle"] == 2, 15)
         cls.before_any_invoke = {name: get(name) for name in ("warm", "on-demand")}
-        cls.log_before_any_invoke = cls.emu.log_file("warm")
+        # Log lines reach the file a few milliseconds after the state changes.
+        def warm_log():
+            try:
+                return cls.emu.log_file("warm")
+            except FileNotFoundError:
+                return ""
+        wait_until(lambda: warm_log().count("Initialization Type: provisioned-concurrency") >= 2, 5)
+        cls.log_before_any_invoke = warm_log()
 
     def setUp(self):
         self.assertTrue(wait_until(lambda: self.environments("warm")["Idle"] >= 2, 15),
