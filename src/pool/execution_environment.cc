@@ -59,6 +59,7 @@ ExecutionEnvironment::ExecutionEnvironment(PoolServices& services,
       function_(std::move(function)),
       listener_(listener),
       initialization_type_(std::move(initialization_type)),
+      spawn_status_(services.io),
       output_(services.io),
       init_timer_(services.io),
       invoke_timer_(services.io) {}
@@ -123,14 +124,16 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
     runtime_api_->Stop();
     cgroup_.reset();
     fs::remove_all(tmp_dir_.parent_path(), ec);
-    return StartError{outcomes::kInvalidEntrypoint, spawned.status().message()};
+    return StartError{"", spawned.status().message()};
   }
   pid_ = spawned->pid;
   cgroup_->Attach(pid_);
+  spawn_status_.assign(spawned->status_fd);
   output_.assign(spawned->output_fd);
   services_.reaper.Watch(pid_, [weak](int wait_status) {
     if (auto self = weak.lock()) self->OnProcessExit(wait_status);
   });
+  WatchSpawnStatus();
   WatchOutput();
 
   init_timer_.expires_after(services_.settings.init_timeout);
@@ -176,6 +179,7 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
   if (state_ == State::kStarting) {
     // The cold start ends here: runtime started and init code ran.
     init_duration_ms_ = MillisSince(spawned_at_);
+    initialized_ = true;
     init_timer_.cancel();
     state_ = pending_ ? State::kBusy : State::kReady;
     // Lambda allocates CPU in proportion to memory (1,769 MB is one vCPU);
@@ -268,12 +272,8 @@ api::RuntimeReply ExecutionEnvironment::PostInitError(std::string body, std::str
   if (state_ != State::kStarting) return RuntimeReply::kInvalidStateTransition;
   if (error_type.empty()) error_type = "Runtime.Unknown";
   if (body.empty()) body = outcomes::ErrorPayload(error_type, "Init error");
-  std::string report = "INIT_REPORT Init Duration: " + Format2(MillisSince(spawned_at_)) +
-                       " ms\tPhase: init\tStatus: error\tError Type: " + error_type;
   DrainOutput();
-  function_->log->Line(report);
-  if (pending_) pending_->AppendLog(report);
-  init_duration_ms_ = MillisSince(spawned_at_);
+  ReportInitError(error_type);
   Die("init error " + error_type,
       Ending{{InvokeOutcome::Kind::kFunctionError, std::move(body), {}, {}}, "error", error_type});
   return RuntimeReply::kAccepted;
@@ -401,6 +401,9 @@ void ExecutionEnvironment::OnInitTimeout() {
 void ExecutionEnvironment::OnProcessExit(int wait_status) {
   exited_ = true;
   if (state_ == State::kDead) return;
+  // A child that could not exec exits at once; its report may not have been
+  // read yet, and it, not the exit status, says what went wrong.
+  if (CheckSpawnStatus()) return;
   std::string description = sandbox::DescribeWaitStatus(wait_status);
   bool oom = cgroup_ && cgroup_->OomKilled();
   if (!current_ && pending_ && state_ != State::kStarting) {
@@ -414,12 +417,16 @@ void ExecutionEnvironment::OnProcessExit(int wait_status) {
     return;
   }
   auto* invocation = current_ ? current_.get() : pending_.get();
+  const char* type = oom ? outcomes::kOutOfMemory : outcomes::kExitError;
   if (!invocation) {
     spdlog::info("{}: runtime exited ({}) while idle; environment discarded", id_, description);
+    if (state_ == State::kStarting) {  // a provisioned environment's init
+      DrainOutput();
+      ReportInitError(type);
+    }
     Die("exit while idle", std::nullopt);
     return;
   }
-  const char* type = oom ? outcomes::kOutOfMemory : outcomes::kExitError;
   std::string message = outcomes::ExitMessage(invocation->request_id, description);
   DrainOutput();
   for (const std::string& line : {message, std::string(type)}) {
@@ -507,10 +514,67 @@ void ExecutionEnvironment::Die(const std::string& why, std::optional<Ending> end
   invoke_timer_.cancel();
   if (runtime_api_) runtime_api_->Stop();
   boost::system::error_code ec;
+  spawn_status_.close(ec);
   output_.close(ec);
   std::error_code fs_ec;
   fs::remove_all(tmp_dir_.parent_path(), fs_ec);
   listener_.OnEnvironmentDead(*this);
+}
+
+// INIT_REPORT for an init that failed, in the function's log and the waiting
+// invocation's log tail.
+void ExecutionEnvironment::ReportInitError(std::string_view error_type) {
+  init_duration_ms_ = MillisSince(spawned_at_);
+  std::string report = "INIT_REPORT Init Duration: " + Format2(*init_duration_ms_) +
+                       " ms\tPhase: init\tStatus: error\tError Type: " + std::string(error_type);
+  function_->log->Line(report);
+  if (pending_) pending_->AppendLog(report);
+}
+
+void ExecutionEnvironment::WatchSpawnStatus() {
+  spawn_status_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                           [weak = weak_from_this()](const boost::system::error_code& ec) {
+                             if (ec) return;
+                             if (auto self = weak.lock()) self->CheckSpawnStatus();
+                           });
+}
+
+// Reads the status pipe if the child has written or closed it: end of file
+// means it exec'd the runtime; a SpawnFailure means it did not, which fails
+// the start like Lambda (Runtime.InvalidEntrypoint). Returns true then.
+bool ExecutionEnvironment::CheckSpawnStatus() {
+  if (!spawn_status_.is_open() || state_ == State::kDead) return false;
+  sandbox::SpawnFailure failure{};
+  ssize_t n;
+  do {
+    n = ::read(spawn_status_.native_handle(), &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return false;  // not yet
+  boost::system::error_code ec;
+  spawn_status_.close(ec);
+  if (n != static_cast<ssize_t>(sizeof failure)) return false;
+
+  std::string message =
+      sandbox::DescribeSpawnFailure(failure, function_->command[0], function_->config.code_dir);
+  spdlog::warn("function {}: cannot start an environment: {}", function_->config.name, message);
+  if (!pending_) {  // a provisioned environment
+    function_->log->Line(message);
+    ReportInitError(outcomes::kInvalidEntrypoint);
+    Die("spawn failed", std::nullopt);
+    return true;
+  }
+  message = "RequestId: " + pending_->request_id + " Error: " + message;
+  for (const std::string& line : {message, std::string(outcomes::kInvalidEntrypoint)}) {
+    function_->log->Line(line);
+    pending_->AppendLog(line);
+  }
+  Die("spawn failed", Ending{{InvokeOutcome::Kind::kFunctionError,
+                              outcomes::ErrorPayload(outcomes::kInvalidEntrypoint, message),
+                              {},
+                              {}},
+                             "error",
+                             outcomes::kInvalidEntrypoint});
+  return true;
 }
 
 void ExecutionEnvironment::WatchOutput() {

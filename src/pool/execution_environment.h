@@ -73,6 +73,8 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   State state() const { return state_; }
   bool reusable() const { return state_ == State::kReady; }
   bool provisioned() const { return initialization_type_ == "provisioned-concurrency"; }
+  // The runtime finished init (asked for its first event).
+  bool initialized() const { return initialized_; }
   Clock::time_point last_used() const { return last_used_; }
   const std::string& id() const { return id_; }
   pid_t pid() const { return pid_; }
@@ -102,6 +104,9 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
                      const std::string& status);
   std::string ErrorBody(const std::string& error_type, const std::string& message) const;
 
+  void ReportInitError(std::string_view error_type);
+  void WatchSpawnStatus();
+  bool CheckSpawnStatus();
   void WatchOutput();
   void DrainOutput();
   void EmitLine(std::string_view line);
@@ -123,6 +128,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   bool exited_ = false;
   std::shared_ptr<http::Server> runtime_api_;
   std::unique_ptr<sandbox::EnvironmentCgroup> cgroup_;
+  boost::asio::posix::stream_descriptor spawn_status_;  // open until the runtime exec'd
   boost::asio::posix::stream_descriptor output_;
   std::string partial_line_;
   boost::asio::steady_timer init_timer_;
@@ -130,8 +136,9 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
 
   Clock::time_point spawned_at_;
   Clock::time_point last_used_ = Clock::now();
-  std::optional<double> init_duration_ms_;  // set at the first /next
-  bool init_reported_ = false;              // Init Duration goes on one REPORT only
+  std::optional<double> init_duration_ms_;  // set at the first /next (or init failure)
+  bool initialized_ = false;
+  bool init_reported_ = false;  // Init Duration goes on one REPORT only
 
   std::optional<NextHandler> parked_next_;
   std::shared_ptr<Invocation> pending_;  // assigned, not yet delivered

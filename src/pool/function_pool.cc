@@ -11,7 +11,10 @@ namespace lambda_emu::pool {
 
 FunctionPool::FunctionPool(PoolServices& services, AccountConcurrency& account,
                            std::shared_ptr<const FunctionContext> function)
-    : services_(services), account_(account), function_(std::move(function)) {
+    : services_(services),
+      account_(account),
+      function_(std::move(function)),
+      provisioned_retry_(services.io) {
   if (auto reserved = function_->config.reserved_concurrency) account_.Reserve(*reserved);
 }
 
@@ -147,7 +150,10 @@ void FunctionPool::OnInvocationFinished(ExecutionEnvironment& env,
 }
 
 void FunctionPool::OnEnvironmentReady(ExecutionEnvironment& env) {
-  if (env.provisioned()) ++metrics_.provisioned_inits;
+  if (env.provisioned()) {
+    ++metrics_.provisioned_inits;
+    provisioned_init_failures_ = 0;
+  }
   if (Retiring(env)) return env.Shutdown();
   ready_.push_back(&env);
 }
@@ -155,12 +161,34 @@ void FunctionPool::OnEnvironmentReady(ExecutionEnvironment& env) {
 void FunctionPool::OnEnvironmentDead(ExecutionEnvironment& env) {
   ready_.erase(std::remove(ready_.begin(), ready_.end(), &env), ready_.end());
   bool was_provisioned = env.provisioned() && !Retiring(env);
+  bool failed_init = !env.initialized();
   if (environments_.erase(&env) > 0) --services_.environments;
-  // A provisioned environment that died is replaced (after this call
-  // returns, so a crash loop cannot recurse).
-  if (was_provisioned && !shutting_down_) {
+  if (was_provisioned && !shutting_down_) ReplaceProvisioned(failed_init);
+}
+
+// A provisioned environment that died is replaced: at once (after this call
+// returns, so nothing recurses) if it had come up, else after 1, 2, 4 ... 30 s
+// (one step per round of failures), so a function whose init always fails
+// does not spawn in a loop.
+void FunctionPool::ReplaceProvisioned(bool after_init_failure) {
+  if (!after_init_failure) {
     boost::asio::post(services_.io, [this] { EnsureProvisioned(); });
+    return;
   }
+  if (provisioned_retry_pending_) return;  // that retry starts every missing one
+  ++provisioned_init_failures_;
+  auto delay = std::chrono::seconds(std::min(1 << std::min(provisioned_init_failures_ - 1, 5), 30));
+  spdlog::warn(
+      "function {}: provisioned environments fail to initialize ({} in a row); "
+      "retrying in {} s",
+      function_->config.name, provisioned_init_failures_, delay.count());
+  provisioned_retry_pending_ = true;
+  provisioned_retry_.expires_after(delay);
+  provisioned_retry_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    provisioned_retry_pending_ = false;
+    EnsureProvisioned();
+  });
 }
 
 void FunctionPool::Replace(std::shared_ptr<const FunctionContext> function) {

@@ -6,13 +6,15 @@
 //    reserved concurrency, the account's unreserved pool or the server's
 //    environment cap is used up: then the invoke is throttled (429);
 //  - ProvisionedConcurrency environments are started up front, replaced when
-//    they die, and never evicted; other idle environments are evicted after
+//    they die (with a growing delay while they keep failing init), and never
+//    evicted; other idle environments are evicted after
 //    the idle TTL;
 //  - a code or configuration change drains the pool: idle environments stop
 //    now, busy ones when their invocation ends; the next start is cold.
 //
 // Owned by the FunctionRegistry; owns its environments. io thread only.
 
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +76,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   std::shared_ptr<ExecutionEnvironment> StartEnvironment(std::shared_ptr<Invocation> first,
                                                          bool provisioned);
   bool Retiring(const ExecutionEnvironment& env) const;
+  void ReplaceProvisioned(bool after_init_failure);
 
   void OnInvocationFinished(ExecutionEnvironment& env,
                             const metrics::InvocationRecord& record) override;
@@ -87,6 +90,9 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   std::unordered_map<ExecutionEnvironment*, std::shared_ptr<ExecutionEnvironment>> environments_;
   std::vector<ExecutionEnvironment*> ready_;  // most recently used at the back
   int in_flight_ = 0;
+  int provisioned_init_failures_ = 0;  // rounds in a row
+  bool provisioned_retry_pending_ = false;
+  boost::asio::steady_timer provisioned_retry_;
   bool shutting_down_ = false;
   bool retired_ = false;
   metrics::FunctionMetrics metrics_;

@@ -13,16 +13,11 @@ namespace lambda_emu::sandbox {
 
 namespace {
 
-enum class Stage : int { kCgroup = 1, kRlimit, kChdir, kDup, kExec };
-
-struct ChildFailure {
-  Stage stage;
-  int error;
-};
+using Stage = SpawnFailure::Stage;
 
 // Async-signal-safe: runs between fork and exec.
 [[noreturn]] void ChildFail(int report_fd, Stage stage) {
-  ChildFailure failure{stage, errno};
+  SpawnFailure failure{stage, errno};
   ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
   (void)ignored;
   _exit(127);
@@ -48,8 +43,14 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
   if (spec.argv.empty()) return Status::Error("spawn: empty argv");
   int output[2];
   int report[2];
-  if (::pipe2(output, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC) != 0) {
+  if (::pipe2(output, O_CLOEXEC) != 0) {
     return Status::Error(std::string("pipe: ") + std::strerror(errno));
+  }
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    int err = errno;
+    ::close(output[0]);
+    ::close(output[1]);
+    return Status::Error(std::string("pipe: ") + std::strerror(err));
   }
   // Everything the child needs is prepared before fork: after it, only
   // async-signal-safe calls are allowed (the server has other threads).
@@ -99,31 +100,28 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
     ChildFail(report[1], Stage::kExec);
   }
 
+  // The child does this too; whichever runs first, the group exists before
+  // anyone can signal it (KillProcessGroup may come before the child runs).
+  ::setpgid(pid, pid);
   ::close(output[1]);
   ::close(report[1]);
   if (devnull >= 0) ::close(devnull);
-  ChildFailure failure{};
-  ssize_t n;
-  do {
-    n = ::read(report[0], &failure, sizeof failure);
-  } while (n < 0 && errno == EINTR);
-  ::close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof failure)) {
-    ::close(output[0]);
-    // The child has _exit'ed; the reaper collects it.
-    switch (failure.stage) {
-      case Stage::kExec:
-        return Status::Error("fork/exec " + spec.argv[0] + ": " + LowerStrerror(failure.error));
-      case Stage::kCgroup:
-        return Status::Error("cannot join cgroup: " + LowerStrerror(failure.error));
-      case Stage::kChdir:
-        return Status::Error("chdir " + cwd + ": " + LowerStrerror(failure.error));
-      default:
-        return Status::Error("worker setup failed: " + LowerStrerror(failure.error));
-    }
+  for (int fd : {output[0], report[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return SpawnedProcess{pid, output[0], report[0]};
+}
+
+std::string DescribeSpawnFailure(const SpawnFailure& failure, const std::string& program,
+                                 const std::filesystem::path& cwd) {
+  switch (failure.stage) {
+    case Stage::kExec:
+      return "fork/exec " + program + ": " + LowerStrerror(failure.error);
+    case Stage::kCgroup:
+      return "cannot join cgroup: " + LowerStrerror(failure.error);
+    case Stage::kChdir:
+      return "chdir " + cwd.string() + ": " + LowerStrerror(failure.error);
+    default:
+      return "worker setup failed: " + LowerStrerror(failure.error);
   }
-  ::fcntl(output[0], F_SETFL, ::fcntl(output[0], F_GETFL) | O_NONBLOCK);
-  return SpawnedProcess{pid, output[0]};
 }
 
 void KillProcessGroup(pid_t pgid) {

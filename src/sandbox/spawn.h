@@ -6,9 +6,14 @@
 // given, applies resource limits, gets /dev/null as stdin and one pipe as both
 // stdout and stderr (so the server sees the output interleaved as written),
 // changes to `cwd` and execs. Any failure before exec is reported back over a
-// close-on-exec pipe, so a bad entry point is an error message, not a hang.
+// close-on-exec pipe (the status pipe), so a bad entry point is an error
+// message, not a hang.
 //
-// Call from the io thread only (it blocks until the child has exec'd).
+// Spawn() returns right after fork: it does not wait for the exec. Joining a
+// cgroup v1 hierarchy can take a whole RCU grace period (10-20 ms, the
+// kernel's cgroup_threadgroup_rwsem), and the io thread must not stall for
+// it. The caller reads the status pipe when it becomes readable: end of file
+// means the child exec'd, a SpawnFailure that it did not.
 
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -35,11 +40,24 @@ struct SpawnSpec {
 struct SpawnedProcess {
   pid_t pid = -1;      // also the process group id
   int output_fd = -1;  // read end of the stdout+stderr pipe; non-blocking, close-on-exec
+  int status_fd = -1;  // read end of the status pipe; non-blocking, close-on-exec
 };
 
-// The error message follows Lambda's for provided runtimes:
-// "fork/exec /path/bootstrap: permission denied".
+// What the child writes on the status pipe when it cannot exec (in one
+// write, so a read gets all of it or nothing).
+struct SpawnFailure {
+  enum class Stage : int { kCgroup = 1, kRlimit, kChdir, kDup, kExec };
+  Stage stage;
+  int error;  // errno
+};
+
+// Fails only when fork itself does; failures after it come on the status pipe.
 Result<SpawnedProcess> Spawn(const SpawnSpec& spec);
+
+// The message for a failure the child reported. It follows Lambda's for
+// provided runtimes: "fork/exec /path/bootstrap: permission denied".
+std::string DescribeSpawnFailure(const SpawnFailure& failure, const std::string& program,
+                                 const std::filesystem::path& cwd);
 
 // Sends SIGKILL to the process group `pgid` (ignoring "no such process").
 void KillProcessGroup(pid_t pgid);

@@ -206,6 +206,37 @@ class ProvisionedConcurrencyTest(PoolTestCase):
         self.assertNotIn(pid, pids)
 
 
+class ProvisionedInitFailureTest(PoolTestCase):
+    """A provisioned function whose environments cannot start is retried
+    after 1, 2, 4 ... s, not in a loop, and its invokes still get the error."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = serve_for_class(cls, {
+            "init-exit": provided_function("init-exit", ProvisionedConcurrency=2),
+            "no-exec": provided_function("no-exec", ProvisionedConcurrency=1),
+            "healthy": limits_function(),
+        })
+
+    def test_failing_provisioned_environments_are_retried_with_backoff(self):
+        time.sleep(2.5)  # rounds of attempts at 0 s and 1 s, the next at 3 s
+        init_exit = self.emu.log_file("init-exit")
+        attempts = init_exit.count("Status: error\tError Type: Runtime.ExitError")
+        self.assertIn(attempts, (2, 4), init_exit)  # 2 environments per round
+        no_exec = self.emu.log_file("no-exec")
+        attempts = no_exec.count("Status: error\tError Type: Runtime.InvalidEntrypoint")
+        self.assertIn(attempts, (1, 2), no_exec)
+        self.assertIn("fork/exec", no_exec)
+
+        r = self.invoke("init-exit")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["errorType"], "Runtime.ExitError", r.json())
+        r = self.invoke("no-exec")
+        self.assertEqual(r.json()["errorType"], "Runtime.InvalidEntrypoint", r.json())
+        self.assertIn("permission denied", r.json()["errorMessage"])
+        self.assertOk(self.invoke("healthy"))
+
+
 class ReservedConcurrencyTest(PoolTestCase):
     @classmethod
     def setUpClass(cls):
