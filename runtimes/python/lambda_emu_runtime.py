@@ -14,15 +14,19 @@ types (Runtime.ImportModuleError, Runtime.UserCodeSyntaxError,
 Runtime.HandlerNotFound, ...). See docs/runtimes.md.
 """
 
-import decimal
+import _socket
 import importlib
+import io
 import json
-import logging
 import os
-import socket
 import sys
 import time
-import traceback
+
+# Imported only when needed, because every cold start pays for what is
+# imported here (docs/performance.md): `logging` when user code imports it
+# (see _LoggingSetupFinder), `traceback` for errors, `decimal` never (a
+# Decimal to serialise means the user imported it), and `_socket` rather
+# than `socket`, whose enum conversions alone cost ~3 ms.
 
 _THIS_FILE = os.path.abspath(__file__)
 _RUNTIME_DIR = os.path.dirname(_THIS_FILE)
@@ -72,35 +76,16 @@ def _setup_output():
 
 # -- logging ----------------------------------------------------------------
 
-_LOG_LEVELS = {
-    "TRACE": logging.DEBUG,
-    "DEBUG": logging.DEBUG,
-    "INFO": logging.INFO,
-    "WARN": logging.WARNING,
-    "WARNING": logging.WARNING,
-    "ERROR": logging.ERROR,
-    "FATAL": logging.CRITICAL,
-    "CRITICAL": logging.CRITICAL,
+_LOG_LEVELS = {  # AWS_LAMBDA_LOG_LEVEL -> logging's numeric levels
+    "TRACE": 10,
+    "DEBUG": 10,
+    "INFO": 20,
+    "WARN": 30,
+    "WARNING": 30,
+    "ERROR": 40,
+    "FATAL": 50,
+    "CRITICAL": 50,
 }
-
-
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record):
-        record.aws_request_id = _request_id or ""
-        record.tenant_id = _tenant_id
-        return True
-
-
-class _StdoutHandler(logging.Handler):
-    """Writes the formatted record as is (the format ends with a newline)."""
-
-    def emit(self, record):
-        try:
-            msg = self.format(record)
-            sys.stdout.write(msg)
-        except Exception:  # noqa: BLE001 - logging must never raise
-            self.handleError(record)
-
 
 _RESERVED_RECORD_FIELDS = {
     "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module",
@@ -110,49 +95,112 @@ _RESERVED_RECORD_FIELDS = {
 }
 
 
-class _JsonFormatter(logging.Formatter):
-    """AWS_LAMBDA_LOG_FORMAT=JSON: one JSON object per record."""
+def _setup_logging(logging):
+    """Gives the root logger AWS's handler: its line (or JSON) format, the
+    request id on every record, and AWS_LAMBDA_LOG_LEVEL."""
 
-    def format(self, record):
-        created = time.gmtime(record.created)
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", created) + ".%03dZ" % record.msecs
-        levelno = min(50, max(0, record.levelno)) // 10 * 10
-        out = {
-            "timestamp": stamp,
-            "level": logging.getLevelName(levelno),
-            "message": record.getMessage(),
-            "logger": record.name,
-            "requestId": getattr(record, "aws_request_id", None),
-        }
-        if record.exc_info:
-            out["errorType"] = record.exc_info[0].__name__
-            out["errorMessage"] = str(record.exc_info[1])
-            out["stackTrace"] = traceback.format_tb(record.exc_info[2])
-            out["location"] = "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
-        if getattr(record, "tenant_id", None) is not None:
-            out["tenantId"] = record.tenant_id
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED_RECORD_FIELDS and key not in out:
-                out[key] = value
-        out = {k: v for k, v in out.items() if v is not None}
-        return json.dumps(out, ensure_ascii=False, default=str) + "\n"
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = _request_id or ""
+            record.tenant_id = _tenant_id
+            return True
 
+    class StdoutHandler(logging.Handler):
+        """Writes the formatted record, ending it with a newline (the format
+        has one, but a traceback appended to it does not)."""
 
-def _setup_logging():
+        def emit(self, record):
+            try:
+                text = self.format(record)
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            except Exception:  # noqa: BLE001 - logging must never raise
+                self.handleError(record)
+
+    class JsonFormatter(logging.Formatter):
+        """AWS_LAMBDA_LOG_FORMAT=JSON: one JSON object per record."""
+
+        def format(self, record):
+            created = time.gmtime(record.created)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", created) + ".%03dZ" % record.msecs
+            levelno = min(50, max(0, record.levelno)) // 10 * 10
+            out = {
+                "timestamp": stamp,
+                "level": logging.getLevelName(levelno),
+                "message": record.getMessage(),
+                "logger": record.name,
+                "requestId": getattr(record, "aws_request_id", None),
+            }
+            if record.exc_info:
+                import traceback
+                out["errorType"] = record.exc_info[0].__name__
+                out["errorMessage"] = str(record.exc_info[1])
+                out["stackTrace"] = traceback.format_tb(record.exc_info[2])
+                out["location"] = "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
+            if getattr(record, "tenant_id", None) is not None:
+                out["tenantId"] = record.tenant_id
+            for key, value in record.__dict__.items():
+                if key not in _RESERVED_RECORD_FIELDS and key not in out:
+                    out[key] = value
+            out = {k: v for k, v in out.items() if v is not None}
+            return json.dumps(out, ensure_ascii=False, default=str) + "\n"
+
     logging.Formatter.converter = time.gmtime
-    handler = _StdoutHandler()
+    handler = StdoutHandler()
     if (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON":
-        handler.setFormatter(_JsonFormatter())
+        handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(
             "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
             "%Y-%m-%dT%H:%M:%S"))
-    handler.addFilter(_RequestIdFilter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     level = _LOG_LEVELS.get((os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper())
     if level is not None:
         root.setLevel(level)
     root.addHandler(handler)
+
+
+class _LoggingSetupFinder:
+    """An import hook that runs _setup_logging the moment anything imports
+    `logging`, before the importer gets the module: the root logger behaves
+    as on AWS, and a handler that never logs does not pay for importing
+    logging (~5 ms of a cold start)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)  # one use; the finders below do the finding
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            spec = find_spec(name, path, target) if find_spec else None
+            if spec is not None:
+                spec.loader = _LoggingSetupLoader(spec.loader)
+                return spec
+        return None
+
+
+class _LoggingSetupLoader:
+    """The real loader of `logging`, plus _setup_logging after it ran."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _setup_logging(module)
+
+    def __getattr__(self, name):  # get_source, get_filename, ... for tracebacks
+        return getattr(self._loader, name)
+
+
+def _install_logging_setup():
+    if "logging" in sys.modules:  # imported already (a .pth file, sitecustomize)
+        _setup_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, _LoggingSetupFinder())
 
 
 def _log_error(error):
@@ -191,7 +239,8 @@ def _python_at_least_312():
 
 class _Encoder(json.JSONEncoder):
     def default(self, o):
-        if isinstance(o, decimal.Decimal):
+        decimal = sys.modules.get("decimal")  # a Decimal means it was imported
+        if decimal is not None and isinstance(o, decimal.Decimal):
             if o.is_nan():
                 return float("nan")
             return int(o) if o.as_tuple().exponent >= 0 else float(o)
@@ -248,6 +297,7 @@ def _make_error(message, error_type, stack_trace, request_id=None):
 def _error_from_exception(exc, request_id=None):
     """Error payload for a user exception; the runtime's own frames are cut
     from the top of the stack as AWS does."""
+    import traceback
     frames = traceback.extract_tb(exc.__traceback__)
     while frames and frames[0].filename == _THIS_FILE:
         frames = frames[1:]
@@ -380,6 +430,20 @@ class RuntimeApiError(ConnectionError):
     """The Runtime API connection broke or answered something unparsable."""
 
 
+class _SocketReader(io.RawIOBase):
+    """A socket as a raw stream, for io.BufferedReader (socket.makefile
+    without importing the socket module)."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        return self._sock.recv_into(buffer)
+
+
 class RuntimeApiClient:
     """One keep-alive HTTP/1.1 connection to the environment's Runtime API.
 
@@ -400,10 +464,21 @@ class RuntimeApiClient:
         self._rfile = None
 
     def _connect(self):
-        sock = socket.create_connection((self._host, self._port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock = sock
-        self._rfile = sock.makefile("rb")
+        error = OSError("cannot resolve %s" % self._host)
+        for family, kind, proto, _, address in _socket.getaddrinfo(
+                self._host, self._port, 0, _socket.SOCK_STREAM):
+            sock = _socket.socket(family, kind, proto)
+            try:
+                sock.connect(address)
+            except OSError as e:
+                sock.close()
+                error = e
+                continue
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+            self._sock = sock
+            self._rfile = io.BufferedReader(_SocketReader(sock), 65536)
+            return
+        raise error
 
     def _close(self):
         for closable in (self._rfile, self._sock):
@@ -581,7 +656,7 @@ def main():
         return 2
     client = RuntimeApiClient(api)
 
-    _setup_logging()
+    _install_logging_setup()
     try:
         handler = _load_handler(os.environ.get("_HANDLER", ""))
     except FaultException as e:

@@ -116,6 +116,28 @@ LOGGING_APP = """
         return "logged"
 """
 
+# Imports logging only when invoked, through a submodule: the runtime's
+# setup still applies (it hooks the import of `logging`, not module init).
+LATE_LOGGING_APP = """
+    def handler(event, context):
+        import logging.handlers
+        logger = logging.getLogger("late")
+        tag = event["tag"]
+        logger.warning("warning-%s", tag)
+        try:
+            raise KeyError("lost")
+        except KeyError:
+            logger.exception("failed-%s", tag)
+        return "logged"
+"""
+
+DECIMAL_APP = """
+    from decimal import Decimal
+
+    def handler(event, context):
+        return {"price": Decimal("12.50"), "count": Decimal("3"), "nan": Decimal("NaN")}
+"""
+
 
 class PythonRuntimeTest(unittest.TestCase):
     @classmethod
@@ -156,6 +178,13 @@ class PythonRuntimeTest(unittest.TestCase):
             "logs-json": function(c.make("logs-json", {"app.py": LOGGING_APP}), RUNTIME,
                                   "app.handler", env={"AWS_LAMBDA_LOG_FORMAT": "JSON",
                                                       "AWS_LAMBDA_LOG_LEVEL": "INFO"}),
+            "late-logs": function(c.make("late-logs", {"app.py": LATE_LOGGING_APP}), RUNTIME,
+                                  "app.handler"),
+            "late-logs-json": function(c.make("late-logs-json", {"app.py": LATE_LOGGING_APP}),
+                                       RUNTIME, "app.handler",
+                                       env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}),
+            "decimal": function(c.make("decimal", {"app.py": DECIMAL_APP}), RUNTIME,
+                                "app.handler"),
             "no-module": function(c.make("no-module", {"other.py": ""}), RUNTIME,
                                   "missing.handler"),
             "bad-import": function(c.make("bad-import", {"app.py": """
@@ -291,6 +320,10 @@ class PythonRuntimeTest(unittest.TestCase):
         r = self.invoke("echo", {"none": True})
         self.assertEqual(r.body, b"null")
 
+    def test_decimals_are_numbers(self):
+        r = self.invoke("decimal")
+        self.assertEqual(r.body.replace(b" ", b""), b'{"price":12.5,"count":3,"nan":NaN}')
+
     def test_bytes_are_returned_as_they_are(self):
         r = self.invoke("echo", {"bytes": True})
         self.assertEqual(r.body, b"raw \x00 bytes")
@@ -404,6 +437,25 @@ class PythonRuntimeTest(unittest.TestCase):
         self.assertEqual(entry["logger"], "root")
         self.assertRegex(entry["timestamp"], "^%s$" % ISO_MS)
         self.assertIsNone(find_line(out, "logs-json", "debug-" + tag))
+
+    def test_logging_imported_first_by_the_handler_is_set_up(self):
+        out, rid, tag = self._log_run("late-logs")
+        self.assertIsNotNone(find_line(
+            out, "late-logs", r"^\[WARNING\]\t%s\t%s\twarning-%s$" % (ISO_MS, rid, tag)), out)
+        # logger.exception: the message line, then the traceback lines.
+        self.assertIsNotNone(find_line(
+            out, "late-logs", r"^\[ERROR\]\t%s\t%s\tfailed-%s$" % (ISO_MS, rid, tag)), out)
+        self.assertIn("KeyError: 'lost'", lines_for(out, "late-logs"))
+
+    def test_json_log_record_with_an_exception(self):
+        out, rid, tag = self._log_run("late-logs-json")
+        m = find_line(out, "late-logs-json", r'^(\{.*"message": "failed-%s".*\})$' % tag)
+        self.assertIsNotNone(m, out)
+        entry = json.loads(m.group(1))
+        self.assertEqual((entry["level"], entry["logger"], entry["requestId"]),
+                         ("ERROR", "late", rid))
+        self.assertEqual((entry["errorType"], entry["errorMessage"]), ("KeyError", "'lost'"))
+        self.assertIn("raise KeyError", "".join(entry["stackTrace"]))
 
     # -- init errors --------------------------------------------------------
     def assertInitError(self, name, error_type, message, stack_trace=None):
