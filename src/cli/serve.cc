@@ -177,6 +177,12 @@ int RunServe(const ServeOptions& o) {
   sandbox::Reaper reaper(io);
   auto cgroups = sandbox::DetectCgroups(io, {o.cgroup_root, o.cgroups});
   spdlog::info("resource control: {}", cgroups->Describe());
+  if (cgroups->Enforces() && !sandbox::HostCgroupsFavorDynamicModifications()) {
+    spdlog::info(
+        "cgroups: joining one waits for an RCU grace period, 10-20 ms of each cold start; "
+        "`mount -o remount,favordynmods` on any cgroup mount removes the wait "
+        "(docs/performance.md, \"Cold starts and cgroups\")");
+  }
   pool::PoolServices services{
       io, reaper, *cgroups, settings, 1, 0, static_cast<size_t>(o.max_environments), {}};
   sandbox::RuntimeLocator runtimes(

@@ -69,6 +69,15 @@ struct CgroupOptions {
 std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
                                              const CgroupOptions& options);
 
+// Moving a process into a cgroup (v1, or v2 without CLONE_INTO_CGROUP) waits
+// for an RCU grace period, 10-20 ms, unless a cgroup hierarchy is mounted
+// with `favordynmods` (Linux 6.0+), which makes the kernel's
+// cgroup_threadgroup_rwsem writer-friendly for the whole host. Whether any
+// cgroup mount in `proc_mounts` (the text of /proc/mounts) has it.
+bool CgroupsFavorDynamicModifications(std::string_view proc_mounts);
+// The same for this host's /proc/mounts.
+bool HostCgroupsFavorDynamicModifications();
+
 // The drivers, exposed for tests on fake trees. `name` is the directory made
 // for this server (e.g. "lambda-emu-1234") under our own cgroup.
 Result<std::unique_ptr<CgroupManager>> MakeCgroupV2Manager(const std::filesystem::path& base,

@@ -3,6 +3,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_fs.h"
 
@@ -24,6 +26,25 @@ fs::path OwnDir(const fs::path& mount, const std::optional<std::string>& own) {
 }
 
 }  // namespace
+
+bool CgroupsFavorDynamicModifications(std::string_view proc_mounts) {
+  std::istringstream lines{std::string(proc_mounts)};
+  std::string device, mount_point, type, options;
+  std::string rest;
+  while (lines >> device >> mount_point >> type >> options) {
+    std::getline(lines, rest);
+    if (type != "cgroup" && type != "cgroup2") continue;
+    std::istringstream flags(options);
+    for (std::string flag; std::getline(flags, flag, ',');) {
+      if (flag == "favordynmods") return true;
+    }
+  }
+  return false;
+}
+
+bool HostCgroupsFavorDynamicModifications() {
+  return CgroupsFavorDynamicModifications(cgroupfs::ReadFile("/proc/mounts").value_or(""));
+}
 
 std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
                                              const CgroupOptions& options) {

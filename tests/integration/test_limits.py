@@ -175,6 +175,14 @@ class CgroupV1LimitsTest(LimitsTestCase):
     def test_server_says_it_uses_cgroup_v1(self):
         self.assertRegex(self.emu.stderr(), r"resource control: cgroup v1 \(memory at \S+, pids, cpu\)")
 
+    def test_server_points_at_favordynmods_only_when_no_mount_has_it(self):
+        with open("/proc/mounts") as f:
+            mounts = [line.split() for line in f]
+        tuned = any(m[2] in ("cgroup", "cgroup2") and "favordynmods" in m[3].split(",")
+                    for m in mounts)
+        hinted = "favordynmods` on any cgroup mount removes the wait" in self.emu.stderr()
+        self.assertEqual(hinted, not tuned, self.emu.stderr())
+
     def test_memory_hog_is_killed_at_the_limit(self):
         # The kernel enforces the limit, so even a fast hog is caught at it.
         self.check_memory_hog_killed_at_the_limit({"hog": True, "step_mb": 8})
@@ -278,6 +286,7 @@ class NoCgroupsFallbackTest(LimitsTestCase):
     def test_server_says_it_watches_rss(self):
         self.assertIn("resource control: none (--cgroups none): memory is watched by sampling RSS",
                       self.emu.stderr())
+        self.assertNotIn("favordynmods", self.emu.stderr())  # no cgroups, nothing to tune
 
     def test_memory_hog_is_killed_at_the_limit(self):
         self.check_memory_hog_killed_at_the_limit(GENTLE_HOG)

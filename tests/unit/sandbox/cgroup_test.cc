@@ -522,5 +522,21 @@ TEST(NoCgroup, ProcessUnderTheLimitIsLeftAlone) {
   EXPECT_NE(WaitFor(child), -1);
 }
 
+TEST(CgroupMountsTest, FavordynmodsOnAnyCgroupMountCounts) {
+  const std::string v1 =
+      "proc /proc proc rw,nosuid 0 0\n"
+      "cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\n"
+      "cgroup /sys/fs/cgroup/pids cgroup rw,relatime,pids 0 0\n";
+  EXPECT_FALSE(CgroupsFavorDynamicModifications(v1));
+  EXPECT_TRUE(CgroupsFavorDynamicModifications(
+      v1 + "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime,favordynmods 0 0\n"));
+  EXPECT_TRUE(CgroupsFavorDynamicModifications(
+      "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,favordynmods,memory_recursiveprot 0 0\n"));
+  // Only cgroup mounts count, and only the whole option.
+  EXPECT_FALSE(CgroupsFavorDynamicModifications("tmpfs /x tmpfs rw,favordynmods 0 0\n"));
+  EXPECT_FALSE(CgroupsFavorDynamicModifications("cgroup2 /y cgroup2 rw,nofavordynmods 0 0\n"));
+  EXPECT_FALSE(CgroupsFavorDynamicModifications(""));
+}
+
 }  // namespace
 }  // namespace lambda_emu::sandbox
