@@ -7,8 +7,7 @@
 //    environment cap is used up: then the invoke is throttled (429);
 //  - ProvisionedConcurrency environments are started up front, replaced when
 //    they die (with a growing delay while they keep failing init), and never
-//    evicted; other idle environments are evicted after
-//    the idle TTL;
+//    evicted; other idle environments are evicted after the idle TTL;
 //  - a code or configuration change drains the pool: idle environments stop
 //    now, busy ones when their invocation ends; the next start is cold.
 //
