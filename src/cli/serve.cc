@@ -177,7 +177,7 @@ int RunServe(const ServeOptions& o) {
   sandbox::Reaper reaper(io);
   auto cgroups = sandbox::DetectCgroups(io, {o.cgroup_root, o.cgroups});
   spdlog::info("resource control: {}", cgroups->Describe());
-  if (cgroups->Enforces() && !sandbox::HostCgroupsFavorDynamicModifications()) {
+  if (cgroups->MovesWorkers() && !sandbox::HostCgroupsFavorDynamicModifications()) {
     spdlog::info(
         "cgroups: joining one waits for an RCU grace period, 10-20 ms of each cold start; "
         "`mount -o remount,favordynmods` on any cgroup mount removes the wait "

@@ -115,6 +115,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   spec.env = BuildEnvironment(runtime_api_->port());
   spec.cwd = config.code_dir;
   spec.cgroup_procs_files = cgroup_->ProcsFiles();
+  spec.cgroup_dir = cgroup_->Directory();
   // /tmp is the only writable place on Lambda, EphemeralStorage its size:
   // no file may grow past it.
   spec.max_file_size = static_cast<rlim_t>(config.ephemeral_storage_mb) << 20;

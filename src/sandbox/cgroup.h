@@ -35,6 +35,9 @@ class EnvironmentCgroup {
   virtual ~EnvironmentCgroup() = default;
   // Files the child writes "0" into to join (cgroup.procs of each hierarchy).
   virtual std::vector<std::string> ProcsFiles() const = 0;
+  // cgroup v2: the directory a child can be started in directly
+  // (SpawnSpec::cgroup_dir); empty otherwise.
+  virtual std::filesystem::path Directory() const { return {}; }
   // Told the worker's pid once it runs (the "none" mode measures it).
   virtual void Attach(pid_t pid) = 0;
   // Highest memory use of the environment so far, in bytes.
@@ -56,6 +59,10 @@ class CgroupManager {
   // "cgroup v2 at /sys/fs/cgroup/...", "cgroup v1 ...", "none (...)".
   virtual std::string Describe() const = 0;
   virtual bool Enforces() const = 0;
+  // Whether a worker joins its cgroup by moving into it after fork (v1),
+  // which waits for an RCU grace period on hosts without favordynmods,
+  // rather than being born in it (v2, see SpawnSpec::cgroup_dir).
+  virtual bool MovesWorkers() const { return Enforces(); }
 };
 
 struct CgroupOptions {
@@ -69,7 +76,7 @@ struct CgroupOptions {
 std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
                                              const CgroupOptions& options);
 
-// Moving a process into a cgroup (v1, or v2 without CLONE_INTO_CGROUP) waits
+// Moving a process into a cgroup (v1, or v2 before Linux 5.7) waits
 // for an RCU grace period, 10-20 ms, unless a cgroup hierarchy is mounted
 // with `favordynmods` (Linux 6.0+), which makes the kernel's
 // cgroup_threadgroup_rwsem writer-friendly for the whole host. Whether any

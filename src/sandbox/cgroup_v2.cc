@@ -32,6 +32,7 @@ class CgroupV2 final : public EnvironmentCgroup {
   std::vector<std::string> ProcsFiles() const override {
     return {(dir_ / "cgroup.procs").string()};
   }
+  fs::path Directory() const override { return dir_; }
   void LimitCpu(double cpus) override { (void)WriteFile(dir_ / "cpu.max", CpuMax(cpus)); }
   void Attach(pid_t pid) override { pid_ = pid; }
 
@@ -88,6 +89,7 @@ class CgroupV2Manager final : public CgroupManager {
 
   std::string Describe() const override { return "cgroup v2 at " + parent_.string(); }
   bool Enforces() const override { return true; }
+  bool MovesWorkers() const override { return false; }  // born in it: clone3
 
  private:
   fs::path parent_;

@@ -31,6 +31,11 @@ struct SpawnSpec {
   std::vector<std::string> env;   // "KEY=VALUE"
   std::filesystem::path cwd;
   std::vector<std::string> cgroup_procs_files;  // the child writes itself into each
+  // A cgroup v2 directory to start the child in: clone3(CLONE_INTO_CGROUP)
+  // puts it there at birth, with no migration and so no RCU grace period.
+  // Where that fails (kernel < 5.7, not a cgroup), the child is forked and
+  // joins through cgroup_procs_files as usual.
+  std::filesystem::path cgroup_dir;
   rlim_t max_open_files = 1024;
   rlim_t max_core_size = 0;
   // RLIMIT_FSIZE; SIGXFSZ is ignored so a write past it fails with EFBIG.
