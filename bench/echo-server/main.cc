@@ -1,7 +1,7 @@
-// echo-server: the baseline for lambda-emu's benchmarks. A minimal Beast HTTP/1.1 server that answers
-// every request with 200 and the request's own body, so one request through it costs one loopback
-// HTTP round trip and nothing else. Same library, same parser and the same socket options as the
-// emulator's front end, which is what makes the ratio meaningful.
+// echo-server: the baseline for lambda-emu's benchmarks. A minimal Beast HTTP/1.1 server that
+// answers every request with 200 and the request's own body, so one request through it costs one
+// loopback HTTP round trip and nothing else. Same library, same parser and the same socket options
+// as the emulator's front end, which is what makes the ratio meaningful.
 //
 // With --relay-to HOST:PORT it is the second baseline, the structural floor of an invoke: each
 // request's body is sent on to another echo-server over a keep-alive connection (one per client
@@ -11,6 +11,11 @@
 //
 //   echo-server [--host 127.0.0.1] [--port 0] [--port-file F] [--threads 1] [--relay-to H:P]
 
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
@@ -18,12 +23,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <CLI/CLI.hpp>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -142,7 +141,8 @@ int main(int argc, char** argv) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    std::cerr << "echo-server: cannot listen on " << host << ":" << port << ": " << ec.message() << "\n";
+    std::cerr << "echo-server: cannot listen on " << host << ":" << port << ": " << ec.message()
+              << "\n";
     return 1;
   }
   const auto bound = acceptor.local_endpoint().port();
