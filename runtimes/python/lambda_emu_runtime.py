@@ -2,10 +2,11 @@
 
 Started by lambda-emu as `<python3.x or python3> <runtimes>/python/bootstrap.py`
 (which only imports this module and calls main(), so that this module's
-bytecode is cached) with the function's code directory as cwd and the Lambda environment variables
-set (_HANDLER, LAMBDA_TASK_ROOT, AWS_LAMBDA_RUNTIME_API, ...). It imports the
-handler once (init), then loops over the Runtime API: GET /invocation/next,
-call the handler, POST /response or /error. Standard library only.
+bytecode is cached) with the function's code directory as cwd and the Lambda
+environment variables set (_HANDLER, LAMBDA_TASK_ROOT, AWS_LAMBDA_RUNTIME_API,
+...). It imports the handler once (init), then loops over the Runtime API:
+GET /invocation/next, call the handler, POST /response or /error. Standard
+library only.
 
 What users see is meant to match AWS's Python runtime (awslambdaric): the
 context object, the `logging` root-logger format, the error payloads

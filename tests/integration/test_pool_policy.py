@@ -219,14 +219,23 @@ class ProvisionedInitFailureTest(PoolTestCase):
         })
 
     def test_failing_provisioned_environments_are_retried_with_backoff(self):
-        time.sleep(2.5)  # rounds of attempts at 0 s and 1 s, the next at 3 s
-        init_exit = self.emu.log_file("init-exit")
-        attempts = init_exit.count("Status: error\tError Type: Runtime.ExitError")
-        self.assertIn(attempts, (2, 4), init_exit)  # 2 environments per round
-        no_exec = self.emu.log_file("no-exec")
-        attempts = no_exec.count("Status: error\tError Type: Runtime.InvalidEntrypoint")
-        self.assertIn(attempts, (1, 2), no_exec)
-        self.assertIn("fork/exec", no_exec)
+        def failures(name, error_type):
+            try:
+                return self.emu.log_file(name).count("Status: error\tError Type: " + error_type)
+            except FileNotFoundError:
+                return 0
+
+        def init_exits():
+            return failures("init-exit", "Runtime.ExitError")
+
+        # Round 1 at start (2 environments), round 2 one second later: a retry happens ...
+        self.assertTrue(wait_until(lambda: init_exits() >= 2, 15), "no first round")
+        self.assertTrue(wait_until(lambda: init_exits() >= 4, 10), "never retried")
+        # ... and round 3 waits 2 s more, where a loop would have spawned again at once.
+        time.sleep(1)
+        self.assertEqual(init_exits(), 4, self.emu.log_file("init-exit"))
+        self.assertIn(failures("no-exec", "Runtime.InvalidEntrypoint"), (1, 2, 3))
+        self.assertIn("fork/exec", self.emu.log_file("no-exec"))
 
         r = self.invoke("init-exit")
         self.assertEqual(r.status, 200, r)
