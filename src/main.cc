@@ -1,6 +1,9 @@
 // lambda-emu: a local AWS Lambda-compatible function runtime.
 #include <CLI/CLI.hpp>
+#include <iostream>
 
+#include "cli/generate_event.h"
+#include "cli/invoke.h"
 #include "cli/serve.h"
 
 int main(int argc, char** argv) {
@@ -11,8 +14,18 @@ int main(int argc, char** argv) {
 
   lambda_emu::cli::ServeOptions serve_options;
   CLI::App* serve = lambda_emu::cli::AddServeCommand(app, serve_options);
+  lambda_emu::cli::InvokeOptions invoke_options;
+  CLI::App* invoke = lambda_emu::cli::AddInvokeCommand(app, invoke_options);
+  lambda_emu::cli::AddGenerateEventCommand(app);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; a usage error exits 2, as documented.
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   if (serve->parsed()) return lambda_emu::cli::RunServe(serve_options);
-  return 0;
+  if (invoke->parsed()) return lambda_emu::cli::RunInvoke(invoke_options);
+  return 0;  // generate-event printed its event while parsing
 }

@@ -45,8 +45,16 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
   std::string request_id = pool::NewRequestId();
   auto fail = [&](const AwsError& error) { return ToResponse(error, req, request_id); };
 
-  auto ref = ParseFunctionRef(UrlDecode(function));
-  if (!ref.ok()) co_return fail(AwsError::Validation(ref.status().message()));
+  std::string decoded = UrlDecode(function);
+  auto ref = ParseFunctionRef(decoded);
+  if (!ref.ok()) {
+    // A nested stack's function also answers to "Child/Function", SAM's
+    // name for it, which is not a Lambda name.
+    if (decoded.find('/') == std::string::npos || !registry_.Find(decoded)) {
+      co_return fail(AwsError::Validation(ref.status().message()));
+    }
+    ref = FunctionRef{decoded, std::nullopt, std::nullopt, std::nullopt};
+  }
   std::optional<std::string> qualifier = QueryParam(query, "Qualifier");
   if (qualifier && qualifier->empty()) qualifier.reset();
   if (ref->qualifier && qualifier && *ref->qualifier != *qualifier) {
@@ -60,7 +68,8 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
       (!ref->account || *ref->account == settings_.account_id)) {
     pool = registry_.Find(ref->name);
   }
-  if (!pool || (qualifier && *qualifier != pool->function().version)) {
+  if (!pool || (qualifier && *qualifier != pool->function().version &&
+                *qualifier != pool->function().config.auto_publish_alias)) {
     const std::string arn = FunctionArn(ref->region.value_or(settings_.region),
                                         ref->account.value_or(settings_.account_id), ref->name);
     co_return fail(AwsError::ResourceNotFound("Function not found: " + arn + ":" +

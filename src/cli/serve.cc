@@ -19,7 +19,6 @@
 #include "api/admin_api.h"
 #include "api/invoke_api.h"
 #include "api/router.h"
-#include "config/config_file.h"
 #include "config/watcher.h"
 #include "http/server.h"
 #include "logs/function_log.h"
@@ -33,43 +32,21 @@ namespace lambda_emu::cli {
 namespace fs = std::filesystem;
 
 CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
-  CLI::App* serve =
-      app.add_subcommand("serve", "Serve the Lambda Invoke API for the configured functions");
-  serve
-      ->add_option("--config,-c", o.config_file,
-                   "Config file (YAML or JSON) declaring the functions")
-      ->required()
-      ->check(CLI::ExistingFile);
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve the Lambda Invoke API for the functions of a SAM template or config file");
+  AddProjectOptions(serve, o.project);
   serve->add_option("--host", o.host, "Address to listen on")->capture_default_str();
   serve->add_option("--port,-p", o.port, "Port to listen on; 0 picks a free port")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   serve->add_option("--port-file", o.port_file,
                     "Write the bound port number to this file once the server accepts connections");
-  serve->add_option("--region", o.region, "AWS region reported in ARNs and AWS_REGION")
-      ->capture_default_str();
-  serve->add_option("--account-id", o.account_id, "12-digit account id used in ARNs")
-      ->capture_default_str()
-      ->check([](const std::string& v) {
-        bool ok = v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos;
-        return ok ? std::string() : std::string("must be 12 digits");
-      });
   serve->add_option("--log-level", o.log_level, "Server log level: trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   serve->add_option("--log-dir", o.log_dir, "Directory for per-function log files (NAME.log)")
       ->capture_default_str();
-  serve->add_option("--work-dir", o.work_dir,
-                    "Directory for environments' /tmp and unpacked .zip code "
-                    "(default: $TMPDIR/lambda-emu-PID, removed on exit)");
-  serve->add_option(
-      "--runtimes-dir", o.runtimes_dir,
-      "Where the Python and Node.js runtime clients live (default: the shipped ones)");
-  serve
-      ->add_option("--init-timeout", o.init_timeout_s,
-                   "Seconds a runtime may take from start to its first /next")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  AddEnvironmentOptions(serve, o.environment);
   serve
       ->add_option("--account-concurrency", o.account_concurrency,
                    "Account concurrency limit shared by all functions")
@@ -87,22 +64,8 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   serve->add_flag("--watch", o.watch,
-                  "Watch the config file and functions' code; a change drains only the "
-                  "affected functions' environments");
-  serve
-      ->add_option("--cgroups", o.cgroups,
-                   "Resource control: auto (v2, else v1, else none), v2, v1 or none")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "v2", "v1", "none"}));
-  serve->add_option("--cgroup-root", o.cgroup_root, "Where the cgroup filesystem is mounted")
-      ->capture_default_str();
-  serve->add_flag("--no-cpu-limit", o.no_cpu_limit,
-                  "Do not limit CPU in proportion to memory (faster, less like Lambda)");
-  serve
-      ->add_option("--pids-limit", o.pids_limit,
-                   "Maximum processes+threads per environment (0 = unlimited)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1 << 22));
+                  "Watch the template or config file and functions' code; a change drains only "
+                  "the affected functions' environments");
   return serve;
 }
 
@@ -143,31 +106,20 @@ int RunServe(const ServeOptions& o) {
   // so they are reaped (and can be killed) by the server.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-  pool::ServerSettings settings;
-  settings.region = o.region;
-  settings.account_id = o.account_id;
+  bool own_work_dir = false;
+  pool::ServerSettings settings = MakeSettings(o.environment, own_work_dir);
   settings.log_dir = fs::absolute(o.log_dir);
-  settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));
   settings.account_concurrency = o.account_concurrency;
-  settings.cpu_limit = !o.no_cpu_limit;
   settings.idle_ttl = std::chrono::milliseconds(static_cast<long>(o.idle_ttl_s * 1000));
-  settings.pids_limit = static_cast<std::uint64_t>(o.pids_limit);
-  bool own_work_dir = o.work_dir.empty();
-  if (own_work_dir) {
-    const char* tmp = std::getenv("TMPDIR");
-    settings.work_dir =
-        fs::path(tmp && *tmp ? tmp : "/tmp") / ("lambda-emu-" + std::to_string(::getpid()));
-  } else {
-    settings.work_dir = fs::absolute(o.work_dir);
-  }
   auto cleanup_work_dir = [&] {
     std::error_code ec;
     if (own_work_dir) fs::remove_all(settings.work_dir, ec);
   };
 
-  auto config = config::LoadConfigFile(o.config_file, settings.work_dir / "code");
-  if (!config.ok()) {
-    std::cerr << "lambda-emu: error: " << config.status().message() << std::endl;
+  const fs::path unpack_dir = settings.work_dir / "code";
+  auto project = LoadProject(o.project, unpack_dir, settings.region, settings.account_id);
+  if (!project.ok()) {
+    std::cerr << "lambda-emu: error: " << project.status().message() << std::endl;
     cleanup_work_dir();
     logs::ShutdownLogging();
     return 2;
@@ -175,7 +127,7 @@ int RunServe(const ServeOptions& o) {
 
   boost::asio::io_context io(1);
   sandbox::Reaper reaper(io);
-  auto cgroups = sandbox::DetectCgroups(io, {o.cgroup_root, o.cgroups});
+  auto cgroups = sandbox::DetectCgroups(io, {o.environment.cgroup_root, o.environment.cgroups});
   spdlog::info("resource control: {}", cgroups->Describe());
   if (cgroups->MovesWorkers() && !sandbox::HostCgroupsFavorDynamicModifications()) {
     spdlog::info(
@@ -185,17 +137,20 @@ int RunServe(const ServeOptions& o) {
   }
   pool::PoolServices services{
       io, reaper, *cgroups, settings, 1, 0, static_cast<size_t>(o.max_environments), {}};
-  sandbox::RuntimeLocator runtimes(
-      o.runtimes_dir.empty() ? sandbox::DefaultRuntimesDir() : fs::path(o.runtimes_dir),
-      config->interpreters);
+  sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
+                                       ? sandbox::DefaultRuntimesDir()
+                                       : fs::path(o.environment.runtimes_dir),
+                                   project->config.interpreters);
+  PrintBanner(std::cerr, *project, runtimes);
 
   int exit_code = 0;
   {
     registry::FunctionRegistry registry(services, runtimes);
-    for (const auto& function : config->functions) {
+    for (const auto& function : project->config.functions) {
       Status s = registry.Put(function);
       if (!s.ok()) {
-        std::cerr << "lambda-emu: error: " << o.config_file << ": " << s.message() << std::endl;
+        std::cerr << "lambda-emu: error: " << project->file.string() << ": " << s.message()
+                  << std::endl;
         exit_code = 2;
         break;
       }
@@ -232,26 +187,29 @@ int RunServe(const ServeOptions& o) {
     auto watch_all = [&] {
       if (!watcher) return;
       watcher->Clear();
-      (void)watcher->Watch(fs::absolute(o.config_file));
+      for (const auto& file : ProjectFiles(*project, o.project)) (void)watcher->Watch(file);
       for (const auto& name : registry.Names()) {
         (void)watcher->Watch(registry.Find(name)->function().config.code_source);
       }
     };
     auto reload = [&] {
-      auto fresh = config::LoadConfigFile(o.config_file, settings.work_dir / "code");
-      Status applied = fresh.ok() ? registry.Apply(fresh->functions) : fresh.status();
+      auto fresh =
+          ReloadProject(*project, o.project, unpack_dir, settings.region, settings.account_id);
+      Status applied = fresh.ok() ? registry.Apply(fresh->config.functions) : fresh.status();
       if (!applied.ok()) {
-        spdlog::error("config reload failed; keeping the running configuration: {}",
-                      applied.message());
+        spdlog::error("reload failed; keeping the running configuration: {}", applied.message());
       } else {
-        spdlog::info("config reloaded: {} function(s)", registry.size());
+        project = std::move(fresh);
+        spdlog::info("reloaded {}: {} function(s)", project->file.string(), registry.size());
       }
       watch_all();
     };
     if (o.watch && server) {
       watcher = std::make_unique<config::FileWatcher>(
           io, std::chrono::milliseconds(200), [&](const std::set<fs::path>& changed) {
-            if (changed.count(fs::absolute(o.config_file))) return reload();
+            for (const auto& file : ProjectFiles(*project, o.project)) {
+              if (changed.count(file)) return reload();
+            }
             for (const auto& name : registry.Names()) {
               const auto& config = registry.Find(name)->function().config;
               if (!changed.count(config.code_source)) continue;
@@ -268,7 +226,7 @@ int RunServe(const ServeOptions& o) {
     std::function<void()> arm_reload = [&] {
       reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
-        spdlog::info("received SIGHUP, reloading {}", o.config_file);
+        spdlog::info("received SIGHUP, reloading {}", project->file.string());
         reload();
         arm_reload();
       });

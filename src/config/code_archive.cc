@@ -79,4 +79,26 @@ Status ExtractZip(const fs::path& zip, const fs::path& destination) {
   return Status::Ok();
 }
 
+Status UseCode(const fs::path& path, const fs::path& unpack_dir, FunctionConfig& f) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    f.code_dir = fs::canonical(path, ec);
+    f.code_source = f.code_dir;
+    return Status::Ok();
+  }
+  if (fs::is_regular_file(path, ec) && path.extension() == ".zip") {
+    auto mtime = fs::last_write_time(path, ec);
+    f.code_version = static_cast<long long>(mtime.time_since_epoch().count());
+    fs::path target = unpack_dir / (f.name + "-" + std::to_string(f.code_version));
+    if (!fs::is_directory(target, ec)) {
+      Status s = ExtractZip(path, target);
+      if (!s.ok()) return s;
+    }
+    f.code_dir = target;
+    f.code_source = path;
+    return Status::Ok();
+  }
+  return Status::Error("no such directory or .zip file: " + path.string());
+}
+
 }  // namespace lambda_emu::config

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "config/function_config.h"
 #include "lambda_emu/status.h"
 
 namespace lambda_emu::config {
@@ -13,5 +14,12 @@ namespace lambda_emu::config {
 // permission bits stored in the archive are kept, so a zipped `bootstrap`
 // stays executable.
 Status ExtractZip(const std::filesystem::path& zip, const std::filesystem::path& destination);
+
+// Points `function`'s code at `path` (absolute): a directory is used in
+// place; a .zip is extracted under `unpack_dir` (one directory per package
+// version, so environments still running the previous one keep their files).
+// Sets code_dir, code_source and code_version. The message says what is wrong.
+Status UseCode(const std::filesystem::path& path, const std::filesystem::path& unpack_dir,
+               FunctionConfig& function);
 
 }  // namespace lambda_emu::config

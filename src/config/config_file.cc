@@ -48,7 +48,6 @@ void ParseEnvironment(const YAML::Node& node, FunctionConfig& f) {
 
 void ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs::path& unpack_dir,
                  FunctionConfig& f) {
-  const std::string& function = f.name;
   std::string raw;
   if (node.IsMap()) {  // CreateFunction shape: Code: {ZipFile|Directory: ...}
     if (node["Directory"])
@@ -61,28 +60,8 @@ void ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs::pat
     raw = Scalar(node, "Code");
   }
   fs::path path = fs::path(raw).is_absolute() ? fs::path(raw) : base_dir / raw;
-  path = path.lexically_normal();
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    f.code_dir = fs::canonical(path, ec);
-    f.code_source = f.code_dir;
-    return;
-  }
-  if (fs::is_regular_file(path, ec) && path.extension() == ".zip") {
-    auto mtime = fs::last_write_time(path, ec);
-    f.code_version = static_cast<long long>(mtime.time_since_epoch().count());
-    // One directory per package version: environments still running the
-    // previous version keep their files.
-    fs::path target = unpack_dir / (function + "-" + std::to_string(f.code_version));
-    if (!fs::is_directory(target, ec)) {
-      Status s = ExtractZip(path, target);
-      if (!s.ok()) Fail("Code: " + s.message());
-    }
-    f.code_dir = target;
-    f.code_source = path;
-    return;
-  }
-  Fail("Code: no such directory or .zip file: " + path.string());
+  Status s = UseCode(path.lexically_normal(), unpack_dir, f);
+  if (!s.ok()) Fail("Code: " + s.message());
 }
 
 FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,

@@ -24,8 +24,22 @@ inline constexpr int kMaxTimeoutS = 900;
 inline constexpr int kMinEphemeralMb = 512;
 inline constexpr int kMaxEphemeralMb = 10240;
 
+// An event source a template declares for a function (SAM `Events`): kept
+// for the front doors that serve them (API Gateway, schedules, queues).
+struct EventSource {
+  std::string name;        // the key under Events, e.g. "HelloWorld"
+  std::string type;        // "Api", "HttpApi", "Schedule", "SQS", ...
+  std::string summary;     // what it is in a few words: "GET /hello", "rate(5 minutes)"
+  std::string properties;  // its resolved Properties, as JSON text
+
+  bool operator==(const EventSource&) const = default;
+};
+
 struct FunctionConfig {
   std::string name;
+  // Other names the function answers to: a template's logical id and, for
+  // a nested stack's function, its path "ChildStack/LogicalId".
+  std::vector<std::string> aliases;
   std::string runtime;  // as given, e.g. "python3.12"
   RuntimeFamily family = RuntimeFamily::kProvided;
   std::string handler;
@@ -41,6 +55,8 @@ struct FunctionConfig {
   std::vector<std::filesystem::path> layers;  // absolute directories
   std::string description;
   std::string architecture = "x86_64";
+  std::string auto_publish_alias;   // SAM AutoPublishAlias: also answers to this qualifier
+  std::vector<EventSource> events;  // from a template; empty for config files
 
   bool operator==(const FunctionConfig&) const = default;
 };

@@ -33,6 +33,8 @@ namespace {
 
 using Output = FunctionLog::Output;
 
+ConsoleStyle console_style;  // set once by InitLogging, before the writer starts
+
 // The single writer behind every FunctionLog. spdlog's async logger, used
 // before, signals its worker on every message; on the warm invoke path that
 // wake-up and the context switches around it were a fifth of the server's
@@ -120,15 +122,16 @@ class Writer {
         if (newline == std::string_view::npos) break;
         rest.remove_prefix(newline + 1);
       }
-      if (!output->file && !output->open_failed) Open(*output);
+      if (!output->file && !output->open_failed && !output->file_path.empty()) Open(*output);
       if (output->file) {
         text += '\n';
         std::fwrite(text.data(), 1, text.size(), output->file);
         if (touched_.empty() || touched_.back() != output->file) touched_.push_back(output->file);
       }
     }
-    std::fwrite(console_.data(), 1, console_.size(), stdout);
-    std::fflush(stdout);
+    std::FILE* console = console_style.to_stderr ? stderr : stdout;
+    std::fwrite(console_.data(), 1, console_.size(), console);
+    std::fflush(console);
     for (std::FILE* file : touched_) std::fflush(file);
   }
 
@@ -161,7 +164,8 @@ Writer* writer = nullptr;
 
 }  // namespace
 
-void InitLogging(const std::string& server_level) {
+void InitLogging(const std::string& server_level, ConsoleStyle console) {
+  console_style = console;
   if (!writer) writer = new Writer();  // lives until exit
   // The server's own lines are few (start, reload, environment failures):
   // written synchronously, so a crash never loses the last of them.
@@ -181,8 +185,8 @@ void ShutdownLogging() {
 
 FunctionLog::FunctionLog(std::string function_name, const fs::path& log_dir)
     : output_(std::make_shared<Output>()) {
-  output_->prefix = "[" + function_name + "] ";
-  output_->file_path = log_dir / (function_name + ".log");
+  if (console_style.prefix) output_->prefix = "[" + function_name + "] ";
+  if (!log_dir.empty()) output_->file_path = log_dir / (function_name + ".log");
   output_->name = std::move(function_name);
 }
 

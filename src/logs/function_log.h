@@ -20,14 +20,23 @@
 
 namespace lambda_emu::logs {
 
+// Where function lines go on the console: `serve` writes them to stdout
+// as "[name] line"; `invoke` writes them bare to stderr (stdout carries the
+// response), like `sam local invoke`.
+struct ConsoleStyle {
+  bool to_stderr = false;
+  bool prefix = true;
+};
+
 // Starts the writer thread and sets up the server's own logger (spdlog,
 // stderr, at `server_level`, e.g. "info"). Call once, before any FunctionLog
 // is made; ShutdownLogging() writes out everything and stops the writer.
-void InitLogging(const std::string& server_level);
+void InitLogging(const std::string& server_level, ConsoleStyle console = {});
 void ShutdownLogging();
 
 class FunctionLog {
  public:
+  // An empty `log_dir` means no log file.
   FunctionLog(std::string function_name, const std::filesystem::path& log_dir);
   ~FunctionLog();
 

@@ -95,15 +95,22 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
   add("LANG", "en_US.UTF-8");
   // The host's PATH (so interpreters and tools are found) with Lambda's
   // /opt/bin-style layer directories first.
+  // Layers' lib/ go first on LD_LIBRARY_PATH, as /opt/lib does on Lambda.
   std::string path;
+  std::string libraries;
   std::string layers;
   for (const auto& layer : config.layers) {
     path += (layer / "bin").string() + ":";
+    libraries += (libraries.empty() ? "" : ":") + (layer / "lib").string();
     layers += (layers.empty() ? "" : ":") + layer.string();
   }
   const char* host_path = std::getenv("PATH");
   add("PATH", path + (host_path ? host_path : "/usr/local/bin:/usr/bin:/bin"));
-  if (const char* ld = std::getenv("LD_LIBRARY_PATH")) add("LD_LIBRARY_PATH", ld);
+  const char* host_libraries = std::getenv("LD_LIBRARY_PATH");
+  if (host_libraries && *host_libraries) {
+    libraries += (libraries.empty() ? "" : ":") + std::string(host_libraries);
+  }
+  if (!libraries.empty()) add("LD_LIBRARY_PATH", libraries);
   if (const char* home = std::getenv("HOME")) add("HOME", home);
   if (!layers.empty()) add("LAMBDA_EMU_LAYERS", layers);
   // Credentials: the server's own, else harmless placeholders (SDKs refuse
@@ -120,7 +127,37 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
   return std::shared_ptr<const pool::FunctionContext>(std::move(context));
 }
 
+Status FunctionRegistry::CheckAliases(const config::FunctionConfig& config) const {
+  for (const auto& alias : config.aliases) {
+    if (alias == config.name) continue;
+    auto function = functions_.find(alias);
+    if (function != functions_.end() && alias != config.name) {
+      return Status::Error("function '" + config.name + "' answers to '" + alias +
+                           "', the name of another function");
+    }
+    auto taken = aliases_.find(alias);
+    if (taken != aliases_.end() && taken->second != config.name) {
+      return Status::Error("functions '" + taken->second + "' and '" + config.name +
+                           "' both answer to '" + alias + "'");
+    }
+  }
+  if (auto taken = aliases_.find(config.name);
+      taken != aliases_.end() && taken->second != config.name) {
+    return Status::Error("function '" + config.name + "' is also another name of function '" +
+                         taken->second + "'");
+  }
+  return Status::Ok();
+}
+
+void FunctionRegistry::IndexAliases() {
+  aliases_.clear();
+  for (const auto& [name, pool] : functions_) {
+    for (const auto& alias : pool->function().config.aliases) aliases_[alias] = name;
+  }
+}
+
 Status FunctionRegistry::Put(const config::FunctionConfig& config) {
+  if (Status s = CheckAliases(config); !s.ok()) return s;
   auto context = MakeContext(config);
   if (!context.ok()) {
     return Status::Error("function '" + config.name + "': " + context.status().message());
@@ -128,7 +165,8 @@ Status FunctionRegistry::Put(const config::FunctionConfig& config) {
   auto it = functions_.find(config.name);
   if (config.reserved_concurrency) {
     int others = account_.reserved();
-    if (it != functions_.end()) others -= it->second->function().config.reserved_concurrency.value_or(0);
+    if (it != functions_.end())
+      others -= it->second->function().config.reserved_concurrency.value_or(0);
     if (others + *config.reserved_concurrency > account_.limit()) {
       return Status::Error("function '" + config.name + "': ReservedConcurrentExecutions: " +
                            std::to_string(*config.reserved_concurrency) +
@@ -140,11 +178,13 @@ Status FunctionRegistry::Put(const config::FunctionConfig& config) {
   if (it != functions_.end()) {
     spdlog::info("function {}: configuration changed; draining its environments", config.name);
     it->second->Replace(std::move(context.value()));
+    IndexAliases();
     return Status::Ok();
   }
   auto pool = std::make_unique<pool::FunctionPool>(services_, account_, std::move(context.value()));
   pool->EnsureProvisioned();
   functions_[config.name] = std::move(pool);
+  IndexAliases();
   return Status::Ok();
 }
 
@@ -166,6 +206,7 @@ Status FunctionRegistry::Apply(const std::vector<config::FunctionConfig>& functi
     retired_.push_back(std::move(it->second));
     it = functions_.erase(it);
   }
+  IndexAliases();
   return Status::Ok();
 }
 
@@ -194,6 +235,10 @@ std::vector<metrics::FunctionSnapshot> FunctionRegistry::Snapshots() const {
 
 pool::FunctionPool* FunctionRegistry::Find(const std::string& name) {
   auto it = functions_.find(name);
+  if (it != functions_.end()) return it->second.get();
+  auto alias = aliases_.find(name);
+  if (alias == aliases_.end()) return nullptr;
+  it = functions_.find(alias->second);
   return it == functions_.end() ? nullptr : it->second.get();
 }
 

@@ -36,6 +36,8 @@ class FunctionRegistry {
   // Drains a function's environments (its code changed).
   void Drain(const std::string& name);
 
+  // By name, or by another name the function answers to (a template's
+  // logical id, "Child/Function").
   pool::FunctionPool* Find(const std::string& name);
   std::vector<std::string> Names() const;
   size_t size() const { return functions_.size(); }
@@ -47,6 +49,8 @@ class FunctionRegistry {
  private:
   Result<std::shared_ptr<const pool::FunctionContext>> MakeContext(
       const config::FunctionConfig& config);
+  Status CheckAliases(const config::FunctionConfig& config) const;
+  void IndexAliases();
   void ArmIdleSweep();
   bool ReclaimOldestIdle();
 
@@ -54,6 +58,7 @@ class FunctionRegistry {
   sandbox::RuntimeLocator& runtimes_;
   pool::AccountConcurrency account_;
   std::map<std::string, std::unique_ptr<pool::FunctionPool>> functions_;
+  std::unordered_map<std::string, std::string> aliases_;  // other name -> function name
   // Pools of removed functions, kept until their invocations finish.
   std::vector<std::unique_ptr<pool::FunctionPool>> retired_;
   boost::asio::steady_timer idle_sweep_;

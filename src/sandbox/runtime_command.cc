@@ -67,7 +67,7 @@ std::optional<Interpreter> FindInterpreter(const std::string& command, bool node
   return found;
 }
 
-Result<std::string> RuntimeLocator::InterpreterFor(const std::string& runtime) {
+Result<Interpreter> RuntimeLocator::InterpreterFor(const std::string& runtime) {
   if (auto it = resolved_.find(runtime); it != resolved_.end()) return it->second;
   const bool python = runtime.rfind("python", 0) == 0;
   std::optional<Interpreter> chosen;
@@ -92,8 +92,8 @@ Result<std::string> RuntimeLocator::InterpreterFor(const std::string& runtime) {
     if (!chosen) return Status::Error("Runtime " + runtime + ": node is not installed");
   }
   spdlog::debug("{} runs with {} ({})", runtime, chosen->path, chosen->version);
-  resolved_[runtime] = chosen->path;
-  return chosen->path;
+  resolved_[runtime] = *chosen;
+  return *chosen;
 }
 
 Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& function) {
@@ -107,18 +107,26 @@ Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& fun
       auto interpreter = InterpreterFor(function.runtime);
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "python").string();
-      command.argv = {interpreter.value(), command.runtime_dir + "/bootstrap.py"};
+      command.argv = {interpreter->path, command.runtime_dir + "/bootstrap.py"};
       return command;
     }
     case config::RuntimeFamily::kNode: {
       auto interpreter = InterpreterFor(function.runtime);
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "nodejs").string();
-      command.argv = {interpreter.value(), command.runtime_dir + "/bootstrap.mjs"};
+      command.argv = {interpreter->path, command.runtime_dir + "/bootstrap.mjs"};
       return command;
     }
   }
   return Status::Error("unsupported runtime");
+}
+
+std::string RuntimeLocator::Describe(const config::FunctionConfig& function) {
+  if (function.family == config::RuntimeFamily::kProvided) return "its bootstrap";
+  auto interpreter = InterpreterFor(function.runtime);
+  if (!interpreter.ok()) return interpreter.status().message();
+  const char* language = function.family == config::RuntimeFamily::kPython ? "Python" : "Node.js";
+  return std::string(language) + " " + interpreter->version + " (" + interpreter->path + ")";
 }
 
 fs::path DefaultRuntimesDir() {

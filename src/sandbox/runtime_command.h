@@ -26,25 +26,28 @@ struct RuntimeCommand {
   std::string runtime_dir;  // LAMBDA_RUNTIME_DIR
 };
 
+struct Interpreter {
+  std::string path;     // absolute when the interpreter could tell, else the command
+  std::string version;  // "3.11.7", "20.20.2"
+};
+
 class RuntimeLocator {
  public:
   RuntimeLocator(std::filesystem::path runtimes_dir,
                  std::map<std::string, std::string> interpreters);
 
   Result<RuntimeCommand> Resolve(const config::FunctionConfig& function);
+  // What actually runs the function, for people: "Python 3.11.7
+  // (/usr/bin/python3.11)", "Node.js 20.20.2 (...)", "its bootstrap".
+  std::string Describe(const config::FunctionConfig& function);
   const std::filesystem::path& runtimes_dir() const { return runtimes_dir_; }
 
  private:
-  Result<std::string> InterpreterFor(const std::string& runtime);
+  Result<Interpreter> InterpreterFor(const std::string& runtime);
 
   std::filesystem::path runtimes_dir_;
   std::map<std::string, std::string> configured_;
-  std::map<std::string, std::string> resolved_;
-};
-
-struct Interpreter {
-  std::string path;     // absolute when the interpreter could tell, else the command
-  std::string version;  // "3.11.7", "20.20.2"
+  std::map<std::string, Interpreter> resolved_;
 };
 
 // Runs the interpreter `command` (python3.x, node, or a path; a Node.js one

@@ -1,0 +1,66 @@
+#include "cli/environment_options.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace lambda_emu::cli {
+
+namespace fs = std::filesystem;
+
+void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& o) {
+  command->add_option("--region", o.region, "AWS region reported in ARNs and AWS_REGION")
+      ->capture_default_str();
+  command->add_option("--account-id", o.account_id, "12-digit account id used in ARNs")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        bool ok = v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos;
+        return ok ? std::string() : std::string("must be 12 digits");
+      });
+  command->add_option("--work-dir", o.work_dir,
+                      "Directory for environments' /tmp and unpacked .zip code "
+                      "(default: $TMPDIR/lambda-emu-PID, removed on exit)");
+  command->add_option(
+      "--runtimes-dir", o.runtimes_dir,
+      "Where the Python and Node.js runtime clients live (default: the shipped ones)");
+  command
+      ->add_option("--init-timeout", o.init_timeout_s,
+                   "Seconds a runtime may take from start to its first /next")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--cgroups", o.cgroups,
+                   "Resource control: auto (v2, else v1, else none), v2, v1 or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "v2", "v1", "none"}));
+  command->add_option("--cgroup-root", o.cgroup_root, "Where the cgroup filesystem is mounted")
+      ->capture_default_str();
+  command->add_flag("--no-cpu-limit", o.no_cpu_limit,
+                    "Do not limit CPU in proportion to memory (faster, less like Lambda)");
+  command
+      ->add_option("--pids-limit", o.pids_limit,
+                   "Maximum processes+threads per environment (0 = unlimited)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 22));
+}
+
+pool::ServerSettings MakeSettings(const EnvironmentOptions& o, bool& owns_work_dir) {
+  pool::ServerSettings settings;
+  settings.region = o.region;
+  settings.account_id = o.account_id;
+  settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));
+  settings.cpu_limit = !o.no_cpu_limit;
+  settings.pids_limit = static_cast<std::uint64_t>(o.pids_limit);
+  owns_work_dir = o.work_dir.empty();
+  if (owns_work_dir) {
+    const char* tmp = std::getenv("TMPDIR");
+    settings.work_dir =
+        fs::path(tmp && *tmp ? tmp : "/tmp") / ("lambda-emu-" + std::to_string(::getpid()));
+  } else {
+    settings.work_dir = fs::absolute(o.work_dir);
+  }
+  return settings;
+}
+
+}  // namespace lambda_emu::cli

@@ -1,0 +1,368 @@
+// A function resource (AWS::Serverless::Function, AWS::Lambda::Function) of
+// a template, turned into a FunctionConfig.
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/code_archive.h"
+#include "template/globals.h"
+#include "template/suggest.h"
+#include "template/template_loader.h"
+
+namespace lambda_emu::templates {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Properties that configure something lambda-emu does not emulate (IAM,
+// networking, tracing, deployment): accepted without a word.
+const std::vector<std::string> kServerlessNoLocalEffect = {
+    "Role",
+    "Policies",
+    "PermissionsBoundary",
+    "RolePath",
+    "AssumeRolePolicyDocument",
+    "Tracing",
+    "Tags",
+    "PropagateTags",
+    "VpcConfig",
+    "DeadLetterQueue",
+    "DeploymentPreference",
+    "KmsKeyArn",
+    "AutoPublishCodeSha256",
+    "AutoPublishAliasAllProperties",
+    "VersionDescription",
+    "VersionDeletionPolicy",
+    "CodeSigningConfigArn",
+    "EventInvokeConfig",
+    "FunctionUrlConfig",
+    "LoggingConfig",
+    "RuntimeManagementConfig",
+    "SnapStart",
+    "FileSystemConfigs",
+    "RecursiveLoop",
+    "SourceKMSKeyArn",
+    "FunctionScalingConfig",
+    "CapacityProviderConfig",
+};
+const std::vector<std::string> kServerlessHandled = {
+    "Runtime",
+    "Handler",
+    "CodeUri",
+    "InlineCode",
+    "MemorySize",
+    "Timeout",
+    "Environment",
+    "Layers",
+    "FunctionName",
+    "ReservedConcurrentExecutions",
+    "Events",
+    "PackageType",
+    "Description",
+    "EphemeralStorage",
+    "Architectures",
+    "AutoPublishAlias",
+    "ProvisionedConcurrencyConfig",
+    "ImageUri",
+    "ImageConfig",
+};
+const std::vector<std::string> kLambdaNoLocalEffect = {
+    "Role",
+    "Tags",
+    "TracingConfig",
+    "VpcConfig",
+    "DeadLetterConfig",
+    "KmsKeyArn",
+    "CodeSigningConfigArn",
+    "FileSystemConfigs",
+    "LoggingConfig",
+    "RuntimeManagementConfig",
+    "SnapStart",
+    "RecursiveLoop",
+};
+const std::vector<std::string> kLambdaHandled = {
+    "Runtime",       "Handler",      "Code",
+    "MemorySize",    "Timeout",      "Environment",
+    "Layers",        "FunctionName", "ReservedConcurrentExecutions",
+    "PackageType",   "Description",  "EphemeralStorage",
+    "Architectures", "ImageConfig",
+};
+const std::vector<std::string> kResourceAttributes = {
+    "Type",           "Properties",          "Metadata",     "Condition",      "DependsOn",
+    "DeletionPolicy", "UpdateReplacePolicy", "UpdatePolicy", "CreationPolicy", "Connectors",
+    "IgnoreGlobals",
+};
+
+bool Contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+std::string Text(const YAML::Node& node, const std::string& where) {
+  if (!node.IsScalar()) Fail(where + ": must be a string");
+  return node.Scalar();
+}
+
+int Integer(const YAML::Node& node, const std::string& where) {
+  std::string text = node.IsScalar() ? node.Scalar() : "";
+  try {
+    size_t used = 0;
+    int value = std::stoi(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  Fail(where + ": must be a whole number, got '" + text + "'");
+}
+
+// What the banner says about an event source.
+std::string Summarize(const std::string& type, const YAML::Node& p) {
+  auto get = [&p](const char* key) {
+    YAML::Node v = Field(p, key);
+    return v.IsScalar() ? v.Scalar() : std::string();
+  };
+  if (type == "Api" || type == "HttpApi") {
+    std::string method = get("Method");
+    for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string route = get("Path");
+    if (method.empty() && route.empty()) return "$default route";
+    return (method.empty() || method == "ANY" ? "ANY" : method) + " " + route;
+  }
+  if (type == "Schedule") return get("Schedule");
+  if (type == "ScheduleV2") return get("ScheduleExpression");
+  if (type == "SQS") return get("Queue");
+  if (type == "SNS") return get("Topic");
+  if (type == "S3") return get("Bucket");
+  if (type == "DynamoDB" || type == "Kinesis") return get("Stream");
+  if (type == "CloudWatchLogs") return get("LogGroupName");
+  return "";
+}
+
+}  // namespace
+
+fs::path TemplateLoader::InlineCode(const std::string& name, const std::string& runtime,
+                                    const std::string& code) {
+  // As CloudFormation lays out ZipFile code: index.py, index.js.
+  const char* file = runtime.rfind("python", 0) == 0   ? "index.py"
+                     : runtime.rfind("nodejs", 0) == 0 ? "index.js"
+                                                       : "bootstrap";
+  fs::path dir = options_.unpack_dir / ("inline-" + name);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::path target = dir / file;
+  std::ifstream current(target);
+  std::stringstream existing;
+  existing << current.rdbuf();
+  if (!current || existing.str() != code) {  // unchanged code keeps its mtime
+    std::ofstream out(target, std::ios::trunc);
+    out << code;
+    if (!out) Fail("cannot write inline code to " + target.string());
+  }
+  ::chmod(target.c_str(), 0755);
+  return dir;
+}
+
+fs::path TemplateLoader::LayerDirectory(const std::string& arn, const std::string& where) {
+  if (auto it = layer_dirs_.find(arn); it != layer_dirs_.end()) return it->second;
+  if (auto it = options_.layer_dirs.find(arn); it != options_.layer_dirs.end()) {
+    std::error_code ec;
+    if (!fs::is_directory(it->second, ec)) {
+      Fail(where + ": --layer-dir " + arn + "=" + it->second.string() + ": no such directory");
+    }
+    return fs::canonical(it->second, ec);
+  }
+  if (auto it = layer_problems_.find(arn); it != layer_problems_.end()) {
+    Fail(where + ": layer " + arn + ": " + it->second);
+  }
+  Fail(where + ": layer " + arn +
+       " is not a layer of this template; give its contents with --layer-dir " + arn + "=DIR");
+}
+
+void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resource,
+                                  const Stack& stack, Resolver& resolver) {
+  const std::string path = stack.prefix + id;
+  const std::string type = resource["Type"].Scalar();
+  const bool serverless = type == kServerlessFunction;
+  config::FunctionConfig f;
+  f.name = function_names_.at(path);
+  if (!stack.prefix.empty()) f.aliases.push_back(path);
+  if (id != f.name && !names_.count(id)) f.aliases.push_back(id);
+  std::vector<std::string> warnings;
+
+  for (const auto& kv : resource) {
+    const std::string key = kv.first.Scalar();
+    if (!Contains(kResourceAttributes, key)) {
+      warnings.push_back(path + ": " + key + " is not a resource attribute; ignored" +
+                         DidYouMean(key, kResourceAttributes));
+    }
+  }
+  YAML::Node raw = Field(resource, "Properties");
+  if (serverless) {
+    // IgnoreGlobals: '*' skips Globals.Function; a list skips those properties.
+    YAML::Node globals = stack.globals;
+    const YAML::Node ignore = Field(resource, "IgnoreGlobals");
+    if (ignore.IsScalar() && ignore.Scalar() == "*") {
+      globals = YAML::Node();
+    } else if (ignore.IsSequence() && globals.IsMap()) {
+      globals = YAML::Clone(globals);
+      for (const auto& key : ignore) globals.remove(key.Scalar());
+    }
+    raw = MergeGlobals(globals, raw);
+  }
+  size_t reports_before = resolver.reports().size();
+  YAML::Node props = resolver.Resolve(raw, path);
+  if (!props.IsMap() && !props.IsNull()) Fail(path + ".Properties: must be a map");
+
+  const auto& handled = serverless ? kServerlessHandled : kLambdaHandled;
+  const auto& no_effect = serverless ? kServerlessNoLocalEffect : kLambdaNoLocalEffect;
+  std::vector<std::string> known = handled;
+  known.insert(known.end(), no_effect.begin(), no_effect.end());
+  for (const auto& kv : props) {
+    const std::string key = kv.first.Scalar();
+    if (!Contains(known, key)) {
+      warnings.push_back(path + ": " + key + " is not a property of " + type + "; ignored" +
+                         DidYouMean(key, known));
+    }
+  }
+  // A property's value; a null node when it is not set.
+  auto prop = [&props](const char* key) { return Field(props, key); };
+  auto where = [&path](const std::string& key) { return path + "." + key; };
+
+  const YAML::Node& code = prop(serverless ? "CodeUri" : "Code");
+  bool image = (prop("PackageType").IsScalar() && prop("PackageType").Scalar() == "Image") ||
+               !prop("ImageUri").IsNull() || !Field(code, "ImageUri").IsNull();
+  if (image) {
+    std::string why = path +
+                      ": PackageType: Image: container image functions are not supported "
+                      "(lambda-emu runs functions without Docker); give the function a Runtime, "
+                      "a Handler and a CodeUri with its code directory or .zip instead";
+    out_.unsupported[f.name] = why;
+    for (const auto& alias : f.aliases) out_.unsupported[alias] = why;
+    return;
+  }
+
+  if (const auto v = prop("Runtime"); !v.IsNull()) f.runtime = Text(v, where("Runtime"));
+  if (f.runtime.empty()) {
+    Fail(path + ".Runtime: required" + (serverless ? " (here or in Globals.Function)" : ""));
+  }
+  if (auto family = config::ParseRuntime(f.runtime)) f.family = *family;
+  if (const auto v = prop("Handler"); !v.IsNull()) f.handler = Text(v, where("Handler"));
+
+  // The code: a directory or .zip, or inline source.
+  fs::path code_path;
+  std::string inline_code;
+  if (serverless) {
+    if (const auto v = prop("InlineCode"); !v.IsNull()) {
+      inline_code = Text(v, where("InlineCode"));
+    } else if (code && code.IsScalar()) {
+      code_path = code.Scalar();
+    } else if (!code.IsNull()) {
+      Fail(where("CodeUri") +
+           ": an S3 location is not local; run `sam build` (lambda-emu prefers "
+           ".aws-sam/build/template.yaml) or point CodeUri at the code directory");
+    } else {
+      code_path = ".";  // SAM's default: the template's directory
+    }
+  } else if (code.IsScalar()) {  // what `sam build` writes
+    code_path = code.Scalar();
+  } else if (!Field(code, "ZipFile").IsNull()) {
+    inline_code = Text(Field(code, "ZipFile"), where("Code.ZipFile"));
+  } else if (const YAML::Node asset = Field(Field(resource, "Metadata"), "aws:asset:path");
+             asset.IsScalar()) {  // cdk synth
+    code_path = asset.Scalar();
+  } else {
+    Fail(where("Code") + ": needs ZipFile, or a local path as `sam build` or `cdk synth` write it");
+  }
+  if (code_path.string().rfind("s3://", 0) == 0) {
+    Fail(where(serverless ? "CodeUri" : "Code") + ": " + code_path.string() +
+         " is not local; run `sam build` or point it at the code directory");
+  }
+  if (!inline_code.empty()) {
+    fs::path dir = InlineCode(f.name, f.runtime, inline_code);
+    if (Status s = config::UseCode(dir, options_.unpack_dir, f); !s.ok())
+      Fail(path + ": " + s.message());
+  } else {
+    fs::path full = code_path.is_absolute() ? code_path : stack.base_dir / code_path;
+    if (Status s = config::UseCode(full.lexically_normal(), options_.unpack_dir, f); !s.ok()) {
+      Fail(where(serverless ? "CodeUri" : "Code") + ": " + s.message());
+    }
+  }
+
+  if (const auto v = prop("MemorySize"); !v.IsNull()) f.memory_mb = Integer(v, where("MemorySize"));
+  if (const auto v = prop("Timeout"); !v.IsNull()) f.timeout_s = Integer(v, where("Timeout"));
+  if (const auto v = prop("Description"); !v.IsNull())
+    f.description = v.IsScalar() ? v.Scalar() : "";
+  if (const auto v = prop("ReservedConcurrentExecutions"); !v.IsNull()) {
+    f.reserved_concurrency = Integer(v, where("ReservedConcurrentExecutions"));
+  }
+  if (const auto v = prop("ProvisionedConcurrencyConfig"); !v.IsNull()) {
+    if (Field(v, "ProvisionedConcurrentExecutions").IsNull()) {
+      Fail(where("ProvisionedConcurrencyConfig") + ": needs ProvisionedConcurrentExecutions");
+    }
+    f.provisioned_concurrency =
+        Integer(v["ProvisionedConcurrentExecutions"],
+                where("ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"));
+  }
+  if (const auto v = prop("AutoPublishAlias"); !v.IsNull()) {
+    f.auto_publish_alias = Text(v, where("AutoPublishAlias"));
+  }
+  if (const auto v = prop("EphemeralStorage"); !v.IsNull()) {
+    if (Field(v, "Size").IsNull()) Fail(where("EphemeralStorage") + ": needs Size");
+    f.ephemeral_storage_mb = Integer(v["Size"], where("EphemeralStorage.Size"));
+  }
+  if (const auto v = prop("Architectures"); !v.IsNull()) {
+    if (!v.IsSequence() || v.size() != 1) Fail(where("Architectures") + ": must be a list of one");
+    f.architecture = Text(v[0], where("Architectures"));
+  }
+  if (const auto v = prop("Environment"); !v.IsNull()) {
+    const YAML::Node vars = Field(v, "Variables");
+    if (vars.IsMap()) {
+      for (const auto& var : vars) {
+        const std::string name = var.first.Scalar();
+        if (var.second.IsScalar()) {
+          f.environment.emplace_back(name, var.second.Scalar());
+        } else {
+          // SAM CLI sets a value it cannot turn into a string to "".
+          f.environment.emplace_back(name, "");
+          warnings.push_back(where("Environment.Variables." + name) +
+                             ": not a string after resolving; it is set to \"\"");
+        }
+      }
+    } else if (!vars.IsNull()) {
+      Fail(where("Environment.Variables") + ": must be a map");
+    }
+  }
+  if (const auto v = prop("Layers"); !v.IsNull()) {
+    if (!v.IsSequence()) Fail(where("Layers") + ": must be a list");
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::string item_where = where("Layers") + "[" + std::to_string(i) + "]";
+      f.layers.push_back(LayerDirectory(Text(v[i], item_where), item_where));
+    }
+  }
+  if (const auto v = prop("Events"); serverless && !v.IsNull()) {
+    if (!v.IsMap()) Fail(where("Events") + ": must be a map of event name to event source");
+    for (const auto& kv : v) {
+      const YAML::Node& event = kv.second;
+      config::EventSource source;
+      source.name = kv.first.Scalar();
+      if (Field(event, "Type").IsNull()) Fail(where("Events." + source.name) + ": needs a Type");
+      source.type = Text(event["Type"], where("Events." + source.name + ".Type"));
+      source.summary = Summarize(source.type, Field(event, "Properties"));
+      source.properties = ToJson(Field(event, "Properties"));
+      f.events.push_back(std::move(source));
+    }
+  }
+
+  if (Status s = config::Validate(f); !s.ok()) Fail(path + ": " + s.message());
+  static const EnvVarsFile kNoFile;
+  ApplyEnvVars(f, options_.env_vars ? *options_.env_vars : kNoFile, options_.shell);
+
+  const auto& reports = resolver.reports();
+  warnings.insert(warnings.end(), reports.begin() + static_cast<std::ptrdiff_t>(reports_before),
+                  reports.end());
+  if (!warnings.empty()) out_.function_warnings[f.name] = std::move(warnings);
+  out_.config.functions.push_back(std::move(f));
+}
+
+}  // namespace lambda_emu::templates

@@ -1,0 +1,75 @@
+#pragma once
+// TemplateLoader: the state of loading one template and its nested stacks,
+// shared by sam_template.cc (the template, resources, layers, nesting) and
+// function_resource.cc (a function resource's properties). Internal to
+// src/template/; single-threaded, lives for one LoadTemplate call.
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "template/intrinsics.h"
+#include "template/sam_template.h"
+
+namespace lambda_emu::templates {
+
+inline constexpr const char* kServerlessFunction = "AWS::Serverless::Function";
+inline constexpr const char* kLambdaFunction = "AWS::Lambda::Function";
+inline constexpr const char* kServerlessLayer = "AWS::Serverless::LayerVersion";
+inline constexpr const char* kLambdaLayer = "AWS::Lambda::LayerVersion";
+inline constexpr const char* kServerlessApplication = "AWS::Serverless::Application";
+inline constexpr const char* kCloudFormationStack = "AWS::CloudFormation::Stack";
+
+// One stack being loaded: the root template or a nested one.
+struct Stack {
+  std::filesystem::path base_dir;  // relative paths in the template start here
+  std::string prefix;              // "" for the root, "Child/" or "Child/Grandchild/" below
+  YAML::Node globals;              // Globals.Function
+};
+
+class TemplateLoader {
+ public:
+  explicit TemplateLoader(const TemplateOptions& options) : options_(options) {}
+
+  // Loads `root` (a parsed template) as a stack; nested stacks recurse.
+  void LoadStack(const YAML::Node& root, const Stack& stack, const ParameterOverrides& overrides,
+                 int depth);
+  LoadedTemplate Finish() { return std::move(out_); }
+
+ private:
+  void DeclareResources(const YAML::Node& resources, const Stack& stack, Resolver& resolver,
+                        std::vector<std::string>& active);
+  void LoadLayer(const std::string& id, const YAML::Node& resource, const Stack& stack,
+                 Resolver& resolver);
+  void LoadNested(const std::string& id, const YAML::Node& resource, const Stack& stack,
+                  Resolver& resolver, int depth);
+  // function_resource.cc
+  void LoadFunction(const std::string& id, const YAML::Node& resource, const Stack& stack,
+                    Resolver& resolver);
+  std::filesystem::path InlineCode(const std::string& name, const std::string& runtime,
+                                   const std::string& code);
+  std::filesystem::path LayerDirectory(const std::string& arn, const std::string& where);
+
+  const TemplateOptions& options_;
+  LoadedTemplate out_;
+  // Layers declared by the templates, by the ARN a Ref to them gives: the
+  // local directory laid out as /opt, or why there is none.
+  std::map<std::string, std::filesystem::path> layer_dirs_;
+  std::map<std::string, std::string> layer_problems_;
+  // Function names taken so far (the root's first, then nested stacks'),
+  // and the name each function resource gets, by its path "Child/Id".
+  std::set<std::string> names_;
+  std::map<std::string, std::string> function_names_;
+};
+
+// The ARN a Ref to a local layer gives: arn:aws:lambda:REGION:ACCOUNT:layer:NAME:1.
+std::string LayerArn(const PseudoParameters& pseudo, const std::string& name);
+
+// A resolved YAML value as JSON text (for an event source's properties).
+std::string ToJson(const YAML::Node& node);
+
+}  // namespace lambda_emu::templates
