@@ -654,14 +654,28 @@ class IntrinsicsTest(SamInvokeCase):
 
     def test_ref_and_get_att_of_a_function(self):
         self.assertEnv({"HELPER_NAME": "intrinsics-helper",
-                        "HELPER_ARN": DEFAULT_ARN + "intrinsics-helper"})
+                        "HELPER_ARN": DEFAULT_ARN + "intrinsics-helper",
+                        "HELPER_ARN_LIST_FORM": DEFAULT_ARN + "intrinsics-helper",
+                        "HELPER_IN_SUB": f"intrinsics-helper is {DEFAULT_ARN}intrinsics-helper"})
+
+    def test_literal_numbers_and_booleans_become_strings(self):
+        self.assertEnv({"LITERAL_NUMBER": "10", "LITERAL_BOOL": "true"})
+
+    def test_no_value_removes_a_property(self):
+        p = invoke(self.project.dir, "HelperFunction")
+        self.assertOk(p)
+        self.assertEqual(json.loads(p.stdout)["memory"], "128")
+        p = invoke(self.project.dir, "HelperFunction", "--parameter-overrides", "Stage=prod")
+        self.assertOk(p)
+        self.assertEqual(json.loads(p.stdout)["memory"], "1024")
 
     def test_unresolvable_references(self):
         self.assertEnv({"TABLE_NAME": "ItemsTable", "TABLE_ARN": "", "IMPORTED_VPC": ""})
 
     def test_unresolvable_references_are_reported_once_naming_resource_and_property(self):
         text = err(self.result)
-        for variable, what in (("TABLE_ARN", "ItemsTable"), ("IMPORTED_VPC", "shared-vpc-id")):
+        for variable, what in (("TABLE_NAME", "ItemsTable"), ("TABLE_ARN", "ItemsTable"),
+                               ("IMPORTED_VPC", "shared-vpc-id")):
             with self.subTest(variable=variable):
                 lines = lines_with(text, variable)
                 self.assertEqual(len(lines), 1, f"{variable} reported {len(lines)} times:\n{text}")
@@ -879,6 +893,71 @@ class CloudFormationTest(SamInvokeCase):
         p = invoke(self.project.dir, "InlineFunction", "--parameter-overrides", "LogLevel=LOUD")
         self.assertExit(p, 2)
         self.assertMentions(p, "LogLevel", "LOUD")
+
+
+# -- layers -------------------------------------------------------------------------------------
+
+class LayersTest(SamInvokeCase):
+    """Local layers laid out as /opt (nodejs/node_modules, bin/, lib/), from Globals and the
+    function combined."""
+
+    def test_globals_and_function_layers_combine_and_are_laid_out_like_opt(self):
+        project = Project(files={
+            "template.yaml": """
+                AWSTemplateFormatVersion: '2010-09-09'
+                Transform: AWS::Serverless-2016-10-31
+                Globals:
+                  Function:
+                    Runtime: nodejs20.x
+                    Layers:
+                      - !Ref ToolsLayer
+                Resources:
+                  ToolsLayer:
+                    Type: AWS::Serverless::LayerVersion
+                    Properties:
+                      ContentUri: layers/tools/
+                  NodeModulesLayer:
+                    Type: AWS::Serverless::LayerVersion
+                    Properties:
+                      ContentUri: layers/node/
+                      CompatibleRuntimes: [nodejs20.x]
+                  LayeredFunction:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      CodeUri: src/
+                      Handler: index.handler
+                      Layers:
+                        - !Ref NodeModulesLayer
+                """,
+            "layers/tools/bin/greet-tool": "#!/bin/sh\necho \"tool says $1\"\n",
+            "layers/tools/lib/libfake.txt": "a library would be here\n",
+            "layers/node/nodejs/node_modules/shared-greeting/index.js":
+                "module.exports = (name) => `hi ${name}`;\n",
+            "src/index.js": """
+                const { execFileSync } = require('child_process');
+                const fs = require('fs');
+                const greet = require('shared-greeting');
+
+                exports.handler = async () => ({
+                  greeting: greet('layer'),
+                  tool: execFileSync('greet-tool', ['ok']).toString().trim(),
+                  libDirs: (process.env.LD_LIBRARY_PATH || '').split(':')
+                    .filter((dir) => dir && fs.existsSync(`${dir}/libfake.txt`)).length,
+                });
+                """})
+        self.addCleanup(project.cleanup)
+        os.chmod(project.path("layers", "tools", "bin", "greet-tool"), 0o755)
+        p = invoke(project.dir, "LayeredFunction")
+        self.assertOk(p)
+        self.assertEqual(p.stdout, b'{"greeting":"hi layer","tool":"tool says ok","libDirs":1}')
+
+    def test_python_layer_module_from_the_example(self):
+        project = Project(os.path.join(EXAMPLES, "sam-app"))
+        self.addCleanup(project.cleanup)
+        p = invoke(project.dir, "HelloWorldFunction",
+                   "--event-json", '{"queryStringParameters": {"name": "layer"}}')
+        self.assertOk(p)
+        self.assertEqual(json.loads(json.loads(p.stdout)["body"])["message"], "hello layer")
 
 
 # -- examples/sam-app ---------------------------------------------------------------------------

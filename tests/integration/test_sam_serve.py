@@ -130,7 +130,7 @@ class ServeHelloPythonTest(ServeCase):
     def test_log_tail_has_the_invocation(self):
         r = self.ok("HelloWorldFunction", headers={"X-Amz-Log-Type": "Tail"})
         log = r.log_tail()
-        request_id = r.header("X-Amz-Request-Id")
+        request_id = r.header("x-amzn-RequestId")
         self.assertIn(f"START RequestId: {request_id} Version: $LATEST", log)
         self.assertEqual([p["id"] for p in parse_reports(log)], [request_id])
 
@@ -155,7 +155,7 @@ class ServeHelloPythonTest(ServeCase):
 
     def test_function_log_goes_to_the_console(self):
         r = self.ok("HelloWorldFunction")
-        request_id = r.header("X-Amz-Request-Id")
+        request_id = r.header("x-amzn-RequestId")
         wait_until(lambda: f"REPORT RequestId: {request_id}" in
                    self.emu.stdout() + self.emu.stderr(), 10)
         self.assertIn(f"END RequestId: {request_id}", self.emu.stdout() + self.emu.stderr())
