@@ -197,10 +197,11 @@ int RunServe(const ServeOptions& o) {
           ReloadProject(*project, o.project, unpack_dir, settings.region, settings.account_id);
       Status applied = fresh.ok() ? registry.Apply(fresh->config.functions) : fresh.status();
       if (!applied.ok()) {
-        spdlog::error("reload failed; keeping the running configuration: {}", applied.message());
+        spdlog::error("config reload failed; keeping the running configuration: {}",
+                      applied.message());
       } else {
         project = std::move(fresh);
-        spdlog::info("reloaded {}: {} function(s)", project->file.string(), registry.size());
+        spdlog::info("config reloaded: {} function(s)", registry.size());
       }
       watch_all();
     };
