@@ -24,18 +24,16 @@ EventJson Event(const OptionValues& v) {
 }  // namespace
 
 Service EventBridgeService() {
-  return {
-      "eventbridge",
-      "Amazon EventBridge events (not in SAM CLI)",
-      {{"event",
-        "Generates an Amazon EventBridge Event (a custom event matched by a rule)",
-        {AccountIdOption(),
-         PartitionOption(),
-         RegionOption(),
-         {"source", "com.mycompany.myapp", "Event source"},
-         {"detail-type", "myDetailType", "Event detail-type"},
-         {"detail", R"({"key1":"value1","key2":"value2"})", "Event detail, a JSON object", true}},
-        Event}}};
+  return {"eventbridge",
+          "Amazon EventBridge events (not in SAM CLI)",
+          {{"event",
+            "Generates an Amazon EventBridge Event (a custom event matched by a rule)",
+            {AccountIdOption(),
+             RegionOption(),
+             {"source", "com.mycompany.myapp", "Event source"},
+             {"detail-type", "myDetailType", "Event detail-type"},
+             {"detail", R"({"key1":"value1","key2":"value2"})", "Event detail, as JSON", true}},
+            Event}}};
 }
 
 }  // namespace lambda_emu::events
