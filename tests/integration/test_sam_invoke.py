@@ -583,6 +583,28 @@ class DiscoveryTest(SamInvokeCase):
         self.assertEqual(p.stdout, HELLO_PYTHON_BYTES)
         self.assertLoaded(p, "lambda-emu.yaml", kind="template")
 
+    def test_json_cloudformation_template(self):
+        project = Project(files={
+            "cdk.out/Stack.template.json": json.dumps({
+                "AWSTemplateFormatVersion": "2010-09-09",
+                "Resources": {"JsonFunction": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {"Runtime": "python3.12", "Handler": "app.handler",
+                                   "Code": "asset.code",
+                                   "Environment": {"Variables": {
+                                       "WHERE": {"Fn::Sub": "${AWS::Region}-json"}}}}}}}),
+            "cdk.out/asset.code/app.py": """
+                import os
+
+                def handler(event, context):
+                    return os.environ["WHERE"]
+                """})
+        self.addCleanup(project.cleanup)
+        p = invoke(project.dir, "-t", "cdk.out/Stack.template.json")
+        self.assertOk(p)
+        self.assertEqual(p.stdout, b'"us-east-1-json"')
+        self.assertLoaded(p, "Stack.template.json", kind="template")
+
     def test_config_flag_with_a_lambda_emu_config(self):
         project = Project(files={
             "functions.yaml": """
@@ -746,6 +768,10 @@ class ParameterOverridesTest(SamInvokeCase):
         self.assertEqual((env["RETRIES"], env["ZONES"], env["SECOND_ZONE"]), ("7", "x,y,z", "y"))
         self.assertEqual(env["OWNER_OR_NOBODY"], "nobody")  # Owner keeps its default
 
+    def test_override_of_a_parameter_the_template_does_not_declare_is_ignored(self):
+        _, env = self.env_with("--parameter-overrides", "Stage=prod NotAParameter=x")
+        self.assertEqual(env["STAGE"], "prod")
+
     def test_value_outside_allowed_values_is_exit_2(self):
         p = invoke(self.project.dir, "EnvFunction", "--parameter-overrides", "Stage=qa")
         self.assertExit(p, 2)
@@ -811,6 +837,7 @@ class NestedApplicationTest(SamInvokeCase):
         self.assertEqual(out["stage"], "dev")
         self.assertEqual(out["color"], "green")
         self.assertEqual(out["memory"], "192")
+        self.assertIsNone(out["root_global"], "the root template's Globals reached the child")
         self.assertEqual(out["event"], {"from": "events/event.json"})
 
     def test_child_code_uri_is_relative_to_the_child_template(self):
@@ -832,6 +859,7 @@ class NestedApplicationTest(SamInvokeCase):
         p = invoke(self.project.dir, "ParentFunction", "--event-json", '{"p": 1}')
         self.assertOk(p)
         self.assertEqual(json.loads(p.stdout), {"stack": "parent", "stage": "dev",
+                                                "root_global": "only in the root stack's functions",
                                                 "event": {"p": 1}})
 
     def test_unknown_child_function_is_exit_2(self):
@@ -893,6 +921,97 @@ class CloudFormationTest(SamInvokeCase):
         p = invoke(self.project.dir, "InlineFunction", "--parameter-overrides", "LogLevel=LOUD")
         self.assertExit(p, 2)
         self.assertMentions(p, "LogLevel", "LOUD")
+
+
+class IgnoreGlobalsTest(SamInvokeCase):
+    """SAM's IgnoreGlobals resource attribute: '*' drops every Globals.Function property, a
+    list drops only the properties it names (samtranslator's Globals.get_template_globals)."""
+
+    TEMPLATE = """
+        AWSTemplateFormatVersion: '2010-09-09'
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Runtime: python3.12
+            Timeout: 10
+            Environment:
+              Variables:
+                FROM_GLOBALS: global
+        Resources:
+        """
+    APP = """
+        import os
+
+        def handler(event, context):
+            return {"from_globals": os.environ.get("FROM_GLOBALS"),
+                    "own": os.environ.get("OWN"),
+                    "timeout_over_5s": context.get_remaining_time_in_millis() > 5000}
+        """
+
+    def out(self, resources, function):
+        project = Project(files={
+            "template.yaml": textwrap.dedent(self.TEMPLATE) + textwrap.indent(
+                textwrap.dedent(resources).strip("\n"), "  ") + "\n",
+            "src/app.py": self.APP})
+        self.addCleanup(project.cleanup)
+        p = invoke(project.dir, function)
+        self.assertOk(p)
+        return json.loads(p.stdout)
+
+    def test_without_ignore_globals(self):
+        self.assertEqual(self.out("""
+            UsesGlobals:
+              Type: AWS::Serverless::Function
+              Properties:
+                CodeUri: src/
+                Handler: app.handler
+            """, "UsesGlobals"), {"from_globals": "global", "own": None, "timeout_over_5s": True})
+
+    def test_star_ignores_every_global(self):
+        self.assertEqual(self.out("""
+            IgnoresAll:
+              Type: AWS::Serverless::Function
+              IgnoreGlobals: '*'
+              Properties:
+                CodeUri: src/
+                Handler: app.handler
+                Runtime: python3.12
+                Environment:
+                  Variables:
+                    OWN: own
+            """, "IgnoresAll"), {"from_globals": None, "own": "own", "timeout_over_5s": False})
+
+    def test_list_ignores_only_the_named_globals(self):
+        # Runtime and Timeout still come from Globals; Environment does not.
+        self.assertEqual(self.out("""
+            IgnoresEnvironment:
+              Type: AWS::Serverless::Function
+              IgnoreGlobals:
+                - Environment
+              Properties:
+                CodeUri: src/
+                Handler: app.handler
+                Environment:
+                  Variables:
+                    OWN: own
+            """, "IgnoresEnvironment"),
+            {"from_globals": None, "own": "own", "timeout_over_5s": True})
+
+    def test_one_function_ignoring_globals_leaves_them_to_the_others(self):
+        self.assertEqual(self.out("""
+            IgnoresAll:
+              Type: AWS::Serverless::Function
+              IgnoreGlobals: '*'
+              Properties:
+                CodeUri: src/
+                Handler: app.handler
+                Runtime: python3.12
+            UsesGlobals:
+              Type: AWS::Serverless::Function
+              Properties:
+                CodeUri: src/
+                Handler: app.handler
+            """, "UsesGlobals"), {"from_globals": "global", "own": None, "timeout_over_5s": True})
 
 
 # -- layers -------------------------------------------------------------------------------------
