@@ -471,6 +471,59 @@ class ExitCodesTest(SamInvokeCase):
         self.assertOk(p)
         self.assertEqual(p.stdout, b'"inline code"')
 
+    def test_code_uri_defaults_to_the_template_folder(self):
+        # SAM's "from scratch" Node.js templates: no CodeUri, a Handler with a path.
+        project = self.project("""
+            AWSTemplateFormatVersion: 2010-09-09
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              helloFromLambdaFunction:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Handler: src/handlers/hello-from-lambda.helloFromLambdaHandler
+                  Runtime: nodejs20.x
+                  MemorySize: 128
+                  Timeout: 100
+                  Policies:
+                    - AWSLambdaBasicExecutionRole
+            """, files={"src/handlers/hello-from-lambda.mjs": """
+                export const helloFromLambdaHandler = async () => 'Hello from Lambda!';
+                """})
+        p = invoke(project.dir, "helloFromLambdaFunction")
+        self.assertOk(p)
+        self.assertEqual(p.stdout, b'"Hello from Lambda!"')
+
+    def test_provided_runtime_with_a_bootstrap(self):
+        project = self.project("""
+            AWSTemplateFormatVersion: '2010-09-09'
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              GoFunction:
+                Type: AWS::Serverless::Function
+                Metadata:
+                  BuildMethod: go1.x
+                Properties:
+                  CodeUri: .aws-sam/build/GoFunction/
+                  Handler: bootstrap
+                  Runtime: provided.al2023
+            """, files={".aws-sam/build/GoFunction/bootstrap": """
+                #!/bin/sh
+                # A custom runtime in shell: one request at a time from the Runtime API.
+                set -eu
+                api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
+                while true; do
+                  headers=$(mktemp)
+                  event=$(curl -sS -D "$headers" "$api/next")
+                  id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | tr -d '\\r' |
+                       cut -d' ' -f2)
+                  curl -sS -X POST -d "{\\"echo\\": $event}" "$api/$id/response" > /dev/null
+                done
+                """})
+        os.chmod(project.path(".aws-sam", "build", "GoFunction", "bootstrap"), 0o755)
+        p = invoke(project.dir, "GoFunction", "-t", "template.yaml", "--event-json", '{"go": 1}')
+        self.assertOk(p)
+        self.assertEqual(json.loads(p.stdout), {"echo": {"go": 1}})
+
     def test_other_function_properties_are_accepted(self):
         project = self.project(one_function_template(properties="""
             MemorySize: 256

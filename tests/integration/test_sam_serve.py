@@ -71,9 +71,9 @@ class SamServer(EmuServer):
             return f.read()
 
 
-def serve(test_class, project, args=()):
+def serve(test_class, project, args=(), files=None):
     """A SamServer for test_class's tests, stopped (and required to exit 0) at class cleanup."""
-    emu = SamServer(project, args=args)
+    emu = SamServer(project, args=args, files=files)
 
     def stop():
         try:
@@ -213,7 +213,12 @@ class ServeParameterOverridesTest(ServeCase):
     @classmethod
     def setUpClass(cls):
         cls.emu = serve(cls, os.path.join(SAM_FIXTURES, "intrinsics"),
-                        args=["--parameter-overrides", "Stage=prod Owner=ada"])
+                        args=["--parameter-overrides", "Stage=prod Owner=ada",
+                              "--env-vars", "env.json"],
+                        files={"env.json": json.dumps({
+                            "HelperFunction": {"FROM_GLOBALS": "from-env-file",
+                                               "NOT_DECLARED": "x"},
+                            "Parameters": {"OVERRIDDEN": "from-parameters"}})})
 
     def test_overrides_apply(self):
         out = self.ok("intrinsics-env-prod").json()
@@ -224,6 +229,15 @@ class ServeParameterOverridesTest(ServeCase):
 
     def test_logical_id_still_works(self):
         self.assertEqual(self.ok("EnvFunction").json()["function_name"], "intrinsics-env-prod")
+
+    def test_env_vars_file(self):
+        helper = self.ok("intrinsics-helper").json()["env"]
+        self.assertEqual(helper["FROM_GLOBALS"], "from-env-file")
+        self.assertEqual(helper["OVERRIDDEN"], "from-parameters")
+        self.assertNotIn("NOT_DECLARED", helper)
+        env = self.ok("EnvFunction").json()["env"]
+        self.assertEqual(env["FROM_GLOBALS"], "global-value")
+        self.assertEqual(env["OVERRIDDEN"], "from-parameters")
 
     def test_ref_of_another_function(self):
         env = self.ok("EnvFunction").json()["env"]
