@@ -139,6 +139,17 @@ std::string Summarize(const std::string& type, const YAML::Node& p) {
   return "";
 }
 
+// Globals.Function as it applies to one function: IgnoreGlobals '*' skips
+// it, a list skips the properties it names.
+YAML::Node Globals(const Stack& stack, const YAML::Node& resource) {
+  const YAML::Node ignore = Field(resource, "IgnoreGlobals");
+  if (ignore.IsScalar() && ignore.Scalar() == "*") return YAML::Node();
+  if (!ignore.IsSequence() || !stack.globals.IsMap()) return stack.globals;
+  YAML::Node globals = YAML::Clone(stack.globals);
+  for (const auto& key : ignore) globals.remove(key.Scalar());
+  return globals;
+}
+
 }  // namespace
 
 fs::path TemplateLoader::InlineCode(const std::string& name, const std::string& runtime,
@@ -197,19 +208,11 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
                          DidYouMean(key, kResourceAttributes));
     }
   }
-  YAML::Node raw = Field(resource, "Properties");
-  if (serverless) {
-    // IgnoreGlobals: '*' skips Globals.Function; a list skips those properties.
-    YAML::Node globals = stack.globals;
-    const YAML::Node ignore = Field(resource, "IgnoreGlobals");
-    if (ignore.IsScalar() && ignore.Scalar() == "*") {
-      globals = YAML::Node();
-    } else if (ignore.IsSequence() && globals.IsMap()) {
-      globals = YAML::Clone(globals);
-      for (const auto& key : ignore) globals.remove(key.Scalar());
-    }
-    raw = MergeGlobals(globals, raw);
-  }
+  // yaml-cpp's Node assignment writes through to the node assigned to, so
+  // every node below is built fresh rather than reassigned.
+  YAML::Node raw = serverless
+                       ? MergeGlobals(Globals(stack, resource), Field(resource, "Properties"))
+                       : Field(resource, "Properties");
   size_t reports_before = resolver.reports().size();
   YAML::Node props = resolver.Resolve(raw, path);
   if (!props.IsMap() && !props.IsNull()) Fail(path + ".Properties: must be a map");

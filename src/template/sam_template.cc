@@ -124,9 +124,11 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
   symbols.conditions = Field(root, "Conditions");
   Resolver resolver(std::move(symbols));
 
-  Stack stack = parent;
-  stack.globals = YAML::Node();
-  if (const YAML::Node globals = Field(root, "Globals"); globals.IsMap()) {
+  // A fresh Stack: assigning to a copied YAML::Node would write through to
+  // the parent's globals.
+  const YAML::Node globals = Field(root, "Globals");
+  const Stack stack{parent.base_dir, parent.prefix, Field(globals, "Function")};
+  if (globals.IsMap()) {
     for (const auto& kv : globals) {
       const std::string section = kv.first.Scalar();
       if (std::find(kGlobalsSections.begin(), kGlobalsSections.end(), section) ==
@@ -135,7 +137,6 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
                                 DidYouMean(section, kGlobalsSections));
       }
     }
-    stack.globals = Field(globals, "Function");
   }
 
   const YAML::Node resources = Field(root, "Resources");
