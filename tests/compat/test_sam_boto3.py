@@ -32,7 +32,10 @@ class SamProjectServer:
         self.proc = subprocess.Popen(
             [emu_binary(), "serve", "--port", "0", "--port-file", port_file,
              "--log-dir", os.path.join(self.tmp, "logs"), "--no-cpu-limit"],
-            cwd=self.project, stdout=subprocess.DEVNULL, stderr=self._err)
+            cwd=self.project, stdout=subprocess.DEVNULL, stderr=self._err,
+            # the shell's value of a variable the template declares would win, as in SAM CLI
+            env={k: v for k, v in os.environ.items()
+                 if k not in ("STAGE", "GREETING", "SERVICE_NAME", "COLOR", "ROOT_GLOBAL")})
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -183,6 +186,24 @@ class HelloPythonBoto3Test(unittest.TestCase):
     def test_dry_run(self):
         resp = self.client.invoke(FunctionName="HelloWorldFunction", InvocationType="DryRun")
         self.assertEqual(resp["StatusCode"], 204)
+
+
+class NestedStackBoto3Test(unittest.TestCase):
+    """A nested application's function by SAM CLI's name for it, ChildStack/LogicalId
+    (boto3 URL-encodes the slash)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = serve_for_class(cls, fixture("sam", "nested"))
+        cls.client = cls.server.client()
+
+    def test_child_function(self):
+        resp = self.client.invoke(FunctionName="ChildStack/HelloChildFunction",
+                                  Payload=b'{"via": "boto3"}')
+        self.assertNotIn("FunctionError", resp)
+        out = json.loads(resp["Payload"].read())
+        self.assertEqual((out["stack"], out["greeting"], out["event"]),
+                         ("child", "hello from the parent stack", {"via": "boto3"}))
 
 
 if __name__ == "__main__":

@@ -64,13 +64,32 @@ def sam_project(name):
     return Project(os.path.join(SAM_FIXTURES, name))
 
 
-def invoke(cwd, *args, stdin=None, timeout=60, cpu_limit=False):
+# As with SAM CLI, a variable the template declares takes the shell's value when the shell
+# sets it; the tests' own shell must not, so these are removed from the environment.
+DECLARED_VARIABLES = {
+    "ACCOUNT", "BASE64", "CHILD_NAME", "COLOR", "DEV_OR_OWNER", "F", "FROM_GLOBALS", "G",
+    "GREETING", "HELPER_ARN", "HELPER_ARN_LIST_FORM", "HELPER_IN_SUB", "HELPER_NAME",
+    "IMPORTED_VPC", "KIND", "LITERAL_BOOL", "LITERAL_NUMBER", "LOG_LEVEL", "LONG_FORM", "MODE",
+    "ONLY_IN_PROD", "OVERRIDDEN", "OWN", "OWNER_OR_NOBODY", "PARTITION", "PEER_ARN",
+    "PROD_WITH_OWNER", "REGION", "RETRIES", "ROOT_GLOBAL", "SECOND_ZONE", "SERVICE_NAME",
+    "SPLIT_SELECT", "STACK", "STAGE", "SUB_LIST", "SUB_LITERAL", "SUB_STRING", "TABLE_ARN",
+    "TABLE_NAME", "URL_SUFFIX", "WHERE", "ZONES"}
+
+
+def clean_environment(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in DECLARED_VARIABLES}
+    env.update(extra)
+    return env
+
+
+def invoke(cwd, *args, stdin=None, timeout=60, cpu_limit=False, env=None):
     """Runs `lambda-emu invoke ARGS` in cwd; returns the CompletedProcess (bytes)."""
     cmd = [emu_binary(), "invoke", *args]
     if not cpu_limit:
         cmd.append("--no-cpu-limit")
     return subprocess.run(cmd, cwd=cwd, input=stdin if stdin is not None else b"",
-                          capture_output=True, timeout=timeout)
+                          capture_output=True, timeout=timeout,
+                          env=env if env is not None else clean_environment())
 
 
 def err(p):
@@ -855,6 +874,37 @@ class EnvVarsFileTest(SamInvokeCase):
         self.assertEqual(env["REGION"], "us-east-1")
         self.assertNotIn("NOT_DECLARED", env)
         self.assertNotIn("ALSO_NOT_DECLARED", env)
+
+    def test_shell_environment_overrides_declared_variables_only(self):
+        project = sam_project("intrinsics")
+        self.addCleanup(project.cleanup)
+        shell = clean_environment(STAGE="from-shell", MODE="from-shell",
+                                  UNDECLARED_SHELL_VARIABLE="leak")
+        p = invoke(project.dir, "EnvFunction", env=shell)
+        self.assertOk(p)
+        env = json.loads(p.stdout)["env"]
+        self.assertEqual((env["STAGE"], env["MODE"]), ("from-shell", "from-shell"))
+        self.assertNotIn("UNDECLARED_SHELL_VARIABLE", env)
+        # --env-vars beats the shell
+        project.write("env.json", json.dumps({"EnvFunction": {"STAGE": "from-env-file"}}))
+        p = invoke(project.dir, "EnvFunction", "--env-vars", "env.json", env=shell)
+        self.assertOk(p)
+        env = json.loads(p.stdout)["env"]
+        self.assertEqual((env["STAGE"], env["MODE"]), ("from-env-file", "from-shell"))
+
+    def test_env_vars_by_function_name_and_nested_path(self):
+        project = sam_project("intrinsics")
+        self.addCleanup(project.cleanup)
+        project.write("env.json", json.dumps({"intrinsics-env-dev": {"STAGE": "by-name"}}))
+        p = invoke(project.dir, "EnvFunction", "--env-vars", "env.json")
+        self.assertOk(p)
+        self.assertEqual(json.loads(p.stdout)["env"]["STAGE"], "by-name")
+        nested = sam_project("nested")
+        self.addCleanup(nested.cleanup)
+        nested.write("env.json", json.dumps({"ChildStack/HelloChildFunction": {"COLOR": "blue"}}))
+        p = invoke(nested.dir, "ChildStack/HelloChildFunction", "--env-vars", "env.json")
+        self.assertOk(p)
+        self.assertEqual(json.loads(p.stdout)["color"], "blue")
 
     def test_env_vars_for_another_function_do_not_apply(self):
         project = sam_project("intrinsics")

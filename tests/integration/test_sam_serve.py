@@ -20,6 +20,9 @@ from emu import EXAMPLES, EmuServer, emu_binary, fixture, parse_reports, wait_un
 SAM_FIXTURES = fixture("sam")
 TRIED_NAMES = (".aws-sam/build/template.yaml", "template.yaml", "template.yml", "lambda-emu.yaml")
 HELLO_PYTHON_BYTES = b'{"statusCode": 200, "body": "{\\"message\\": \\"hello world\\"}"}'
+DECLARED_VARIABLES = {"STAGE", "GREETING", "SERVICE_NAME", "MODE", "OWNER_OR_NOBODY",
+                      "ONLY_IN_PROD", "FROM_GLOBALS", "OVERRIDDEN", "HELPER_NAME", "HELPER_ARN",
+                      "KIND", "LOG_LEVEL", "PEER_ARN", "COLOR", "ROOT_GLOBAL"}
 
 
 class SamServer(EmuServer):
@@ -47,7 +50,10 @@ class SamServer(EmuServer):
         port_file = os.path.join(self.tmp, "port")
         self._out = open(os.path.join(self.tmp, "stdout"), "wb")
         self._err = open(os.path.join(self.tmp, "stderr"), "wb")
-        self.proc = subprocess.Popen(self.command(port_file), cwd=self.project,
+        # As with SAM CLI, the shell's value of a variable the template declares wins; the
+        # tests' shell must not interfere.
+        env = {k: v for k, v in os.environ.items() if k not in DECLARED_VARIABLES}
+        self.proc = subprocess.Popen(self.command(port_file), cwd=self.project, env=env,
                                      stdout=self._out, stderr=self._err)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -283,6 +289,78 @@ class ServeSamAppExampleTest(ServeCase):
 
     def test_layer_is_not_a_function(self):
         self.assertEqual(self.emu.invoke("GreetingLayer").status, 404)
+
+
+class ServeNestedTest(ServeCase):
+    """A nested stack's function through the Invoke API: Child/LogicalId, URL-encoded."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = serve(cls, os.path.join(SAM_FIXTURES, "nested"))
+
+    def test_child_function_by_its_url_encoded_path(self):
+        out = self.ok("ChildStack%2FHelloChildFunction", b'{"via": "http"}').json()
+        self.assertEqual((out["stack"], out["greeting"], out["event"]),
+                         ("child", "hello from the parent stack", {"via": "http"}))
+
+    def test_parent_function(self):
+        self.assertEqual(self.ok("ParentFunction").json()["stack"], "parent")
+
+    def test_banner_lists_both(self):
+        text = self.emu.stderr()
+        self.assertTrue(lines_with(text, "ParentFunction", "app.handler"), text)
+        self.assertTrue(lines_with(text, "ChildStack/HelloChildFunction"), text)
+
+
+class ServeAliasAndProvisionedTest(ServeCase):
+    """AutoPublishAlias: the function answers to the alias as a qualifier; provisioned
+    concurrency (configured on that alias) keeps an environment initialised."""
+
+    @classmethod
+    def setUpClass(cls):
+        emu = SamServer(files={
+            "template.yaml": """
+                AWSTemplateFormatVersion: '2010-09-09'
+                Transform: AWS::Serverless-2016-10-31
+                Resources:
+                  AliasedFunction:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Runtime: python3.12
+                      Handler: index.handler
+                      AutoPublishAlias: live
+                      ProvisionedConcurrencyConfig:
+                        ProvisionedConcurrentExecutions: 1
+                      InlineCode: |
+                        import os
+
+                        def handler(event, context):
+                            return {"arn": context.invoked_function_arn,
+                                    "init": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]}
+                """})
+        cls.emu = emu.start()
+        cls.addClassCleanup(emu.__exit__, None, None, None)
+        # Lambda allocates provisioned concurrency before the alias takes traffic.
+        cls.provisioned = wait_until(lambda: "provisioned-concurrency" in emu.stdout() +
+                                     emu.stderr(), 10)
+
+    def test_alias_as_qualifier_and_in_the_name(self):
+        for kw in ({"qualifier": "live"}, {}):
+            name = "AliasedFunction" if kw else "AliasedFunction:live"
+            with self.subTest(name=name, **kw):
+                r = self.ok(name, **kw)
+                self.assertTrue(r.json()["arn"].endswith(":function:AliasedFunction:live"),
+                                r.json())
+
+    def test_unknown_alias_is_404(self):
+        self.assertEqual(self.emu.invoke("AliasedFunction", qualifier="beta").status, 404)
+
+    def test_provisioned_environment_serves_the_alias(self):
+        self.assertTrue(self.provisioned,
+                        "no provisioned environment was initialised:\n" + self.emu.stderr())
+        for _ in range(3):
+            r = self.ok("AliasedFunction", qualifier="live")
+            self.assertEqual(r.json()["init"], "provisioned-concurrency")
 
 
 class ServeReservedConcurrencyTest(ServeCase):
