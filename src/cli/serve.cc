@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -189,7 +190,9 @@ int RunServe(const ServeOptions& o) {
       watcher->Clear();
       for (const auto& file : ProjectFiles(*project, o.project)) (void)watcher->Watch(file);
       for (const auto& name : registry.Names()) {
-        (void)watcher->Watch(registry.Find(name)->function().config.code_source);
+        const auto& config = registry.Find(name)->function().config;
+        (void)watcher->Watch(config.code_source);
+        for (const auto& layer : config.layers) (void)watcher->Watch(layer);
       }
     };
     auto reload = [&] {
@@ -213,6 +216,12 @@ int RunServe(const ServeOptions& o) {
             }
             for (const auto& name : registry.Names()) {
               const auto& config = registry.Find(name)->function().config;
+              bool layer_changed = std::any_of(config.layers.begin(), config.layers.end(),
+                                               [&](const fs::path& l) { return changed.count(l); });
+              if (layer_changed && !changed.count(config.code_source)) {
+                registry.Drain(name);
+                continue;
+              }
               if (!changed.count(config.code_source)) continue;
               if (config.code_source == config.code_dir) {
                 registry.Drain(name);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "config/code_archive.h"
@@ -158,14 +159,15 @@ fs::path TemplateLoader::InlineCode(const std::string& name, const std::string& 
   const char* file = runtime.rfind("python", 0) == 0   ? "index.py"
                      : runtime.rfind("nodejs", 0) == 0 ? "index.js"
                                                        : "bootstrap";
-  fs::path dir = options_.unpack_dir / ("inline-" + name);
+  // One directory per version of the code: a new version is new code to
+  // the pool (it drains), and Python cannot take a stale .pyc for it (its
+  // cache compares whole-second mtimes and sizes).
+  fs::path dir = options_.unpack_dir / ("inline-" + name + "-" +
+                                        std::to_string(std::hash<std::string>{}(code)));
   std::error_code ec;
   fs::create_directories(dir, ec);
   fs::path target = dir / file;
-  std::ifstream current(target);
-  std::stringstream existing;
-  existing << current.rdbuf();
-  if (!current || existing.str() != code) {  // unchanged code keeps its mtime
+  if (!fs::exists(target, ec)) {
     std::ofstream out(target, std::ios::trunc);
     out << code;
     if (!out) Fail("cannot write inline code to " + target.string());
@@ -283,8 +285,9 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
   }
   if (!inline_code.empty()) {
     fs::path dir = InlineCode(f.name, f.runtime, inline_code);
-    if (Status s = config::UseCode(dir, options_.unpack_dir, f); !s.ok())
+    if (Status s = config::UseCode(dir, options_.unpack_dir, f); !s.ok()) {
       Fail(path + ": " + s.message());
+    }
   } else {
     fs::path full = code_path.is_absolute() ? code_path : stack.base_dir / code_path;
     if (Status s = config::UseCode(full.lexically_normal(), options_.unpack_dir, f); !s.ok()) {
