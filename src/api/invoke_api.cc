@@ -95,6 +95,7 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
 
   auto invocation = std::make_shared<pool::Invocation>();
   invocation->request_id = request_id;
+  if (qualifier) invocation->qualifier = *qualifier;
   invocation->io =
       &static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
   invocation->payload = std::move(req.body());

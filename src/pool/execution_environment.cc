@@ -230,7 +230,10 @@ void ExecutionEnvironment::Deliver(std::shared_ptr<Invocation> invocation) {
                           std::chrono::system_clock::now().time_since_epoch() +
                           std::chrono::seconds(config.timeout_s))
                           .count();
-  event.function_arn = function_->arn;
+  // Lambda-Runtime-Invoked-Function-Arn: the ARN the caller invoked, with
+  // its qualifier when it gave one.
+  event.function_arn =
+      current_->qualifier.empty() ? function_->arn : function_->arn + ":" + current_->qualifier;
   event.trace_id = current_->trace_id;
   event.client_context = current_->client_context;
   event.cognito_identity = current_->cognito_identity;

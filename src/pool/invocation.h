@@ -35,6 +35,7 @@ struct Invocation {
   std::string client_context;    // decoded JSON, or empty
   std::string cognito_identity;  // JSON, or empty
   std::string trace_id;
+  std::string qualifier;  // as the caller gave it: the invoked ARN ends with it
   bool want_log = false;  // X-Amz-Log-Type: Tail
 
   Clock::time_point accepted_at = Clock::now();
