@@ -1,0 +1,47 @@
+#pragma once
+// RouteTable: finds the route for a request as API Gateway does.
+//  - Paths are matched segment by segment; a literal segment beats a
+//    `{param}`, which beats a greedy `{proxy+}` (which must be last and
+//    matches one or more segments); among equal paths an exact method beats
+//    `ANY`. So the most specific route wins, whatever the declaration order.
+//  - A trailing slash is ignored ("/hello/" matches "/hello"); "/" matches
+//    the root resource only.
+//  - An HTTP API's "$default" route matches anything no other route of that
+//    API matches.
+//  - Several APIs share the table (SAM serves them all on one port); when
+//    two match equally, the first declared wins.
+// Path parameter values are the raw segments, percent-decoded.
+// Immutable after construction; safe to share across threads.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/api_model.h"
+
+namespace lambda_emu::gateway {
+
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> path_parameters;  // "id" -> "42", "proxy" -> "a/b"
+};
+
+class RouteTable {
+ public:
+  explicit RouteTable(std::vector<Route> routes);
+
+  // `path` is the request path without query string, as sent (percent-encoded).
+  std::optional<RouteMatch> Match(std::string_view method, std::string_view path) const;
+  // The routes (any method) whose path matches: for CORS preflights and
+  // telling 403/404 from 405-like cases.
+  std::vector<const Route*> RoutesForPath(std::string_view path) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace lambda_emu::gateway
