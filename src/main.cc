@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
 
   lambda_emu::cli::ServeOptions serve_options;
   CLI::App* serve = lambda_emu::cli::AddServeCommand(app, serve_options);
+  lambda_emu::cli::ServeOptions start_api_options;
+  CLI::App* start_api = lambda_emu::cli::AddStartApiCommand(app, start_api_options);
   lambda_emu::cli::InvokeOptions invoke_options;
   CLI::App* invoke = lambda_emu::cli::AddInvokeCommand(app, invoke_options);
   lambda_emu::cli::AddGenerateEventCommand(app);
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (serve->parsed()) return lambda_emu::cli::RunServe(serve_options);
+  if (start_api->parsed()) return lambda_emu::cli::RunServe(start_api_options);
   if (invoke->parsed()) return lambda_emu::cli::RunInvoke(invoke_options);
   return 0;  // generate-event printed its event while parsing
 }

@@ -20,6 +20,7 @@
 #include "api/admin_api.h"
 #include "api/invoke_api.h"
 #include "api/router.h"
+#include "cli/front_doors.h"
 #include "config/watcher.h"
 #include "http/server.h"
 #include "logs/function_log.h"
@@ -32,16 +33,39 @@ namespace lambda_emu::cli {
 
 namespace fs = std::filesystem;
 
-CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
-  CLI::App* serve = app.add_subcommand(
-      "serve", "Serve the Lambda Invoke API for the functions of a SAM template or config file");
+namespace {
+
+// The options serve and start-api share; `api_first` swaps which port -p means.
+CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
+  CLI::App* serve =
+      api_first
+          ? app.add_subcommand("start-api",
+                               "Serve the API Gateway routes and Function URLs of a SAM template "
+                               "(and the Invoke API), like `sam local start-api`")
+          : app.add_subcommand("serve",
+                               "Serve the Lambda Invoke API, API Gateway routes and Function URLs "
+                               "of a SAM template or config file");
   AddProjectOptions(serve, o.project);
   serve->add_option("--host", o.host, "Address to listen on")->capture_default_str();
-  serve->add_option("--port,-p", o.port, "Port to listen on; 0 picks a free port")
+  serve
+      ->add_option(api_first ? "--invoke-port" : "--port,-p", o.port,
+                   "Invoke API port; 0 picks a free port")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  serve->add_option("--port-file", o.port_file,
-                    "Write the bound port number to this file once the server accepts connections");
+  serve->add_option(api_first ? "--invoke-port-file" : "--port-file", o.port_file,
+                    "Write the Invoke API's port to this file once the server accepts connections");
+  serve
+      ->add_option(
+          api_first ? "--port,-p" : "--api-port", o.api_port,
+          "API Gateway port (when the project has Api/HttpApi events); 0 picks a free port")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  serve->add_option(api_first ? "--port-file" : "--api-port-file", o.api_port_file,
+                    "Write the API Gateway port to this file once it accepts connections");
+  serve
+      ->add_option("--function-url-port", o.function_url_port,
+                   "First port for Function URLs, one per function (default: free ports)")
+      ->check(CLI::Range(0, 65535));
   serve->add_option("--log-level", o.log_level, "Server log level: trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -70,21 +94,17 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
   return serve;
 }
 
-namespace {
+}  // namespace
 
-Status WritePortFile(const std::string& path, std::uint16_t port) {
-  // Written whole and renamed into place, so a reader never sees a partial number.
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return Status::Error("cannot write " + tmp);
-    out << port << "\n";
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::Error("cannot write " + path + ": " + ec.message());
-  return Status::Ok();
+CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
+  return AddServerCommand(app, o, false);
 }
+
+CLI::App* AddStartApiCommand(CLI::App& app, ServeOptions& o) {
+  return AddServerCommand(app, o, true);
+}
+
+namespace {
 
 // After every environment was killed: collect the children so none is left
 // as a zombie (or, for escaped grandchildren reparented to us, alive).
@@ -182,6 +202,22 @@ int RunServe(const ServeOptions& o) {
       }
     }
 
+    // The API Gateway front door and Function URLs, when the project has routes.
+    std::unique_ptr<FrontDoors> doors;
+    if (server) {
+      boost::system::error_code ec;
+      FrontDoorOptions options{boost::asio::ip::make_address(o.host, ec), o.host, o.api_port,
+                               o.api_port_file, o.function_url_port};
+      doors = std::make_unique<FrontDoors>(io, registry, services.settings, options);
+      if (Status s = doors->Apply(project->config, &std::cerr); !s.ok()) {
+        std::cerr << "lambda-emu: error: " << s.message() << std::endl;
+        exit_code = 1;
+        doors->Stop();
+        server->Stop();
+        server.reset();
+      }
+    }
+
     // Config reload (SIGHUP, or --watch seeing the file change) and code
     // changes (--watch): only the functions affected are drained.
     std::unique_ptr<config::FileWatcher> watcher;
@@ -204,6 +240,11 @@ int RunServe(const ServeOptions& o) {
                       applied.message());
       } else {
         project = std::move(fresh);
+        if (doors) {
+          if (Status s = doors->Apply(project->config, nullptr); !s.ok()) {
+            spdlog::error("api: {}", s.message());
+          }
+        }
         spdlog::info("config reloaded: {} function(s)", registry.size());
       }
       watch_all();
@@ -249,6 +290,7 @@ int RunServe(const ServeOptions& o) {
         if (ec) return;
         spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
         server->Stop();
+        if (doors) doors->Stop();
         reload_signal.cancel();
         watcher.reset();
         registry.Shutdown();

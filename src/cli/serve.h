@@ -21,10 +21,17 @@ struct ServeOptions {
   double idle_ttl_s = 600;
   int max_environments = 0;
   bool watch = false;
+  // The API Gateway front door and Function URLs (when the project has routes).
+  int api_port = 3000;
+  std::string api_port_file;
+  int function_url_port = 0;
 };
 
 // Registers the subcommand's options on `app`; `options` must outlive parsing.
 CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options);
+// `start-api`: serve under SAM CLI's name, where -p/--port is the API port
+// and the Invoke API's port is --invoke-port.
+CLI::App* AddStartApiCommand(CLI::App& app, ServeOptions& options);
 
 // Runs the server until SIGINT/SIGTERM. Returns the process exit code.
 int RunServe(const ServeOptions& options);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/code_archive.h"
+#include "config/event_source.h"
 
 namespace lambda_emu::config {
 
@@ -112,6 +113,12 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
         if (!fs::is_directory(p, ec)) Fail("Layers: no such directory: " + p.string());
         f.layers.push_back(fs::canonical(p, ec));
       }
+    } else if (key == "Events") {  // SAM's shape: {Name: {Type: Api, Properties: {...}}}
+      auto events = ParseEventSources(v, "Events");
+      if (!events.ok()) Fail(events.status().message());
+      f.events = std::move(events.value());
+    } else if (key == "FunctionUrlConfig") {
+      f.function_url_config = YamlToJson(v);
     } else if (kIgnored.count(key) != 0) {
       // Accepted for compatibility with CreateFunction input; no local effect.
     } else {

@@ -56,13 +56,25 @@ struct FunctionConfig {
   std::string description;
   std::string architecture = "x86_64";
   std::string auto_publish_alias;   // SAM AutoPublishAlias: also answers to this qualifier
-  std::vector<EventSource> events;  // from a template; empty for config files
+  std::vector<EventSource> events;  // Events (template or config file)
+  std::string function_url_config;  // FunctionUrlConfig as JSON text; empty: no URL
 
   bool operator==(const FunctionConfig&) const = default;
 };
 
+// An API a template declares explicitly (AWS::Serverless::Api or
+// AWS::Serverless::HttpApi), for the API Gateway front door.
+struct ApiResource {
+  std::string logical_id;  // "MyApi", or "Child/MyApi" in a nested stack
+  std::string type;        // "AWS::Serverless::Api" or "AWS::Serverless::HttpApi"
+  std::string properties;  // resolved Properties as JSON text (DefinitionUri read in)
+
+  bool operator==(const ApiResource&) const = default;
+};
+
 struct ServerConfig {
   std::vector<FunctionConfig> functions;
+  std::vector<ApiResource> apis;
   // Runtime name -> interpreter command, e.g. {"python3.12": "/usr/bin/python3"}.
   std::map<std::string, std::string> interpreters;
 };

@@ -33,23 +33,25 @@ struct CorsConfig {
 // A Lambda authorizer guarding a route (REST TOKEN / REQUEST, HTTP API REQUEST).
 struct Authorizer {
   std::string name;
-  std::string function;                   // the authorizer function's name
-  bool token = false;                     // REST TOKEN authorizer (else REQUEST)
-  std::vector<std::string> identity_sources;  // "method.request.header.Authorization", "$request.header.Authorization"
-  std::string payload_format = "1.0";     // HTTP API: "1.0" or "2.0"
-  bool simple_responses = false;          // HTTP API EnableSimpleResponses
-  bool enforced = true;                   // false for Cognito / IAM / JWT: accepted, not checked
+  std::string function;  // the authorizer function's name
+  bool token = false;    // REST TOKEN authorizer (else REQUEST)
+  std::vector<std::string>
+      identity_sources;  // "method.request.header.Authorization", "$request.header.Authorization"
+  std::string payload_format = "1.0";  // HTTP API: "1.0" or "2.0"
+  bool simple_responses = false;       // HTTP API EnableSimpleResponses
+  bool enforced = true;                // false for Cognito / IAM / JWT: accepted, not checked
 };
 
 struct Route {
   ApiType type = ApiType::kRest;
-  std::string api_id;  // the API's logical id: "ServerlessRestApi", "ServerlessHttpApi" when implicit
+  std::string
+      api_id;  // the API's logical id: "ServerlessRestApi", "ServerlessHttpApi" when implicit
   std::string stage;   // REST: "Prod" when implicit; HTTP API: "$default" when implicit
   std::string method;  // upper case: "GET", "POST", ..., or "ANY"
   // The resource path as declared: "/users/{id}", "/files/{proxy+}";
   // "$default" for an HTTP API's default route; "/{proxy+}" for a Function URL.
   std::string path;
-  std::string function;              // the function to invoke (its name)
+  std::string function;                // the function to invoke (its name)
   std::string payload_format = "1.0";  // "1.0" or "2.0"
   std::map<std::string, std::string> stage_variables;
   std::vector<std::string> binary_media_types;  // REST: "image/png", "*/*"

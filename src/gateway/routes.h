@@ -41,7 +41,21 @@ class RouteTable {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  // Each route's path, split once at construction so matching allocates
+  // nothing but the result.
+  enum class SegmentKind : unsigned char { kLiteral, kParam, kGreedy };
+  struct Segment {
+    SegmentKind kind = SegmentKind::kLiteral;
+    std::string text;  // the literal, or the parameter's name ("id", "proxy")
+  };
+  struct CompiledRoute {
+    std::vector<Segment> segments;
+    bool is_default = false;  // an HTTP API's "$default" route
+    bool any_method = false;
+  };
+
   std::vector<Route> routes_;
+  std::vector<CompiledRoute> compiled_;  // parallel to routes_
 };
 
 }  // namespace lambda_emu::gateway

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/code_archive.h"
+#include "config/event_source.h"
 #include "template/globals.h"
 #include "template/suggest.h"
 #include "template/template_loader.h"
@@ -117,29 +118,6 @@ int Integer(const YAML::Node& node, const std::string& where) {
   Fail(where + ": must be a whole number, got '" + text + "'");
 }
 
-// What the banner says about an event source.
-std::string Summarize(const std::string& type, const YAML::Node& p) {
-  auto get = [&p](const char* key) {
-    YAML::Node v = Field(p, key);
-    return v.IsScalar() ? v.Scalar() : std::string();
-  };
-  if (type == "Api" || type == "HttpApi") {
-    std::string method = get("Method");
-    for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    std::string route = get("Path");
-    if (method.empty() && route.empty()) return "$default route";
-    return (method.empty() || method == "ANY" ? "ANY" : method) + " " + route;
-  }
-  if (type == "Schedule") return get("Schedule");
-  if (type == "ScheduleV2") return get("ScheduleExpression");
-  if (type == "SQS") return get("Queue");
-  if (type == "SNS") return get("Topic");
-  if (type == "S3") return get("Bucket");
-  if (type == "DynamoDB" || type == "Kinesis") return get("Stream");
-  if (type == "CloudWatchLogs") return get("LogGroupName");
-  return "";
-}
-
 // Globals.Function as it applies to one function: IgnoreGlobals '*' skips
 // it, a list skips the properties it names.
 YAML::Node Globals(const Stack& stack, const YAML::Node& resource) {
@@ -162,8 +140,8 @@ fs::path TemplateLoader::InlineCode(const std::string& name, const std::string& 
   // One directory per version of the code: a new version is new code to
   // the pool (it drains), and Python cannot take a stale .pyc for it (its
   // cache compares whole-second mtimes and sizes).
-  fs::path dir = options_.unpack_dir / ("inline-" + name + "-" +
-                                        std::to_string(std::hash<std::string>{}(code)));
+  fs::path dir = options_.unpack_dir /
+                 ("inline-" + name + "-" + std::to_string(std::hash<std::string>{}(code)));
   std::error_code ec;
   fs::create_directories(dir, ec);
   fs::path target = dir / file;
@@ -347,17 +325,12 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
     }
   }
   if (const auto v = prop("Events"); serverless && !v.IsNull()) {
-    if (!v.IsMap()) Fail(where("Events") + ": must be a map of event name to event source");
-    for (const auto& kv : v) {
-      const YAML::Node& event = kv.second;
-      config::EventSource source;
-      source.name = kv.first.Scalar();
-      if (Field(event, "Type").IsNull()) Fail(where("Events." + source.name) + ": needs a Type");
-      source.type = Text(event["Type"], where("Events." + source.name + ".Type"));
-      source.summary = Summarize(source.type, Field(event, "Properties"));
-      source.properties = ToJson(Field(event, "Properties"));
-      f.events.push_back(std::move(source));
-    }
+    auto events = config::ParseEventSources(v, where("Events"));
+    if (!events.ok()) Fail(events.status().message());
+    f.events = std::move(events.value());
+  }
+  if (const auto v = prop("FunctionUrlConfig"); serverless && !v.IsNull()) {
+    f.function_url_config = config::YamlToJson(v);
   }
 
   if (Status s = config::Validate(f); !s.ok()) Fail(path + ": " + s.message());

@@ -1,12 +1,11 @@
 #include "template/sam_template.h"
 
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 
 #include "api/function_ref.h"
 #include "config/code_archive.h"
+#include "config/event_source.h"
 #include "template/suggest.h"
 #include "template/template_loader.h"
 
@@ -36,6 +35,7 @@ bool IsFunction(const std::string& type) {
   return type == kServerlessFunction || type == kLambdaFunction;
 }
 bool IsLayer(const std::string& type) { return type == kServerlessLayer || type == kLambdaLayer; }
+bool IsApi(const std::string& type) { return type == kServerlessApi || type == kServerlessHttpApi; }
 bool IsNestedStack(const std::string& type) {
   return type == kServerlessApplication || type == kCloudFormationStack;
 }
@@ -66,35 +66,11 @@ std::string ReadFile(const fs::path& file) {
   return text.str();
 }
 
-nlohmann::json JsonValue(const YAML::Node& node) {
-  if (!node.IsDefined() || node.IsNull()) return nullptr;
-  if (node.IsSequence()) {
-    auto out = nlohmann::json::array();
-    for (const auto& item : node) out.push_back(JsonValue(item));
-    return out;
-  }
-  if (node.IsMap()) {
-    auto out = nlohmann::json::object();
-    for (const auto& kv : node) out[kv.first.Scalar()] = JsonValue(kv.second);
-    return out;
-  }
-  const std::string& text = node.Scalar();
-  if (node.Tag() != "!") {  // unquoted: YAML's plain numbers and booleans
-    static const std::regex kInteger(R"(-?\d{1,15})");
-    if (std::regex_match(text, kInteger)) return std::stoll(text);
-    if (text == "true" || text == "True") return true;
-    if (text == "false" || text == "False") return false;
-  }
-  return text;
-}
-
 }  // namespace
 
 std::string LayerArn(const PseudoParameters& pseudo, const std::string& name) {
   return "arn:aws:lambda:" + pseudo.region + ":" + pseudo.account_id + ":layer:" + name + ":1";
 }
-
-std::string ToJson(const YAML::Node& node) { return JsonValue(node).dump(); }
 
 bool IsTemplate(const YAML::Node& root) {
   return root.IsMap() &&
@@ -157,6 +133,8 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
       LoadFunction(id, resource, stack, resolver);
     } else if (IsNestedStack(type)) {
       LoadNested(id, resource, stack, resolver, depth);
+    } else if (IsApi(type)) {
+      LoadApi(id, resource, stack, resolver);
     } else if (!IsLayer(type)) {
       out_.ignored_resources.push_back(stack.prefix + id + " (" + type + ")");
     }
@@ -207,6 +185,8 @@ void TemplateLoader::DeclareResources(const YAML::Node& resources, const Stack& 
       symbol.ref = name;
       symbol.attributes["Arn"] =
           api::FunctionArn(options_.pseudo.region, options_.pseudo.account_id, name);
+    } else if (IsApi(type)) {
+      symbol.ref = stack.prefix + id;  // what a RestApiId / ApiId names
     } else if (IsLayer(type)) {
       std::string name = NamePrefix(stack.prefix) + id;
       if (properties.IsMap() && properties["LayerName"]) {
@@ -316,6 +296,28 @@ void TemplateLoader::LoadNested(const std::string& id, const YAML::Node& resourc
   YAML::Node child = ParseYaml(ReadFile(file), file.string());
   Stack nested{file.parent_path(), path + "/", YAML::Node()};
   LoadStack(child, nested, overrides, depth + 1);
+}
+
+void TemplateLoader::LoadApi(const std::string& id, const YAML::Node& resource, const Stack& stack,
+                             Resolver& resolver) {
+  const std::string path = stack.prefix + id;
+  YAML::Node properties = resolver.Resolve(Field(resource, "Properties"), path);
+  config::ApiResource api{path, Field(resource, "Type").Scalar(), ""};
+  // DefinitionUri: a local OpenAPI file stands for a DefinitionBody.
+  const YAML::Node uri = Field(properties, "DefinitionUri");
+  if (uri.IsScalar() && Field(properties, "DefinitionBody").IsNull() &&
+      uri.Scalar().find("://") == std::string::npos) {
+    fs::path file = fs::path(uri.Scalar()).is_absolute() ? fs::path(uri.Scalar())
+                                                         : stack.base_dir / uri.Scalar();
+    YAML::Node definition = ParseYaml(ReadFile(file), file.string());
+    YAML::Node copy = YAML::Clone(properties);
+    copy["DefinitionBody"] = resolver.Resolve(definition, path + ".DefinitionUri");
+    out_.files.push_back(file);
+    api.properties = config::YamlToJson(copy);
+  } else {
+    api.properties = config::YamlToJson(properties);
+  }
+  out_.config.apis.push_back(std::move(api));
 }
 
 namespace {

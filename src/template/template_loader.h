@@ -23,6 +23,8 @@ inline constexpr const char* kServerlessLayer = "AWS::Serverless::LayerVersion";
 inline constexpr const char* kLambdaLayer = "AWS::Lambda::LayerVersion";
 inline constexpr const char* kServerlessApplication = "AWS::Serverless::Application";
 inline constexpr const char* kCloudFormationStack = "AWS::CloudFormation::Stack";
+inline constexpr const char* kServerlessApi = "AWS::Serverless::Api";
+inline constexpr const char* kServerlessHttpApi = "AWS::Serverless::HttpApi";
 
 // One stack being loaded: the root template or a nested one.
 struct Stack {
@@ -45,6 +47,8 @@ class TemplateLoader {
                         std::vector<std::string>& active);
   void LoadLayer(const std::string& id, const YAML::Node& resource, const Stack& stack,
                  Resolver& resolver);
+  void LoadApi(const std::string& id, const YAML::Node& resource, const Stack& stack,
+               Resolver& resolver);
   void LoadNested(const std::string& id, const YAML::Node& resource, const Stack& stack,
                   Resolver& resolver, int depth);
   // function_resource.cc
@@ -68,8 +72,5 @@ class TemplateLoader {
 
 // The ARN a Ref to a local layer gives: arn:aws:lambda:REGION:ACCOUNT:layer:NAME:1.
 std::string LayerArn(const PseudoParameters& pseudo, const std::string& name);
-
-// A resolved YAML value as JSON text (for an event source's properties).
-std::string ToJson(const YAML::Node& node);
 
 }  // namespace lambda_emu::templates

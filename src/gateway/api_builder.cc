@@ -1,0 +1,157 @@
+#include "gateway/api_builder.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "gateway/cors.h"
+#include "gateway/openapi.h"
+
+namespace lambda_emu::gateway {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kImplicitRestApi = "ServerlessRestApi";
+constexpr const char* kImplicitHttpApi = "ServerlessHttpApi";
+
+std::string Text(const Json& object, const char* key, std::string fallback = "") {
+  if (!object.is_object() || !object.contains(key)) return fallback;
+  const Json& value = object[key];
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number() || value.is_boolean()) return value.dump();
+  return fallback;
+}
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+Json Parse(const std::string& text) {
+  Json out = Json::parse(text, nullptr, false);
+  return out.is_discarded() ? Json() : out;
+}
+
+std::map<std::string, std::string> StringMap(const Json& object) {
+  std::map<std::string, std::string> out;
+  if (!object.is_object()) return out;
+  for (const auto& [key, value] : object.items()) {
+    out[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return out;
+}
+
+// One API's settings: what its routes share.
+struct ApiSettings {
+  Route base;
+  Json definition;  // DefinitionBody, if any
+};
+
+ApiSettings ExplicitApi(const config::ApiResource& api, std::vector<std::string>& warnings) {
+  ApiSettings settings;
+  Route& base = settings.base;
+  const Json properties = Parse(api.properties);
+  const bool rest = api.type == "AWS::Serverless::Api";
+  base.type = rest ? ApiType::kRest : ApiType::kHttp;
+  base.api_id = api.logical_id;
+  base.payload_format = rest ? "1.0" : "2.0";
+  base.stage = Text(properties, "StageName", rest ? "Prod" : "$default");
+  if (rest) {
+    if (properties.contains("Cors")) base.cors = ParseRestCors(properties["Cors"]);
+    if (properties.contains("BinaryMediaTypes") && properties["BinaryMediaTypes"].is_array()) {
+      for (const auto& type : properties["BinaryMediaTypes"]) {
+        if (type.is_string()) base.binary_media_types.push_back(type.get<std::string>());
+      }
+    }
+    base.stage_variables = StringMap(properties.value("Variables", Json()));
+  } else {
+    if (properties.contains("CorsConfiguration")) {
+      base.cors = ParseHttpCors(properties["CorsConfiguration"]);
+    }
+    base.stage_variables = StringMap(properties.value("StageVariables", Json()));
+  }
+  if (properties.contains("Auth")) {
+    warnings.push_back(api.logical_id + ": Auth is accepted but not enforced yet");
+  }
+  if (properties.contains("DefinitionBody")) settings.definition = properties["DefinitionBody"];
+  return settings;
+}
+
+}  // namespace
+
+GatewayConfig BuildGateway(const config::ServerConfig& config) {
+  GatewayConfig out;
+  std::map<std::string, ApiSettings> apis;
+  for (const auto& api : config.apis) apis[api.logical_id] = ExplicitApi(api, out.warnings);
+
+  // Routes an explicit API's OpenAPI definition declares come first.
+  for (const auto& api : config.apis) {
+    const ApiSettings& settings = apis[api.logical_id];
+    if (settings.definition.is_object()) {
+      for (auto& route : RoutesFromOpenApi(settings.definition, settings.base, nullptr)) {
+        out.routes.push_back(std::move(route));
+      }
+    }
+  }
+
+  for (const auto& function : config.functions) {
+    for (const auto& event : function.events) {
+      if (event.type != "Api" && event.type != "HttpApi") continue;
+      const bool rest = event.type == "Api";
+      const Json properties = Parse(event.properties);
+      const std::string api_id = Text(properties, rest ? "RestApiId" : "ApiId",
+                                      rest ? kImplicitRestApi : kImplicitHttpApi);
+      Route route;
+      if (auto it = apis.find(api_id); it != apis.end()) {
+        route = it->second.base;
+      } else {
+        route.type = rest ? ApiType::kRest : ApiType::kHttp;
+        route.api_id = api_id;
+        route.stage = rest ? "Prod" : "$default";
+        route.payload_format = rest ? "1.0" : "2.0";
+      }
+      route.function = function.name;
+      route.event_name = event.name;
+      route.path = Text(properties, "Path");
+      route.method = Upper(Text(properties, "Method", "ANY"));
+      if (!rest) {
+        route.payload_format = Text(properties, "PayloadFormatVersion", route.payload_format);
+        if (route.path.empty()) {
+          route.path = "$default";
+          route.method = "ANY";
+        }
+        std::string timeout = Text(properties, "TimeoutInMillis");
+        if (!timeout.empty()) route.timeout_ms = std::stoi(timeout);
+      } else if (route.path.empty()) {
+        route.path = "/";
+      }
+      if (properties.contains("Auth")) {
+        out.warnings.push_back(function.name + " event " + event.name +
+                               ": Auth is accepted but not enforced yet");
+      }
+      out.routes.push_back(std::move(route));
+    }
+    if (!function.function_url_config.empty()) {
+      const Json url = Parse(function.function_url_config);
+      Route route;
+      route.type = ApiType::kFunctionUrl;
+      route.api_id = function.name;
+      route.stage = "$default";
+      route.method = "ANY";
+      route.path = "/{proxy+}";
+      route.function = function.name;
+      route.payload_format = "2.0";
+      route.timeout_ms = function.timeout_s * 1000 + 1000;
+      if (url.contains("Cors")) route.cors = ParseHttpCors(url["Cors"]);
+      if (Text(url, "AuthType") == "AWS_IAM") {
+        out.warnings.push_back(function.name +
+                               ": FunctionUrlConfig AuthType AWS_IAM is accepted, not enforced");
+      }
+      out.function_urls.push_back(std::move(route));
+    }
+  }
+  return out;
+}
+
+}  // namespace lambda_emu::gateway
