@@ -936,6 +936,10 @@ class ExplicitHttpApiTest(ApiCase):
                 "CorsConfiguration": HTTP_CORS}},
             "FileHttpApi": {"Type": "AWS::Serverless::HttpApi", "Properties": {
                 "DefinitionUri": "openapi.yaml"}},
+            "StagedHttpApi": {"Type": "AWS::Serverless::HttpApi", "Properties": {
+                "StageName": "v1"}},
+            "StagedFunction": function(ECHO, {
+                "Get": http_api("/staged", "get", ApiId={"Ref": "StagedHttpApi"})}),
             "ShopFunction": function(ECHO, {
                 "Items": http_api("/items", "any", ApiId={"Ref": "ShopHttpApi"})}),
             "CorsResponder": function(RESPONDER, {
@@ -982,6 +986,15 @@ class ExplicitHttpApiTest(ApiCase):
             "statusCode": 200, "headers": {"Access-Control-Allow-Origin": "*"}, "body": "x"}},
             headers=[("Origin", "https://app.example.com")], status=200)
         self.assertEqual(r.headers("Access-Control-Allow-Origin"), ["https://app.example.com"])
+
+    def test_named_stage_is_part_of_raw_path(self):
+        # served at /staged locally (no stage prefix in URLs), but on AWS an HTTP API stage
+        # other than $default is part of the path the function sees
+        event = self.event("GET", "/staged")
+        self.assertEqual(event["requestContext"]["stage"], "v1")
+        self.assertEqual(event["routeKey"], "GET /staged")
+        self.assertEqual(event["rawPath"], "/v1/staged")
+        self.assertEqual(event["requestContext"]["http"]["path"], "/v1/staged")
 
     def test_openapi_definition_uri_routes(self):
         r = self.call("GET", "/from-file/5")
