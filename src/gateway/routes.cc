@@ -144,6 +144,9 @@ RouteTable::RouteTable(std::vector<Route> routes) : routes_(std::move(routes)) {
         compiled.segments.push_back(std::move(s));
       });
     }
+    compiled.greedy_after_full_matches = route.type != ApiType::kRest &&
+                                         !compiled.segments.empty() &&
+                                         compiled.segments.back().kind == SegmentKind::kGreedy;
     compiled_.push_back(std::move(compiled));
   }
 }
@@ -172,11 +175,15 @@ bool PathMatches(const CompiledRoute& route, const RequestSegments& request) {
   return segments.size() == request.size();
 }
 
-// <0 when `a` is more specific than `b`: segment by segment, a literal beats
-// a {param}, which beats a {greedy+}. Two routes matching the same request
+// <0 when `a` is more specific than `b`: an HTTP API's greedy route after
+// every full match; then segment by segment, a literal beats a {param}, which
+// beats a {greedy+}. Two routes matching the same request
 // differ before either runs out of segments, unless they are of equal shape.
 template <typename CompiledRoute>
 int CompareSpecificity(const CompiledRoute& a, const CompiledRoute& b) {
+  if (a.greedy_after_full_matches != b.greedy_after_full_matches) {
+    return a.greedy_after_full_matches ? 1 : -1;
+  }
   const std::size_t n = std::min(a.segments.size(), b.segments.size());
   for (std::size_t i = 0; i < n; ++i) {
     const auto x = static_cast<SegmentKindInt>(a.segments[i].kind);

@@ -4,6 +4,11 @@
 //    `{param}`, which beats a greedy `{proxy+}` (which must be last and
 //    matches one or more segments); among equal paths an exact method beats
 //    `ANY`. So the most specific route wins, whatever the declaration order.
+//  - HTTP API routes (and Function URLs) rank a full match above any match
+//    through a greedy variable, then as above: AWS's "Routing API requests"
+//    priorities (full match for route and method, then greedy, then
+//    $default), so `GET /{a}/{b}` beats `GET /pets/{proxy+}` there, while a
+//    REST API, walking its resource tree, prefers the literal "pets".
 //  - A trailing slash is ignored ("/hello/" matches "/hello"); "/" matches
 //    the root resource only.
 //  - An HTTP API's "$default" route matches anything no other route of that
@@ -52,6 +57,8 @@ class RouteTable {
     std::vector<Segment> segments;
     bool is_default = false;  // an HTTP API's "$default" route
     bool any_method = false;
+    // An HTTP API route ending in {greedy+}: ranks below every full match.
+    bool greedy_after_full_matches = false;
   };
 
   std::vector<Route> routes_;

@@ -160,6 +160,33 @@ TEST(RouteTable, EmptyTableMatchesNothing) {
   EXPECT_TRUE(table.RoutesForPath("/").empty());
 }
 
+TEST(RouteTable, HttpApiRoutesAsAwsDocumentsThem) {
+  // "Routing API requests" in the HTTP API developer guide: its example table.
+  auto http = [](std::string method, std::string path, std::string function) {
+    return MakeRoute(std::move(method), std::move(path), std::move(function), "HttpApi",
+                     ApiType::kHttp);
+  };
+  RouteTable table({http("GET", "/pets/dog/{id}", "Dog"), http("GET", "/pets/{proxy+}", "Pets"),
+                    http("ANY", "/{proxy+}", "Any"), http("ANY", "$default", "Default")});
+  EXPECT_EQ(FunctionFor(table, "GET", "/pets/dog/1"), "Dog");
+  EXPECT_EQ(FunctionFor(table, "GET", "/pets/cat/1"), "Pets");
+  EXPECT_EQ(FunctionFor(table, "POST", "/test/5"), "Any");
+  EXPECT_EQ(FunctionFor(table, "GET", "/"), "Default");
+}
+
+TEST(RouteTable, HttpApiFullMatchBeatsGreedyButRestPrefersTheEarlierLiteral) {
+  // HTTP API: a full match ranks above any greedy match. REST walks its
+  // resource tree, taking the literal child first.
+  RouteTable http({MakeRoute("GET", "/pets/{proxy+}", "Greedy", "HttpApi", ApiType::kHttp),
+                   MakeRoute("GET", "/{a}/{b}", "Full", "HttpApi", ApiType::kHttp)});
+  EXPECT_EQ(FunctionFor(http, "GET", "/pets/cat"), "Full");
+  EXPECT_EQ(FunctionFor(http, "GET", "/pets/cat/1"), "Greedy");
+
+  RouteTable rest(
+      {MakeRoute("GET", "/pets/{proxy+}", "Greedy"), MakeRoute("GET", "/{a}/{b}", "Full")});
+  EXPECT_EQ(FunctionFor(rest, "GET", "/pets/cat"), "Greedy");
+}
+
 TEST(RouteTable, HttpApiDefaultRouteCatchesWhatItsApiDoesNotRoute) {
   RouteTable table({MakeRoute("GET", "/hello", "Hello", "HttpApi", ApiType::kHttp),
                     MakeRoute("ANY", "$default", "Default", "HttpApi", ApiType::kHttp)});
