@@ -1119,6 +1119,18 @@ class FunctionUrlTest(ApiCase):
                          ["Cookie_1=Value1; Max-Age=78000", "Cookie_2=Value2"])
         self.assertEqual(r.body, b"made")
 
+    def test_shortcut_values_as_aws_records_them(self):
+        # LocalStack's TestLambdaURL::test_lambda_url_invocation snapshots, recorded on AWS:
+        # valid JSON without statusCode is sent compact, a string as its text
+        for value, body in (({"hello": "world"}, b'{"hello":"world"}'),
+                            (["hello", 3, True], b'["hello",3,true]'), ("hello", b"hello"),
+                            (3, b"3"), (3.1, b"3.1"), (True, b"true"),
+                            ({"statusCode": 200, "body": "body123"}, b"body123")):
+            with self.subTest(value=value):
+                r = self.url("UrlResponder", "POST", "/", json.dumps({"return": value}))
+                self.assertEqual(r.body, body)
+                self.assertEqual(r.header("Content-Type"), "application/json")
+
     def test_binary_in_and_out(self):
         event = self.url("UrlEcho", "POST", "/bin", PNG,
                          {"Content-Type": "application/octet-stream"}).json()
@@ -1250,20 +1262,30 @@ class NoApiTest(unittest.TestCase):
 
 
 class AuthWarningTest(unittest.TestCase):
-    def test_auth_is_accepted_with_a_warning(self):
+    """Cognito and IAM authorization are accepted, said at start, and not enforced."""
+
+    def test_cognito_and_iam_auth_are_accepted_with_a_warning(self):
         emu = ApiServer({
-            "SecuredApi": {"Type": "AWS::Serverless::Api", "Properties": {
+            "CognitoApi": {"Type": "AWS::Serverless::Api", "Properties": {
                 "StageName": "Prod",
-                "Auth": {"DefaultAuthorizer": "TokenAuth", "Authorizers": {"TokenAuth": {
-                    "FunctionArn": {"Fn::GetAtt": ["AuthFunction", "Arn"]}}}}}},
-            "AuthFunction": function(ECHO),
+                "Auth": {"DefaultAuthorizer": "Pool", "Authorizers": {"Pool": {
+                    "UserPoolArn": "arn:aws:cognito-idp:us-east-1:000000000000:userpool/x"}}}}},
+            "IamApi": {"Type": "AWS::Serverless::Api", "Properties": {
+                "StageName": "Prod", "Auth": {"DefaultAuthorizer": "AWS_IAM"}}},
             "SecuredFunction": function(ECHO, {
-                "E": rest("/secured", "get", RestApiId={"Ref": "SecuredApi"})}),
+                "Cognito": rest("/cognito", "get", RestApiId={"Ref": "CognitoApi"}),
+                "Iam": rest("/iam", "get", RestApiId={"Ref": "IamApi"})}),
         })
         with emu:
-            warnings = [line for line in emu.stderr().splitlines()
-                        if "SecuredApi" in line and "Auth" in line and "not" in line]
-            self.assertTrue(warnings, emu.stderr())
+            text = emu.stderr()
+            for api in ("CognitoApi", "IamApi"):
+                with self.subTest(api=api):
+                    warnings = [line for line in text.splitlines()
+                                if api in line and "not enforced" in line]
+                    self.assertTrue(warnings, text)
+            for target in ("/cognito", "/iam"):
+                with self.subTest(target=target):
+                    self.assertEqual(emu.api("GET", target).status, 200)
 
 
 class ConfigFileEventsTest(unittest.TestCase):
@@ -1310,6 +1332,13 @@ class HotReloadTest(unittest.TestCase):
             self.assertIsNotNone(r, "the new route never answered:\n" + emu.stderr()[-3000:])
             self.assertEqual(r.json()["resource"], "/new")
             self.assertEqual(emu.api("GET", "/old").status, 200)
+            del resources["EchoFunction"]["Properties"]["Events"]["Old"]
+            with open(path + ".tmp", "w") as f:
+                f.write(template(resources))
+            os.replace(path + ".tmp", path)
+            gone = wait_until(lambda: emu.api("GET", "/old").status == 403, 15)
+            self.assertTrue(gone, "the removed route still answers:\n" + emu.stderr()[-3000:])
+            self.assertEqual(emu.api("GET", "/new").status, 200)
 
 
 if __name__ == "__main__":
