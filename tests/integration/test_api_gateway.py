@@ -588,6 +588,13 @@ class HttpApiTest(ApiCase):
         self.assertRecentEpochMs(ctx["timeEpoch"])
         self.assertEqual(r.header("Apigw-Requestid"), ctx["requestId"], r)
 
+    def test_path_parameters_are_decoded_raw_path_is_not(self):
+        # "API Gateway decodes URL-encoded request parameters before passing them to your
+        # backend integration" (HTTP API developer guide, routes)
+        event = self.event("GET", "/items/a%20b%2Cc")
+        self.assertEqual(event["pathParameters"], {"id": "a b,c"})
+        self.assertEqual(event["rawPath"], "/items/a%20b%2Cc")
+
     def test_no_cookies_no_query_no_collections(self):
         event = self.event("GET", "/items/1")
         self.assertEqual(event["rawQueryString"], "")
