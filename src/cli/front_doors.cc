@@ -93,7 +93,8 @@ Status FrontDoors::Apply(const config::ServerConfig& config, std::ostream* out) 
       std::string where = route.path == "$default" ? "$default (any path)" : route.path;
       *out << "    " << route.method << " " << where << " -> " << route.function << "  ("
            << Kind(route.type) << " " << route.api_id << ", stage " << route.stage << ", payload "
-           << route.payload_format << ")\n";
+           << route.payload_format
+           << (route.authorizer ? ", authorizer " + route.authorizer->name : "") << ")\n";
     }
   }
   for (const auto& url : routes.function_urls) {

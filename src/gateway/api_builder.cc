@@ -2,6 +2,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "gateway/cors.h"
 #include "gateway/openapi.h"
@@ -46,7 +47,81 @@ std::map<std::string, std::string> StringMap(const Json& object) {
 struct ApiSettings {
   Route base;
   Json definition;  // DefinitionBody, if any
+  std::map<std::string, Authorizer> authorizers;
+  std::string default_authorizer;
 };
+
+std::vector<std::string> Strings(const Json& value) {
+  std::vector<std::string> out;
+  if (value.is_string()) out.push_back(value.get<std::string>());
+  if (value.is_array()) {
+    for (const auto& item : value) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  }
+  return out;
+}
+
+// SAM's Auth.Authorizers entries. Lambda authorizers are enforced; Cognito,
+// JWT and IAM ones are accepted and said at start.
+void ParseAuth(const Json& auth, bool rest, const std::string& api, ApiSettings& settings,
+               std::vector<std::string>& warnings) {
+  if (!auth.is_object()) return;
+  settings.default_authorizer = Text(auth, "DefaultAuthorizer");
+  const Json authorizers = auth.value("Authorizers", Json::object());
+  if (!authorizers.is_object()) return;
+  for (const auto& [name, spec] : authorizers.items()) {
+    Authorizer a;
+    a.name = name;
+    std::string arn = Text(spec, "FunctionArn");
+    if (arn.empty()) {
+      a.enforced = false;
+      warnings.push_back(api + ": authorizer " + name +
+                         " (Cognito/JWT) is accepted but not enforced: requests pass");
+      settings.authorizers[name] = a;
+      continue;
+    }
+    a.function = FunctionNameFromUri(arn);
+    const Json identity = spec.value("Identity", Json::object());
+    if (rest) {
+      a.token = Text(spec, "FunctionPayloadType", "TOKEN") == "TOKEN";
+      if (a.token) {
+        a.identity_sources.push_back("method.request.header." +
+                                     Text(identity, "Header", "Authorization"));
+      } else {
+        for (const auto& h : Strings(identity.value("Headers", Json())))
+          a.identity_sources.push_back("method.request.header." + h);
+        for (const auto& q : Strings(identity.value("QueryStrings", Json())))
+          a.identity_sources.push_back("method.request.querystring." + q);
+        for (const auto& v : Strings(identity.value("StageVariables", Json())))
+          a.identity_sources.push_back("stageVariables." + v);
+      }
+    } else {
+      a.payload_format = Text(spec, "AuthorizerPayloadFormatVersion", "2.0");
+      a.simple_responses = Text(spec, "EnableSimpleResponses") == "true";
+      for (const auto& h : Strings(identity.value("Headers", Json())))
+        a.identity_sources.push_back("$request.header." + h);
+      for (const auto& q : Strings(identity.value("QueryStrings", Json())))
+        a.identity_sources.push_back("$request.querystring." + q);
+      for (const auto& v : Strings(identity.value("StageVariables", Json())))
+        a.identity_sources.push_back("$stageVariables." + v);
+    }
+    settings.authorizers[name] = a;
+  }
+  if (settings.default_authorizer == "AWS_IAM") {
+    warnings.push_back(api + ": AWS_IAM authorization is accepted but not enforced");
+  }
+}
+
+// The authorizer a route uses: the event's Auth.Authorizer, else the API's default.
+std::optional<Authorizer> RouteAuthorizer(const ApiSettings* settings, const Json& event_auth) {
+  std::string name = Text(event_auth, "Authorizer");
+  if (name.empty() && settings) name = settings->default_authorizer;
+  if (name.empty() || name == "NONE" || name == "AWS_IAM" || !settings) return std::nullopt;
+  auto it = settings->authorizers.find(name);
+  if (it == settings->authorizers.end()) return std::nullopt;
+  return it->second;
+}
 
 ApiSettings ExplicitApi(const config::ApiResource& api, std::vector<std::string>& warnings) {
   ApiSettings settings;
@@ -72,7 +147,7 @@ ApiSettings ExplicitApi(const config::ApiResource& api, std::vector<std::string>
     base.stage_variables = StringMap(properties.value("StageVariables", Json()));
   }
   if (properties.contains("Auth")) {
-    warnings.push_back(api.logical_id + ": Auth is accepted but not enforced yet");
+    ParseAuth(properties["Auth"], rest, api.logical_id, settings, warnings);
   }
   if (properties.contains("DefinitionBody")) settings.definition = properties["DefinitionBody"];
   return settings;
@@ -90,6 +165,8 @@ GatewayConfig BuildGateway(const config::ServerConfig& config) {
     const ApiSettings& settings = apis[api.logical_id];
     if (settings.definition.is_object()) {
       for (auto& route : RoutesFromOpenApi(settings.definition, settings.base, nullptr)) {
+        route.authorizer = RouteAuthorizer(&settings, Json::object());
+        if (route.authorizer && !route.authorizer->enforced) route.authorizer.reset();
         out.routes.push_back(std::move(route));
       }
     }
@@ -103,7 +180,9 @@ GatewayConfig BuildGateway(const config::ServerConfig& config) {
       const std::string api_id = Text(properties, rest ? "RestApiId" : "ApiId",
                                       rest ? kImplicitRestApi : kImplicitHttpApi);
       Route route;
+      const ApiSettings* settings = nullptr;
       if (auto it = apis.find(api_id); it != apis.end()) {
+        settings = &it->second;
         route = it->second.base;
       } else {
         route.type = rest ? ApiType::kRest : ApiType::kHttp;
@@ -126,10 +205,8 @@ GatewayConfig BuildGateway(const config::ServerConfig& config) {
       } else if (route.path.empty()) {
         route.path = "/";
       }
-      if (properties.contains("Auth")) {
-        out.warnings.push_back(function.name + " event " + event.name +
-                               ": Auth is accepted but not enforced yet");
-      }
+      route.authorizer = RouteAuthorizer(settings, properties.value("Auth", Json::object()));
+      if (route.authorizer && !route.authorizer->enforced) route.authorizer.reset();
       out.routes.push_back(std::move(route));
     }
     if (!function.function_url_config.empty()) {

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
 
+#include "gateway/authorizer.h"
 #include "gateway/cors.h"
 #include "gateway/proxy_event.h"
 #include "gateway/proxy_response.h"
@@ -117,14 +118,22 @@ http::Response ApiGateway::TooLarge(const http::Request& header) {
 boost::asio::awaitable<http::Response> ApiGateway::HandleApi(http::Request& req) {
   auto table = table_;  // a reload during this request must not pull it away
   const std::string_view path = PathOf(req.target());
+  // A CORS preflight, unless the path declares its own OPTIONS route.
   const std::string_view origin = req[http_ns::field::origin];
   if (req.method() == http_ns::verb::options && !origin.empty() &&
       !req["Access-Control-Request-Method"].empty()) {
-    for (const Route* route : table->RoutesForPath(path)) {
-      if (!route->cors) continue;
+    const auto routes = table->RoutesForPath(path);
+    std::vector<std::string> methods;
+    bool declared = false;
+    for (const Route* route : routes) {
+      methods.push_back(route->method);
+      declared = declared || route->method == "OPTIONS";
+    }
+    for (const Route* route : routes) {
+      if (!route->cors || declared) continue;
       auto preflight =
           Preflight(route->type, *route->cors, origin, req["Access-Control-Request-Method"],
-                    req["Access-Control-Request-Headers"]);
+                    req["Access-Control-Request-Headers"], methods);
       if (preflight) co_return ToResponse(req, std::move(*preflight));
     }
   }
@@ -155,35 +164,18 @@ boost::asio::awaitable<http::Response> ApiGateway::HandleFunctionUrl(http::Reque
   co_return co_await Serve(req, match);
 }
 
-boost::asio::awaitable<http::Response> ApiGateway::Serve(http::Request& req,
-                                                         const RouteMatch& match) {
-  const Route& route = *match.route;
-  const auto started = pool::Clock::now();
-  const std::string request_id = pool::NewRequestId();
-  const std::string origin(req[http_ns::field::origin]);
-  auto finish = [&](HttpResponse res, const char* how) {
-    if (route.cors) AddCorsHeaders(route.type, *route.cors, origin, res);
-    AddRequestIds(route.type, request_id, res);
-    double ms = std::chrono::duration<double, std::milli>(pool::Clock::now() - started).count();
-    spdlog::info("api: {} {} {} {} {} {:.2f} ms {}", std::string(req.method_string()),
-                 std::string(req.target()), res.status, TypeName(route.type), route.function, ms,
-                 how);
-    return ToResponse(req, std::move(res));
-  };
-
-  pool::FunctionPool* pool = registry_.Find(route.function);
-  if (!pool) co_return finish(InternalServerError(route.type), "no such function");
-
-  EventContext context;
-  context.account_id = settings_.account_id;
-  context.request_id = request_id;
-  context.time_epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+boost::asio::awaitable<ApiGateway::Call> ApiGateway::Invoke(const std::string& function,
+                                                            std::string payload, int timeout_ms) {
+  Call call;
+  pool::FunctionPool* pool = registry_.Find(function);
+  if (!pool) {
+    call.outcome.kind = pool::InvokeOutcome::Kind::kServiceError;
+    co_return call;
+  }
   auto invocation = std::make_shared<pool::Invocation>();
   invocation->request_id = pool::NewRequestId();
   invocation->trace_id = pool::NewTraceId();
-  invocation->payload = BuildEvent(ToHttpRequest(req), match, context);
+  invocation->payload = std::move(payload);
   auto& io =
       static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
   invocation->io = &io;
@@ -191,7 +183,6 @@ boost::asio::awaitable<http::Response> ApiGateway::Serve(http::Request& req,
   // GCC 12 may destroy temporaries of a co_await expression twice, so the
   // initiation captures only pointers.
   auto* shared_invocation = &invocation;
-  const int timeout_ms = route.timeout_ms;
   auto [timed_out, outcome] =
       co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                            void(bool, pool::InvokeOutcome)>(
@@ -208,16 +199,66 @@ boost::asio::awaitable<http::Response> ApiGateway::Serve(http::Request& req,
             pool->Invoke(*shared_invocation);
           },
           boost::asio::use_awaitable);
+  call.timed_out = timed_out;
+  call.outcome = std::move(outcome);
+  call.cold = invocation->cold_start;
+  co_return call;
+}
 
-  const char* start = invocation->cold_start ? "cold" : "warm";
-  if (timed_out) co_return finish(EndpointRequestTimedOut(route.type), "timed out");
+boost::asio::awaitable<http::Response> ApiGateway::Serve(http::Request& req,
+                                                         const RouteMatch& match) {
+  const Route& route = *match.route;
+  const auto started = pool::Clock::now();
+  const std::string request_id = pool::NewRequestId();
+  const std::string origin(req[http_ns::field::origin]);
+  auto finish = [&](HttpResponse res, const char* how) {
+    if (route.cors) AddCorsHeaders(route.type, *route.cors, origin, res);
+    AddRequestIds(route.type, request_id, res);
+    double ms = std::chrono::duration<double, std::milli>(pool::Clock::now() - started).count();
+    spdlog::info("api: {} {} {} {} {} {:.2f} ms {}", std::string(req.method_string()),
+                 std::string(req.target()), res.status, TypeName(route.type), route.function, ms,
+                 how);
+    return ToResponse(req, std::move(res));
+  };
+
+  EventContext context;
+  context.account_id = settings_.account_id;
+  context.region = settings_.region;
+  context.request_id = request_id;
+  context.time_epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  const HttpRequest request = ToHttpRequest(req);
+
+  if (route.authorizer) {
+    const Authorizer& authorizer = *route.authorizer;
+    const std::string arn = MethodArn(settings_.region, context, route, request);
+    AuthorizerRequest ask = BuildAuthorizerEvent(authorizer, request, match, context, arn);
+    if (ask.reject) co_return finish(std::move(*ask.reject), "no identity");
+    Call call = co_await Invoke(authorizer.function, std::move(ask.event), route.timeout_ms);
+    using Kind = pool::InvokeOutcome::Kind;
+    bool failed = call.timed_out || (call.outcome.kind != Kind::kSuccess &&
+                                     call.outcome.kind != Kind::kFunctionError);
+    AuthorizerDecision decision =
+        Decide(authorizer, route.type, arn, failed ? "" : call.outcome.payload,
+               call.outcome.kind == Kind::kFunctionError);
+    if (decision.reject) co_return finish(std::move(*decision.reject), "authorizer denied");
+    context.authorizer_context = decision.context.empty() ? "{}" : decision.context;
+    context.authorizer_principal_id = decision.principal_id;
+  }
+
+  Call call =
+      co_await Invoke(route.function, BuildEvent(request, match, context), route.timeout_ms);
+  const char* start = call.cold ? "cold" : "warm";
+  if (call.timed_out) co_return finish(EndpointRequestTimedOut(route.type), "timed out");
   using Kind = pool::InvokeOutcome::Kind;
-  switch (outcome.kind) {
+  switch (call.outcome.kind) {
     case Kind::kSuccess:
-      co_return finish(MapResponse(route.type, route.payload_format, outcome.payload, false),
+      co_return finish(MapResponse(route.type, route.payload_format, call.outcome.payload, false),
                        start);
     case Kind::kFunctionError:
-      co_return finish(MapResponse(route.type, route.payload_format, outcome.payload, true), start);
+      co_return finish(MapResponse(route.type, route.payload_format, call.outcome.payload, true),
+                       start);
     case Kind::kThrottled:
       co_return finish(Throttled(route.type), "throttled");
     case Kind::kServiceError:

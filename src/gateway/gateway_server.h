@@ -37,6 +37,15 @@ class ApiGateway {
   static http::Response TooLarge(const http::Request& header);
 
  private:
+  struct Call {
+    bool timed_out = false;
+    bool cold = false;
+    pool::InvokeOutcome outcome;
+  };
+  // Invokes `function` with `payload` through its pool, giving up after
+  // `timeout_ms` (the invocation itself runs on to its own end).
+  boost::asio::awaitable<Call> Invoke(const std::string& function, std::string payload,
+                                      int timeout_ms);
   boost::asio::awaitable<http::Response> Serve(http::Request& req, const RouteMatch& match);
 
   registry::FunctionRegistry& registry_;

@@ -292,7 +292,10 @@ Json AuthorizerJson(const EventContext& context, bool lambda_wrapped) {
   Json out = Json::object();
   if (!context.authorizer_principal_id.empty())
     out["principalId"] = context.authorizer_principal_id;
-  for (auto& [k, v] : ctx.items()) out[k] = v;
+  // Payload 1.0 passes the authorizer's context values on as strings
+  // ("numberKey": "1", "booleanKey": "true"), plus the authorizer's latency.
+  for (auto& [k, v] : ctx.items()) out[k] = v.is_string() ? v : Json(v.dump());
+  out["integrationLatency"] = 0;
   return out;
 }
 

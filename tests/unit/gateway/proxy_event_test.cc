@@ -260,7 +260,8 @@ TEST(ProxyEventV1, RestAuthorizerContextAndPrincipalAreInRequestContext) {
   json auth = Build(Get("/users/1"), route, {}, c)["requestContext"]["authorizer"];
   EXPECT_EQ(auth["principalId"], "user|a1");
   EXPECT_EQ(auth["user"], "alice");
-  EXPECT_EQ(auth["admin"], true);
+  EXPECT_EQ(auth["admin"], "true");  // REST passes context values as strings
+  EXPECT_EQ(auth["integrationLatency"], 0);
 }
 
 TEST(ProxyEventV1, HttpApiV1HasVersionAndNoStagePrefixOnDefaultStage) {
