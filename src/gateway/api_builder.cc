@@ -200,10 +200,14 @@ GatewayConfig BuildGateway(const config::ServerConfig& config) {
           route.path = "$default";
           route.method = "ANY";
         }
-        std::string timeout = Text(properties, "TimeoutInMillis");
-        if (!timeout.empty()) route.timeout_ms = std::stoi(timeout);
       } else if (route.path.empty()) {
         route.path = "/";
+      }
+      // TimeoutInMillis: the integration timeout (50-29,000 ms), both API kinds.
+      std::string timeout = Text(properties, "TimeoutInMillis");
+      if (!timeout.empty() && timeout.find_first_not_of("0123456789") == std::string::npos &&
+          timeout.size() < 7) {
+        route.timeout_ms = std::stoi(timeout);
       }
       route.authorizer = RouteAuthorizer(settings, properties.value("Auth", Json::object()));
       if (route.authorizer && !route.authorizer->enforced) route.authorizer.reset();

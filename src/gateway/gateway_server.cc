@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "gateway/authorizer.h"
@@ -65,6 +66,34 @@ http::Response ToResponse(const http::Request& req, HttpResponse in) {
   res.keep_alive(req.keep_alive());
   res.prepare_payload();
   return res;
+}
+
+// A REST API turns a base64 body into bytes only when the request's Accept
+// or the response's Content-Type is one of its BinaryMediaTypes; otherwise
+// the client gets the base64 text as it is.
+void KeepBase64UnlessBinary(const Route& route, std::string_view accept, std::string& payload) {
+  if (payload.find("isBase64Encoded") == std::string::npos) return;  // the common case
+  auto response = nlohmann::json::parse(payload, nullptr, false);
+  if (!response.is_object() || response.value("isBase64Encoded", false) != true) return;
+  std::string content_type;
+  for (const char* key : {"headers", "multiValueHeaders"}) {
+    if (!response.contains(key) || !response[key].is_object()) continue;
+    for (const auto& [name, value] : response[key].items()) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower != "content-type") continue;
+      if (value.is_string()) content_type = value.get<std::string>();
+      if (value.is_array() && !value.empty() && value[0].is_string()) {
+        content_type = value[0].get<std::string>();
+      }
+    }
+  }
+  if (IsBinaryMediaType(std::string(accept), route.binary_media_types) ||
+      IsBinaryMediaType(content_type, route.binary_media_types)) {
+    return;
+  }
+  response["isBase64Encoded"] = false;
+  payload = response.dump();
 }
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
@@ -254,6 +283,9 @@ boost::asio::awaitable<http::Response> ApiGateway::Serve(http::Request& req,
   using Kind = pool::InvokeOutcome::Kind;
   switch (call.outcome.kind) {
     case Kind::kSuccess:
+      if (route.type == ApiType::kRest) {
+        KeepBase64UnlessBinary(route, req[http_ns::field::accept], call.outcome.payload);
+      }
       co_return finish(MapResponse(route.type, route.payload_format, call.outcome.payload, false),
                        start);
     case Kind::kFunctionError:

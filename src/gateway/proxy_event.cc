@@ -426,7 +426,11 @@ std::string BuildV2(const HttpRequest& request, const RouteMatch& match,
   Json event = Json::object();
   event["version"] = "2.0";
   event["routeKey"] = url ? std::string("$default") : route.RouteKey();
-  event["rawPath"] = p.raw_path;
+  // A named stage (not $default) is the first segment of the URL on AWS;
+  // served locally without it, the event still shows it.
+  const std::string stage = url ? std::string("$default") : Stage(route);
+  const std::string full_path = stage == "$default" ? p.raw_path : "/" + stage + p.raw_path;
+  event["rawPath"] = full_path;
   event["rawQueryString"] = p.raw_query;
   if (!cookies.empty()) event["cookies"] = cookies;
   Grouped grouped = Group(headers, /*case_insensitive=*/true);
@@ -450,13 +454,13 @@ std::string BuildV2(const HttpRequest& request, const RouteMatch& match,
   rc["domainName"] = p.domain_name;
   rc["domainPrefix"] = DomainPrefix(p.domain_name);
   rc["http"] = Json{{"method", request.method},
-                    {"path", p.raw_path},
+                    {"path", full_path},
                     {"protocol", request.protocol},
                     {"sourceIp", request.source_ip},
                     {"userAgent", p.user_agent.value_or("")}};
   rc["requestId"] = context.request_id;
   rc["routeKey"] = url ? std::string("$default") : route.RouteKey();
-  rc["stage"] = url ? std::string("$default") : Stage(route);
+  rc["stage"] = stage;
   rc["time"] = ClfTime(context.time_epoch_ms);
   rc["timeEpoch"] = context.time_epoch_ms;
   event["requestContext"] = rc;
