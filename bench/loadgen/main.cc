@@ -57,6 +57,7 @@ struct Options {
   double warmup_s = 0;
   double max_seconds = 600;   // hard cap on the whole run
   bool verify_echo = false;
+  bool no_body = false;       // no body and no Content-Type / Content-Length, as a browser's GET
   bool samples = false;       // print every recorded latency, in completion order
   std::vector<std::string> headers;
   std::string label;
@@ -229,6 +230,8 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", opt.warmup_s, "Unmeasured seconds first (duration mode)");
   app.add_option("--max-seconds", opt.max_seconds, "Abort the run after this long");
   app.add_option("-H,--header", opt.headers, "Extra request header 'Name: value'");
+  app.add_flag("--no-body", opt.no_body,
+               "Send no body and no Content-Type/Content-Length (e.g. --method GET)");
   app.add_flag("--verify-echo", opt.verify_echo, "Count a response whose body differs from the request as an error");
   app.add_flag("--samples", opt.samples, "Include every measured latency (us) in the output");
   app.add_option("--label", opt.label, "Copied into the output");
@@ -242,7 +245,9 @@ int main(int argc, char** argv) {
   opt.path_count = std::max<uint64_t>(opt.path_count, 1);
 
   Plan plan(opt);
-  if (!opt.payload_file.empty()) {
+  if (opt.no_body) {
+    // The payload stays empty.
+  } else if (!opt.payload_file.empty()) {
     std::ifstream in(opt.payload_file, std::ios::binary);
     if (!in) {
       std::cerr << "loadgen: cannot read " << opt.payload_file << "\n";
@@ -255,12 +260,13 @@ int main(int argc, char** argv) {
     plan.payload = MakePayload(opt.payload_size);
   }
   std::string extra;
+  if (!opt.no_body) {
+    extra = "Content-Type: application/json\r\nContent-Length: " + std::to_string(plan.payload.size()) + "\r\n";
+  }
   for (const auto& h : opt.headers) extra += h + "\r\n";
   for (uint64_t i = 0; i < opt.path_count; ++i) {
     plan.heads.push_back(opt.method + " " + ExpandPath(opt.path, opt.path_start + i) + " HTTP/1.1\r\nHost: " + opt.host +
-                         ":" + std::to_string(opt.port) +
-                         "\r\nContent-Type: application/json\r\nContent-Length: " +
-                         std::to_string(plan.payload.size()) + "\r\n" + extra + "\r\n");
+                         ":" + std::to_string(opt.port) + "\r\n" + extra + "\r\n");
   }
 
   boost::system::error_code ec;
