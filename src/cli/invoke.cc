@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 
 #include <boost/asio/io_context.hpp>
 #include <csignal>
@@ -87,15 +86,6 @@ Result<config::FunctionConfig> ChooseFunction(const Project& project, const std:
   }
   return Status::Error("no function '" + wanted + "' in " + project.file.string() +
                        (names.empty() ? "" : " (functions: " + names + ")"));
-}
-
-void ReapRemainingChildren() {
-  for (int i = 0; i < 400; ++i) {
-    int status;
-    pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid < 0) return;
-    if (pid == 0) ::usleep(5000);
-  }
 }
 
 }  // namespace
@@ -183,7 +173,7 @@ int RunInvoke(const InvokeOptions& o) {
       }
     }
   }
-  ReapRemainingChildren();
+  sandbox::ReapRemainingChildren();
   if (own_work_dir) {
     std::error_code ec;
     fs::remove_all(settings.work_dir, ec);

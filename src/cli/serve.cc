@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +14,6 @@
 #include <fstream>
 #include <iostream>
 #include <set>
-#include <thread>
 
 #include "api/admin_api.h"
 #include "api/invoke_api.h"
@@ -103,22 +101,6 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
 CLI::App* AddStartApiCommand(CLI::App& app, ServeOptions& o) {
   return AddServerCommand(app, o, true);
 }
-
-namespace {
-
-// After every environment was killed: collect the children so none is left
-// as a zombie (or, for escaped grandchildren reparented to us, alive).
-void ReapRemainingChildren() {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status;
-    pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid < 0) return;  // ECHILD: nothing left
-    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
-
-}  // namespace
 
 int RunServe(const ServeOptions& o) {
   logs::InitLogging(o.log_level);
@@ -311,7 +293,7 @@ int RunServe(const ServeOptions& o) {
     }
     registry.Shutdown();
   }
-  ReapRemainingChildren();
+  sandbox::ReapRemainingChildren();
   cleanup_work_dir();
   logs::ShutdownLogging();
   return exit_code;

@@ -2,7 +2,9 @@
 
 #include <sys/wait.h>
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 namespace lambda_emu::sandbox {
 
@@ -31,6 +33,16 @@ void Reaper::ReapNow() {
     ExitCallback callback = std::move(it->second);
     watchers_.erase(it);
     callback(status);
+  }
+}
+
+void ReapRemainingChildren() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid < 0) return;  // ECHILD: nothing left
+    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

@@ -38,4 +38,9 @@ class Reaper {
   std::unordered_map<pid_t, ExitCallback> watchers_;
 };
 
+// After every environment was killed: collects the remaining children for up
+// to two seconds, so none is left as a zombie (or, for escaped grandchildren
+// reparented to us, alive). Blocking; for shutdown only.
+void ReapRemainingChildren();
+
 }  // namespace lambda_emu::sandbox
