@@ -6,6 +6,7 @@
 #include "api/function_ref.h"
 #include "config/code_archive.h"
 #include "config/event_source.h"
+#include "template/globals.h"
 #include "template/suggest.h"
 #include "template/template_loader.h"
 
@@ -103,7 +104,8 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
   // A fresh Stack: assigning to a copied YAML::Node would write through to
   // the parent's globals.
   const YAML::Node globals = Field(root, "Globals");
-  const Stack stack{parent.base_dir, parent.prefix, Field(globals, "Function")};
+  const Stack stack{parent.base_dir, parent.prefix, Field(globals, "Function"),
+                    Field(globals, "Api"), Field(globals, "HttpApi")};
   if (globals.IsMap()) {
     for (const auto& kv : globals) {
       const std::string section = kv.first.Scalar();
@@ -134,10 +136,22 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
     } else if (IsNestedStack(type)) {
       LoadNested(id, resource, stack, resolver, depth);
     } else if (IsApi(type)) {
-      LoadApi(id, resource, stack, resolver);
+      LoadApi(id, type, Field(resource, "Properties"), stack, resolver);
     } else if (!IsLayer(type)) {
       out_.ignored_resources.push_back(stack.prefix + id + " (" + type + ")");
     }
+  }
+  // The implicit APIs SAM makes for Api / HttpApi events take Globals.Api
+  // and Globals.HttpApi (Cors, BinaryMediaTypes, Auth, ...).
+  auto declared = [&](const char* id) {
+    return std::find(active.begin(), active.end(), id) != active.end();
+  };
+  if (!stack.api_globals.IsNull() && !declared("ServerlessRestApi")) {
+    LoadApi("ServerlessRestApi", kServerlessApi, YAML::Node(YAML::NodeType::Map), stack, resolver);
+  }
+  if (!stack.http_api_globals.IsNull() && !declared("ServerlessHttpApi")) {
+    LoadApi("ServerlessHttpApi", kServerlessHttpApi, YAML::Node(YAML::NodeType::Map), stack,
+            resolver);
   }
   // What was reported outside any function (layers, nested stacks' parameters).
   for (const auto& report : resolver.reports()) {
@@ -294,15 +308,16 @@ void TemplateLoader::LoadNested(const std::string& id, const YAML::Node& resourc
   }
   out_.files.push_back(file);
   YAML::Node child = ParseYaml(ReadFile(file), file.string());
-  Stack nested{file.parent_path(), path + "/", YAML::Node()};
+  Stack nested{file.parent_path(), path + "/", YAML::Node(), YAML::Node(), YAML::Node()};
   LoadStack(child, nested, overrides, depth + 1);
 }
 
-void TemplateLoader::LoadApi(const std::string& id, const YAML::Node& resource, const Stack& stack,
-                             Resolver& resolver) {
+void TemplateLoader::LoadApi(const std::string& id, const std::string& type, const YAML::Node& raw,
+                             const Stack& stack, Resolver& resolver) {
   const std::string path = stack.prefix + id;
-  YAML::Node properties = resolver.Resolve(Field(resource, "Properties"), path);
-  config::ApiResource api{path, Field(resource, "Type").Scalar(), ""};
+  const YAML::Node& globals = type == kServerlessApi ? stack.api_globals : stack.http_api_globals;
+  YAML::Node properties = resolver.Resolve(MergeGlobals(globals, raw), path);
+  config::ApiResource api{path, type, ""};
   // DefinitionUri: a local OpenAPI file stands for a DefinitionBody.
   const YAML::Node uri = Field(properties, "DefinitionUri");
   if (uri.IsScalar() && Field(properties, "DefinitionBody").IsNull() &&
@@ -327,7 +342,8 @@ Result<LoadedTemplate> Load(const std::string& text, const fs::path& base_dir,
   try {
     TemplateLoader loader(options);
     YAML::Node root = ParseYaml(text, file ? file->string() : "template");
-    loader.LoadStack(root, Stack{base_dir, "", YAML::Node()}, options.parameter_overrides, 0);
+    loader.LoadStack(root, Stack{base_dir, "", YAML::Node(), YAML::Node(), YAML::Node()},
+                     options.parameter_overrides, 0);
     LoadedTemplate out = loader.Finish();
     if (file) out.files.insert(out.files.begin(), *file);
     return out;

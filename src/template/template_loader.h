@@ -31,6 +31,8 @@ struct Stack {
   std::filesystem::path base_dir;  // relative paths in the template start here
   std::string prefix;              // "" for the root, "Child/" or "Child/Grandchild/" below
   YAML::Node globals;              // Globals.Function
+  YAML::Node api_globals;          // Globals.Api: explicit and implicit REST APIs
+  YAML::Node http_api_globals;     // Globals.HttpApi
 };
 
 class TemplateLoader {
@@ -47,8 +49,8 @@ class TemplateLoader {
                         std::vector<std::string>& active);
   void LoadLayer(const std::string& id, const YAML::Node& resource, const Stack& stack,
                  Resolver& resolver);
-  void LoadApi(const std::string& id, const YAML::Node& resource, const Stack& stack,
-               Resolver& resolver);
+  void LoadApi(const std::string& id, const std::string& type, const YAML::Node& properties,
+               const Stack& stack, Resolver& resolver);
   void LoadNested(const std::string& id, const YAML::Node& resource, const Stack& stack,
                   Resolver& resolver, int depth);
   // function_resource.cc
