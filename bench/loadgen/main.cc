@@ -5,27 +5,26 @@
 // latency (first byte written to last byte read) goes into a per-thread LatencyHistogram; the
 // histograms are merged at the end and printed as one JSON object on stdout.
 //
-// The request bytes are built once up front (one head per path, one shared payload) and written with
-// a gather write, so the generator itself does no per-request formatting or copying.
+// The request bytes are built once up front (one head per path, one shared payload) and written
+// with a gather write, so the generator itself does no per-request formatting or copying.
 
+#include <CLI/CLI.hpp>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "../common/latency_histogram.h"
 
@@ -51,14 +50,14 @@ struct Options {
   uint64_t threads = 1;
   uint64_t payload_size = 100;
   std::string payload_file;
-  uint64_t requests = 0;      // count mode when > 0
+  uint64_t requests = 0;  // count mode when > 0
   uint64_t warmup_requests = 0;
-  double duration_s = 0;      // duration mode when > 0
+  double duration_s = 0;  // duration mode when > 0
   double warmup_s = 0;
-  double max_seconds = 600;   // hard cap on the whole run
+  double max_seconds = 600;  // hard cap on the whole run
   bool verify_echo = false;
-  bool no_body = false;       // no body and no Content-Type / Content-Length, as a browser's GET
-  bool samples = false;       // print every recorded latency, in completion order
+  bool no_body = false;  // no body and no Content-Type / Content-Length, as a browser's GET
+  bool samples = false;  // print every recorded latency, in completion order
   std::vector<std::string> headers;
   std::string label;
 };
@@ -207,7 +206,9 @@ asio::awaitable<void> RunConnection(Plan& plan, tcp::resolver::results_type endp
 
 double Micros(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-double Round3(double v) { return static_cast<double>(static_cast<int64_t>(v * 1000.0 + 0.5)) / 1000.0; }
+double Round3(double v) {
+  return static_cast<double>(static_cast<int64_t>(v * 1000.0 + 0.5)) / 1000.0;
+}
 
 }  // namespace
 
@@ -216,7 +217,8 @@ int main(int argc, char** argv) {
   CLI::App app{"loadgen: keep-alive HTTP/1.1 load generator; prints one JSON object"};
   app.add_option("--host", opt.host, "Server address");
   app.add_option("--port", opt.port, "Server port")->required();
-  app.add_option("--path", opt.path, "Request path; {i} becomes --path-start + request_index % --path-count");
+  app.add_option("--path", opt.path,
+                 "Request path; {i} becomes --path-start + request_index % --path-count");
   app.add_option("--path-count", opt.path_count, "How many distinct paths {i} cycles through");
   app.add_option("--path-start", opt.path_start, "First value of {i}");
   app.add_option("--method", opt.method, "HTTP method");
@@ -225,14 +227,16 @@ int main(int argc, char** argv) {
   app.add_option("-s,--payload-size", opt.payload_size, "Request body size in bytes (valid JSON)");
   app.add_option("--payload-file", opt.payload_file, "Use this file as the request body instead");
   app.add_option("-n,--requests", opt.requests, "Measured requests (count mode)");
-  app.add_option("--warmup-requests", opt.warmup_requests, "Unmeasured requests first (count mode)");
+  app.add_option("--warmup-requests", opt.warmup_requests,
+                 "Unmeasured requests first (count mode)");
   app.add_option("-d,--duration", opt.duration_s, "Measured seconds (duration mode)");
   app.add_option("--warmup", opt.warmup_s, "Unmeasured seconds first (duration mode)");
   app.add_option("--max-seconds", opt.max_seconds, "Abort the run after this long");
   app.add_option("-H,--header", opt.headers, "Extra request header 'Name: value'");
   app.add_flag("--no-body", opt.no_body,
                "Send no body and no Content-Type/Content-Length (e.g. --method GET)");
-  app.add_flag("--verify-echo", opt.verify_echo, "Count a response whose body differs from the request as an error");
+  app.add_flag("--verify-echo", opt.verify_echo,
+               "Count a response whose body differs from the request as an error");
   app.add_flag("--samples", opt.samples, "Include every measured latency (us) in the output");
   app.add_option("--label", opt.label, "Copied into the output");
   CLI11_PARSE(app, argc, argv);
@@ -261,12 +265,15 @@ int main(int argc, char** argv) {
   }
   std::string extra;
   if (!opt.no_body) {
-    extra = "Content-Type: application/json\r\nContent-Length: " + std::to_string(plan.payload.size()) + "\r\n";
+    extra =
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(plan.payload.size()) +
+        "\r\n";
   }
   for (const auto& h : opt.headers) extra += h + "\r\n";
   for (uint64_t i = 0; i < opt.path_count; ++i) {
-    plan.heads.push_back(opt.method + " " + ExpandPath(opt.path, opt.path_start + i) + " HTTP/1.1\r\nHost: " + opt.host +
-                         ":" + std::to_string(opt.port) + "\r\n" + extra + "\r\n");
+    plan.heads.push_back(opt.method + " " + ExpandPath(opt.path, opt.path_start + i) +
+                         " HTTP/1.1\r\nHost: " + opt.host + ":" + std::to_string(opt.port) +
+                         "\r\n" + extra + "\r\n");
   }
 
   boost::system::error_code ec;
@@ -280,11 +287,14 @@ int main(int argc, char** argv) {
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<ThreadStats> stats(opt.threads);
-  for (uint64_t t = 0; t < opt.threads; ++t) contexts.push_back(std::make_unique<asio::io_context>(1));
+  for (uint64_t t = 0; t < opt.threads; ++t)
+    contexts.push_back(std::make_unique<asio::io_context>(1));
 
   const auto begin = Clock::now();
-  plan.warm_end = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.warmup_s));
-  plan.end = plan.warm_end + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.duration_s));
+  plan.warm_end = begin + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(opt.warmup_s));
+  plan.end = plan.warm_end + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(opt.duration_s));
   for (uint64_t c = 0; c < opt.connections; ++c) {
     const auto t = c % opt.threads;
     asio::co_spawn(*contexts[t], RunConnection(plan, endpoints, stats[t]), asio::detached);
@@ -292,7 +302,8 @@ int main(int argc, char** argv) {
 
   std::atomic<bool> timed_out{false};
   std::thread watchdog([&] {
-    const auto cap = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.max_seconds));
+    const auto cap = begin + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(opt.max_seconds));
     while (Clock::now() < cap) {
       bool all_done = true;
       for (auto& ctx : contexts) all_done = all_done && ctx->stopped();
@@ -324,7 +335,8 @@ int main(int argc, char** argv) {
   if (opt.requests > 0) {
     const auto start_ns = plan.measure_start_ns.load();
     const auto end_ns = total.last_completion.time_since_epoch().count();
-    window_s = start_ns > 0 && end_ns > start_ns ? static_cast<double>(end_ns - start_ns) / 1e9 : 0.0;
+    window_s =
+        start_ns > 0 && end_ns > start_ns ? static_cast<double>(end_ns - start_ns) / 1e9 : 0.0;
   }
   const auto& h = total.histogram;
   nlohmann::json out;
@@ -338,7 +350,7 @@ int main(int argc, char** argv) {
   out["window_s"] = Round3(window_s);
   out["rps"] = window_s > 0 ? Round3(static_cast<double>(h.Count()) / window_s) : 0.0;
   out["latency_us"] = {
-      {"min", Round3(Micros(h.Min()))},        {"mean", Round3(h.Mean() / 1000.0)},
+      {"min", Round3(Micros(h.Min()))},         {"mean", Round3(h.Mean() / 1000.0)},
       {"p50", Round3(Micros(h.ValueAt(0.50)))}, {"p90", Round3(Micros(h.ValueAt(0.90)))},
       {"p99", Round3(Micros(h.ValueAt(0.99)))}, {"p999", Round3(Micros(h.ValueAt(0.999)))},
       {"max", Round3(Micros(h.Max()))}};
