@@ -1,26 +1,37 @@
 #include "gateway/proxy_event.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string_view>
 
 #include "common/base64.h"
+#include "common/json_writer.h"
+
+// The event is written as JSON text straight into one std::string: a
+// nlohmann tree cost ~100k instructions a request, more than the invoke it
+// feeds. Strings point into the request (std::string_view) wherever they can.
 
 namespace lambda_emu::gateway {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
-using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// ASCII case-insensitive equality.
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i] && AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  return true;
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = AsciiLower(c);
   return out;
 }
 
@@ -37,30 +48,142 @@ int HexValue(char c) {
   return -1;
 }
 
-// Query values are form-decoded on AWS: "%2B" is "+", and a bare "+" is a
-// space (LocalStack's AWS recording: "plus=test+alias" arrives as "test alias").
-// A malformed escape is kept as is.
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
+// The headers the event treats specially, recognized once per request.
+enum class Kind : std::uint8_t {
+  kOther,
+  kConnection,
+  kContentLength,
+  kContentType,
+  kCookie,
+  kUserAgent,
+  kAuthorization,
+  kForwardedFor,
+  kForwardedPort,
+  kForwardedProto,
+};
+
+Kind Classify(std::string_view name) {
+  switch (name.size()) {
+    case 6:
+      return IEquals(name, "cookie") ? Kind::kCookie : Kind::kOther;
+    case 10:
+      if (IEquals(name, "user-agent")) return Kind::kUserAgent;
+      return IEquals(name, "connection") ? Kind::kConnection : Kind::kOther;
+    case 12:
+      return IEquals(name, "content-type") ? Kind::kContentType : Kind::kOther;
+    case 13:
+      return IEquals(name, "authorization") ? Kind::kAuthorization : Kind::kOther;
+    case 14:
+      return IEquals(name, "content-length") ? Kind::kContentLength : Kind::kOther;
+    case 15:
+      return IEquals(name, "x-forwarded-for") ? Kind::kForwardedFor : Kind::kOther;
+    case 16:
+      return IEquals(name, "x-forwarded-port") ? Kind::kForwardedPort : Kind::kOther;
+    case 17:
+      return IEquals(name, "x-forwarded-proto") ? Kind::kForwardedProto : Kind::kOther;
+    default:
+      return Kind::kOther;
+  }
+}
+
+// A name and its value(s), grouped by name in first-seen order. `group` is
+// the index of the first field with the same name; that first field also
+// keeps the group's size and the index of its last value.
+struct Field {
+  std::string_view name;
+  std::string_view value;
+  std::uint32_t group;
+  std::uint32_t count;
+  std::uint32_t last;
+  Kind kind;
+};
+
+// A fixed-capacity list of fields, on the stack unless there are many.
+class Fields {
+ public:
+  explicit Fields(std::size_t capacity) {
+    if (capacity > kInline) {
+      heap_.resize(capacity);
+      data_ = heap_.data();
     }
   }
-  return out;
+  Fields(const Fields&) = delete;
+  Fields& operator=(const Fields&) = delete;
+
+  void push_back(std::string_view name, std::string_view value, Kind kind) {
+    data_[size_++] = Field{name, value, 0, 1, 0, kind};
+  }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Field& operator[](std::size_t i) { return data_[i]; }
+  const Field& operator[](std::size_t i) const { return data_[i]; }
+  const Field* begin() const { return data_; }
+  const Field* end() const { return data_ + size_; }
+
+ private:
+  static constexpr std::size_t kInline = 32;
+  Field inline_[kInline];
+  std::vector<Field> heap_;
+  Field* data_ = inline_;
+  std::size_t size_ = 0;
+};
+
+// Fills in `group`, `count` and `last`. Header names are grouped
+// case-insensitively (the first spelling wins), query keys exactly.
+void Group(Fields& fields, bool case_insensitive) {
+  const auto n = static_cast<std::uint32_t>(fields.size());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Field& f = fields[i];
+    f.group = i;
+    f.count = 1;
+    f.last = i;
+    for (std::uint32_t j = 0; j < i; ++j) {
+      Field& leader = fields[j];
+      if (leader.group != j || leader.name.size() != f.name.size()) continue;
+      if (case_insensitive ? IEquals(leader.name, f.name) : leader.name == f.name) {
+        f.group = j;
+        ++leader.count;
+        leader.last = i;
+        break;
+      }
+    }
+  }
+}
+
+bool NeedsDecoding(std::string_view s) {
+  for (char c : s)
+    if (c == '+' || c == '%') return true;
+  return false;
+}
+
+// Query values are form-decoded on AWS: "%2B" is "+", and a bare "+" is a
+// space (LocalStack's AWS recording: "plus=test+alias" arrives as "test alias").
+// A malformed escape is kept as is. Pieces that need no decoding are returned
+// as they are; the others are decoded into `storage`, which this
+// reserves to `capacity`, the size of the whole query, so that it never moves
+// (decoding never grows a piece).
+std::string_view FormDecode(std::string_view s, std::string& storage, std::size_t capacity) {
+  if (!NeedsDecoding(s)) return s;
+  if (storage.capacity() < capacity) storage.reserve(capacity);
+  const std::size_t start = storage.size();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      storage += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      storage += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      i += 2;
+    } else {
+      storage += s[i];
+    }
+  }
+  return std::string_view(storage).substr(start);
 }
 
 // "a=1&b=2&a=3" -> [(a,1),(b,2),(a,3)], decoded, in order; empty pieces are
 // skipped and a key without "=" has the empty value.
-Pairs ParseQuery(std::string_view query) {
-  Pairs out;
+void ParseQuery(std::string_view query, Fields& out, std::string& storage) {
+  const std::size_t capacity = query.size();
   while (!query.empty()) {
     std::size_t amp = query.find('&');
     std::string_view piece = query.substr(0, amp);
@@ -68,87 +191,12 @@ Pairs ParseQuery(std::string_view query) {
     if (piece.empty()) continue;
     std::size_t eq = piece.find('=');
     if (eq == std::string_view::npos) {
-      out.emplace_back(FormDecode(piece), "");
+      out.push_back(FormDecode(piece, storage, capacity), {}, Kind::kOther);
     } else {
-      out.emplace_back(FormDecode(piece.substr(0, eq)), FormDecode(piece.substr(eq + 1)));
+      std::string_view name = FormDecode(piece.substr(0, eq), storage, capacity);
+      out.push_back(name, FormDecode(piece.substr(eq + 1), storage, capacity), Kind::kOther);
     }
   }
-  return out;
-}
-
-// Groups values by name, keeping the first-seen order of names. Header names
-// are grouped case-insensitively (the first spelling wins), query keys exactly.
-struct Grouped {
-  std::vector<std::string> names;
-  std::vector<std::vector<std::string>> values;
-};
-
-Grouped Group(const Pairs& pairs, bool case_insensitive) {
-  Grouped g;
-  std::vector<std::string> keys;
-  for (const auto& [name, value] : pairs) {
-    std::string key = case_insensitive ? Lower(name) : name;
-    auto it = std::find(keys.begin(), keys.end(), key);
-    if (it == keys.end()) {
-      keys.push_back(key);
-      g.names.push_back(name);
-      g.values.push_back({value});
-    } else {
-      g.values[static_cast<std::size_t>(it - keys.begin())].push_back(value);
-    }
-  }
-  return g;
-}
-
-std::string Join(const std::vector<std::string>& values, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += sep;
-    out += values[i];
-  }
-  return out;
-}
-
-std::optional<std::string> LastHeader(const Pairs& headers, std::string_view lower_name) {
-  std::optional<std::string> out;
-  for (const auto& [name, value] : headers)
-    if (Lower(name) == lower_name) out = value;
-  return out;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1Fu;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0Fu;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += extra + 1;
-  }
-  return true;
 }
 
 // The media type of a Content-Type value, lower case, without parameters.
@@ -166,20 +214,71 @@ bool IsTextualContentType(std::string_view content_type) {
          media.find("xml") != std::string::npos || media.find("javascript") != std::string::npos;
 }
 
-// "09/Apr/2015:12:34:56 +0000", the CLF time API Gateway writes.
-std::string ClfTime(long long epoch_ms) {
+char Digit(unsigned v) { return static_cast<char>('0' + v % 10); }
+
+// "09/Apr/2015:12:34:56 +0000", the CLF time API Gateway writes, as a JSON string.
+void WriteClfTime(JsonWriter& w, long long epoch_ms) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
-                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  const long long seconds = epoch_ms / 1000;
+  if (seconds < 0 || seconds > 253402300799LL) {  // outside years 1970..9999
+    std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    int n = std::snprintf(buf, sizeof buf, "\"%02d/%s/%04d:%02d:%02d:%02d +0000\"", tm.tm_mday,
+                          kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    w.Raw(std::string_view(buf, static_cast<std::size_t>(n)));
+    return;
+  }
+  // Civil date from days since the epoch (Howard Hinnant's algorithm).
+  const long long days = seconds / 86400;
+  const auto secs = static_cast<unsigned>(seconds % 86400);
+  const long long z = days + 719468;
+  const long long era = z / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  const auto year = static_cast<unsigned>(static_cast<long long>(yoe) + era * 400 + (month <= 2));
+  const unsigned hour = secs / 3600, minute = secs / 60 % 60, second = secs % 60;
+  const char* mon = kMonths[month - 1];
+  const char text[] = {'"',
+                       Digit(day / 10),
+                       Digit(day),
+                       '/',
+                       mon[0],
+                       mon[1],
+                       mon[2],
+                       '/',
+                       Digit(year / 1000),
+                       Digit(year / 100),
+                       Digit(year / 10),
+                       Digit(year),
+                       ':',
+                       Digit(hour / 10),
+                       Digit(hour),
+                       ':',
+                       Digit(minute / 10),
+                       Digit(minute),
+                       ':',
+                       Digit(second / 10),
+                       Digit(second),
+                       ' ',
+                       '+',
+                       '0',
+                       '0',
+                       '0',
+                       '0',
+                       '"'};
+  w.Raw(std::string_view(text, sizeof text));
 }
 
-std::uint64_t Fnv1a(std::string_view s, std::uint64_t seed = 14695981039346656037ull) {
+constexpr std::uint64_t kFnvBasis = 14695981039346656037ull;
+
+std::uint64_t Fnv1a(std::string_view s, std::uint64_t seed = kFnvBasis) {
   std::uint64_t h = seed;
   for (char c : s) {
     h ^= static_cast<unsigned char>(c);
@@ -188,98 +287,141 @@ std::uint64_t Fnv1a(std::string_view s, std::uint64_t seed = 1469598103934665603
   return h;
 }
 
-// A stable lower-case alphanumeric id of `length` characters derived from `seed`.
-std::string StableId(std::string_view seed, std::size_t length) {
+// A stable lower-case alphanumeric id of `length` characters derived from a
+// seed string whose Fnv1a hash is `seed_hash`, written to `out`.
+void StableId(std::uint64_t seed_hash, std::size_t length, char* out) {
   static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string out;
-  std::uint64_t h = Fnv1a(seed);
-  while (out.size() < length) {
-    out += kChars[h % 36];
+  std::uint64_t h = seed_hash;
+  for (std::size_t n = 0; n < length;) {
+    out[n++] = kChars[h % 36];
     h /= 36;
-    if (h < 36) h = Fnv1a(out, h ^ Fnv1a(seed));
+    if (h < 36) h = Fnv1a(std::string_view(out, n), h ^ seed_hash);
   }
-  return out;
 }
 
-std::string HostWithoutPort(std::string_view host) {
-  if (!host.empty() && host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));
-  return std::string(host.substr(0, host.find(':')));
+// StableId(a + sep + b, 6) as a JSON string.
+void WriteStableId6(JsonWriter& w, std::string_view a, char sep, std::string_view b) {
+  char id[8];
+  id[0] = '"';
+  StableId(Fnv1a(b, Fnv1a(std::string_view(&sep, 1), Fnv1a(a))), 6, id + 1);
+  id[7] = '"';
+  w.Raw(std::string_view(id, sizeof id));
 }
 
-std::string PortOf(std::string_view host) {
+std::string_view HostWithoutPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') return host.substr(0, host.find(']') + 1);
+  return host.substr(0, host.find(':'));
+}
+
+std::string_view PortOf(std::string_view host) {
   std::size_t close = host.rfind(']');
   std::size_t colon = host.rfind(':');
   if (colon == std::string_view::npos || (close != std::string_view::npos && colon < close))
     return "80";
-  return std::string(host.substr(colon + 1));
+  return host.substr(colon + 1);
 }
 
 // AWS's domainPrefix: the first label of the domain name.
-std::string DomainPrefix(std::string_view domain) {
-  std::string host = HostWithoutPort(domain);
+std::string_view DomainPrefix(std::string_view domain) {
+  std::string_view host = HostWithoutPort(domain);
   return host.substr(0, host.find('.'));
 }
 
-// The parts both formats share, worked out once.
+// The parts both formats share, worked out once. The views point into the
+// request or into the storage strings here.
 struct Parsed {
-  std::string raw_path;
-  std::string raw_query;
-  Pairs query;
-  Pairs headers;  // hop-by-hop headers dropped, X-Forwarded-* added when absent
-  std::string body;
+  Parsed(std::size_t header_capacity, std::size_t query_capacity)
+      : query(query_capacity), headers(header_capacity) {}
+
+  std::string_view raw_path;
+  std::string_view raw_query;
+  std::string query_storage;
+  Fields query;
+  Fields headers;  // hop-by-hop headers dropped, X-Forwarded-* added when absent
+  std::string_view body;
+  std::string body_storage;  // the base64 text when the body is base64-encoded
   bool base64 = false;
-  std::string domain_name;
-  std::optional<std::string> user_agent;
+  std::string_view domain_name;
+  std::string domain_storage;
+  const std::string_view* user_agent = nullptr;
+  std::size_t size_hint = 0;  // the bytes of all the above, to size the event
 };
 
-Parsed Parse(const HttpRequest& request, const Route& route, const std::string& region) {
-  Parsed p;
+// At most how many fields the query has: every one but the last is followed by "&".
+std::size_t QueryCapacity(const HttpRequest& request) {
+  std::size_t q = request.target.find('?');
+  if (q == std::string::npos) return 0;
+  return (request.target.size() - q) / 2 + 1;
+}
+
+void Parse(const HttpRequest& request, const Route& route, const std::string& region, Parsed& p) {
   std::string_view target = request.target;
   std::size_t q = target.find('?');
-  p.raw_path = std::string(target.substr(0, q));
+  p.raw_path = target.substr(0, q);
   if (p.raw_path.empty()) p.raw_path = "/";
-  if (q != std::string_view::npos) p.raw_query = std::string(target.substr(q + 1));
-  p.query = ParseQuery(p.raw_query);
+  if (q != std::string_view::npos) p.raw_query = target.substr(q + 1);
+  if (!p.raw_query.empty()) ParseQuery(p.raw_query, p.query, p.query_storage);
 
   const bool rest = route.type == ApiType::kRest;
+  std::size_t header_bytes = 0;
+  bool has_for = false, has_port = false, has_proto = false;
+  std::string_view content_type;
   for (const auto& [name, value] : request.headers) {
-    std::string lower = Lower(name);
+    Kind kind = Classify(name);
+    if (kind == Kind::kContentType) content_type = value;
     // Connection is hop-by-hop; REST APIs also drop Content-Length (AWS
     // recordings show neither), HTTP APIs and URLs keep it.
-    if (lower == "connection" || (rest && lower == "content-length")) continue;
-    p.headers.emplace_back(name, value);
+    if (kind == Kind::kConnection || (rest && kind == Kind::kContentLength)) continue;
+    has_for |= kind == Kind::kForwardedFor;
+    has_port |= kind == Kind::kForwardedPort;
+    has_proto |= kind == Kind::kForwardedProto;
+    p.headers.push_back(name, value, kind);
+    header_bytes += name.size() + value.size();
   }
   // API Gateway and Function URLs sit behind a proxy that adds these.
-  std::string host = request.host.empty() ? "localhost" : request.host;
-  auto add_forwarded = [&](std::string_view name, std::string value) {
-    if (!LastHeader(p.headers, Lower(name)))
-      p.headers.emplace_back(rest ? std::string(name) : Lower(name), std::move(value));
+  std::string_view host = request.host.empty() ? std::string_view("localhost") : request.host;
+  auto add_forwarded = [&](bool present, std::string_view lower_name, std::string_view name,
+                           std::string_view value, Kind kind) {
+    if (present) return;
+    p.headers.push_back(rest ? name : lower_name, value, kind);
+    header_bytes += name.size() + value.size();
   };
-  add_forwarded("X-Forwarded-For", request.source_ip);
-  add_forwarded("X-Forwarded-Port", PortOf(host));
-  add_forwarded("X-Forwarded-Proto", "http");
-  p.user_agent = LastHeader(p.headers, "user-agent");
+  add_forwarded(has_for, "x-forwarded-for", "X-Forwarded-For", request.source_ip,
+                Kind::kForwardedFor);
+  add_forwarded(has_port, "x-forwarded-port", "X-Forwarded-Port", PortOf(host),
+                Kind::kForwardedPort);
+  add_forwarded(has_proto, "x-forwarded-proto", "X-Forwarded-Proto", "http", Kind::kForwardedProto);
+  for (const Field& f : p.headers)
+    if (f.kind == Kind::kUserAgent) p.user_agent = &f.value;
+  Group(p.headers, /*case_insensitive=*/true);
+  Group(p.query, /*case_insensitive=*/false);
 
   if (route.type == ApiType::kFunctionUrl) {
-    p.domain_name = FunctionUrlDomain(route.function, region);
+    p.domain_storage = FunctionUrlDomain(route.function, region);
+    p.domain_name = p.domain_storage;
   } else {
     p.domain_name = host;
   }
 
   if (!request.body.empty()) {
-    std::string content_type = LastHeader(request.headers, "content-type").value_or("");
     bool text = IsValidUtf8(request.body);
     if (rest) {
       // REST: binary when the Content-Type is one of BinaryMediaTypes. Bytes
       // that are not UTF-8 cannot travel as a JSON string; AWS would mangle
       // them, we pass them base64-encoded.
-      p.base64 = IsBinaryMediaType(content_type, route.binary_media_types) || !text;
+      p.base64 = IsBinaryMediaType(std::string(content_type), route.binary_media_types) || !text;
     } else {
       p.base64 = !(text && IsTextualContentType(content_type));
     }
-    p.body = p.base64 ? Base64Encode(request.body) : request.body;
+    if (p.base64) {
+      p.body_storage = Base64Encode(request.body);
+      p.body = p.body_storage;
+    } else {
+      p.body = request.body;
+    }
   }
-  return p;
+  p.size_hint = 1024 + 2 * request.target.size() + 2 * header_bytes + 16 * p.headers.size() +
+                p.body.size() + p.domain_name.size() + 2 * request.source_ip.size();
 }
 
 Json AuthorizerJson(const EventContext& context, bool lambda_wrapped) {
@@ -303,181 +445,397 @@ bool HasAuthorizer(const EventContext& context) {
   return !context.authorizer_context.empty() || !context.authorizer_principal_id.empty();
 }
 
-std::string ExtendedRequestId(const std::string& request_id) {
-  std::uint64_t h = Fnv1a(request_id);
-  std::string bytes;
-  for (int i = 0; i < 10; ++i) {
-    bytes += static_cast<char>(h & 0xFF);
-    h = i == 7 ? Fnv1a(request_id, h) : h >> 8;
-  }
-  return Base64Encode(bytes);  // 16 characters ending in "=", like AWS's
-}
-
-std::string Stage(const Route& route) {
+std::string_view Stage(const Route& route) {
   if (!route.stage.empty()) return route.stage;
   return route.type == ApiType::kRest ? "Prod" : "$default";
+}
+
+// Writes `,"authorizer":{...}` (a rare path, so built with nlohmann).
+void WriteAuthorizer(JsonWriter& w, const EventContext& context, bool lambda_wrapped) {
+  w.Raw(",\"authorizer\":");
+  w.Raw(
+      AuthorizerJson(context, lambda_wrapped).dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+// A base64 text of 10 bytes derived from the request id: 16 characters
+// ending in "==", like AWS's; as a JSON string.
+void WriteExtendedRequestId(JsonWriter& w, const std::string& request_id) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::uint64_t h = Fnv1a(request_id);
+  unsigned char bytes[12] = {};
+  for (int i = 0; i < 10; ++i) {
+    bytes[i] = static_cast<unsigned char>(h & 0xFF);
+    h = i == 7 ? Fnv1a(request_id, h) : h >> 8;
+  }
+  char text[18];
+  text[0] = '"';
+  for (int g = 0; g < 4; ++g) {
+    const unsigned v =
+        static_cast<unsigned>(bytes[3 * g] << 16 | bytes[3 * g + 1] << 8 | bytes[3 * g + 2]);
+    text[1 + 4 * g] = kAlphabet[v >> 18 & 63];
+    text[2 + 4 * g] = kAlphabet[v >> 12 & 63];
+    text[3 + 4 * g] = kAlphabet[v >> 6 & 63];
+    text[4 + 4 * g] = kAlphabet[v & 63];
+  }
+  text[15] = '=';
+  text[16] = '=';
+  text[17] = '"';
+  w.Raw(std::string_view(text, sizeof text));
+}
+
+// {"k":"v",...} from a map, or null when it is empty.
+void WriteMapOrNull(JsonWriter& w, const std::map<std::string, std::string>& map) {
+  if (map.empty()) {
+    w.Raw("null");
+    return;
+  }
+  char sep = '{';
+  for (const auto& [k, v] : map) {
+    w.Raw(sep);
+    sep = ',';
+    w.String(k);
+    w.Raw(':');
+    w.String(v);
+  }
+  w.Raw('}');
+}
+
+// The values of the group led by fields[i] joined with ",", as a JSON string.
+void WriteJoined(JsonWriter& w, const Fields& fields, std::size_t i) {
+  if (fields[i].count == 1) {
+    w.String(fields[i].value);
+    return;
+  }
+  std::string joined;
+  for (std::size_t j = i; j < fields.size(); ++j) {
+    if (fields[j].group != i) continue;
+    if (j != i) joined += ',';
+    joined += fields[j].value;
+  }
+  w.String(joined);
+}
+
+// The values of the group led by fields[i] as a JSON array of strings.
+void WriteArray(JsonWriter& w, const Fields& fields, std::size_t i) {
+  w.Raw('[');
+  w.String(fields[i].value);
+  for (std::size_t j = i + 1, left = fields[i].count - 1; left > 0; ++j) {
+    if (fields[j].group != i) continue;
+    w.Raw(',');
+    w.String(fields[j].value);
+    --left;
+  }
+  w.Raw(']');
+}
+
+// A route's key ("GET /path", or "$default") as a JSON string.
+void WriteRouteKey(JsonWriter& w, const Route& route) {
+  if (route.path == "$default") {
+    w.String(route.path);
+  } else {
+    w.String({route.method, " ", route.path});
+  }
 }
 
 std::string BuildV1(const HttpRequest& request, const RouteMatch& match,
                     const EventContext& context) {
   const Route& route = *match.route;
   const bool rest = route.type == ApiType::kRest;
-  Parsed p = Parse(request, route, context.region);
-  const std::string stage = Stage(route);
+  Parsed p(request.headers.size() + 3, QueryCapacity(request));
+  Parse(request, route, context.region, p);
+  const std::string_view stage = Stage(route);
 
-  Json event = Json::object();
-  if (!rest) event["version"] = "1.0";
-  event["resource"] = route.path;
-  event["path"] = p.raw_path;
-  event["httpMethod"] = request.method;
+  JsonWriter w(p.size_hint + route.path.size() * 3 + route.api_id.size() * 2);
+  if (rest) {
+    w.Raw("{\"resource\":");
+  } else {
+    w.Raw("{\"version\":\"1.0\",\"resource\":");
+  }
+  w.String(route.path);
+  w.Raw(",\"path\":");
+  w.String(p.raw_path);
+  w.Raw(",\"httpMethod\":");
+  w.String(request.method);
 
   // REST passes some names the way CloudFront spells them.
-  auto v1_name = [&](const std::string& name) {
-    std::string lower = Lower(name);
-    if (rest && lower == "user-agent") return std::string("User-Agent");
-    if (rest && lower == "authorization") return std::string("Authorization");
-    return name;
+  auto v1_name = [&](const Field& f) -> std::string_view {
+    if (rest && f.kind == Kind::kUserAgent) return "User-Agent";
+    if (rest && f.kind == Kind::kAuthorization) return "Authorization";
+    return f.name;
   };
-  Grouped headers = Group(p.headers, /*case_insensitive=*/true);
-  Json single = Json::object();
-  Json multi = Json::object();
-  for (std::size_t i = 0; i < headers.names.size(); ++i) {
-    std::string name = v1_name(headers.names[i]);
-    single[name] = headers.values[i].back();
-    multi[name] = headers.values[i];
+  const Fields& headers = p.headers;
+  if (headers.empty()) {
+    w.Raw(",\"headers\":null,\"multiValueHeaders\":null");
+  } else {
+    char sep = '{';
+    w.Raw(",\"headers\":");
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+      if (headers[i].group != i) continue;
+      w.Raw(sep);
+      sep = ',';
+      w.String(v1_name(headers[i]));
+      w.Raw(':');
+      w.String(headers[headers[i].last].value);
+    }
+    w.Raw("},\"multiValueHeaders\":");
+    sep = '{';
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+      if (headers[i].group != i) continue;
+      w.Raw(sep);
+      sep = ',';
+      w.String(v1_name(headers[i]));
+      w.Raw(':');
+      WriteArray(w, headers, i);
+    }
+    w.Raw('}');
   }
-  event["headers"] = headers.names.empty() ? Json(nullptr) : single;
-  event["multiValueHeaders"] = headers.names.empty() ? Json(nullptr) : multi;
 
-  Grouped query = Group(p.query, /*case_insensitive=*/false);
-  Json qs = Json::object();
-  Json mqs = Json::object();
-  for (std::size_t i = 0; i < query.names.size(); ++i) {
-    qs[query.names[i]] = query.values[i].back();
-    mqs[query.names[i]] = query.values[i];
+  const Fields& query = p.query;
+  if (query.empty()) {
+    w.Raw(",\"queryStringParameters\":null,\"multiValueQueryStringParameters\":null");
+  } else {
+    char sep = '{';
+    w.Raw(",\"queryStringParameters\":");
+    for (std::size_t i = 0; i < query.size(); ++i) {
+      if (query[i].group != i) continue;
+      w.Raw(sep);
+      sep = ',';
+      w.String(query[i].name);
+      w.Raw(':');
+      w.String(query[query[i].last].value);
+    }
+    w.Raw("},\"multiValueQueryStringParameters\":");
+    sep = '{';
+    for (std::size_t i = 0; i < query.size(); ++i) {
+      if (query[i].group != i) continue;
+      w.Raw(sep);
+      sep = ',';
+      w.String(query[i].name);
+      w.Raw(':');
+      WriteArray(w, query, i);
+    }
+    w.Raw('}');
   }
-  event["queryStringParameters"] = query.names.empty() ? Json(nullptr) : qs;
-  event["multiValueQueryStringParameters"] = query.names.empty() ? Json(nullptr) : mqs;
 
-  Json rc = Json::object();
-  rc["accountId"] = context.account_id;
-  rc["apiId"] = route.api_id;
-  if (HasAuthorizer(context)) rc["authorizer"] = AuthorizerJson(context, false);
-  if (rest) rc["deploymentId"] = StableId(route.api_id + "/" + stage, 6);
-  rc["domainName"] = p.domain_name;
-  rc["domainPrefix"] = DomainPrefix(p.domain_name);
-  rc["extendedRequestId"] = ExtendedRequestId(context.request_id);
-  rc["httpMethod"] = request.method;
-  Json identity = Json::object();
-  for (const char* key : {"accessKey", "accountId", "caller", "cognitoAuthenticationProvider",
-                          "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId",
-                          "principalOrgId", "sourceIp", "user", "userAgent", "userArn"})
-    identity[key] = nullptr;
-  identity["sourceIp"] = request.source_ip;
-  if (p.user_agent) identity["userAgent"] = *p.user_agent;
-  rc["identity"] = identity;
+  w.Raw(",\"requestContext\":{\"accountId\":");
+  w.String(context.account_id);
+  w.Raw(",\"apiId\":");
+  w.String(route.api_id);
+  if (HasAuthorizer(context)) WriteAuthorizer(w, context, false);
+  if (rest) {
+    w.Raw(",\"deploymentId\":");
+    WriteStableId6(w, route.api_id, '/', stage);
+  }
+  w.Raw(",\"domainName\":");
+  w.String(p.domain_name);
+  w.Raw(",\"domainPrefix\":");
+  w.String(DomainPrefix(p.domain_name));
+  w.Raw(",\"extendedRequestId\":");
+  WriteExtendedRequestId(w, context.request_id);
+  w.Raw(",\"httpMethod\":");
+  w.String(request.method);
+  w.Raw(
+      ",\"identity\":{\"accessKey\":null,\"accountId\":null,\"caller\":null,"
+      "\"cognitoAuthenticationProvider\":null,\"cognitoAuthenticationType\":null,"
+      "\"cognitoIdentityId\":null,\"cognitoIdentityPoolId\":null,\"principalOrgId\":null,"
+      "\"sourceIp\":");
+  w.String(request.source_ip);
+  w.Raw(",\"user\":null,\"userAgent\":");
+  if (p.user_agent) {
+    w.String(*p.user_agent);
+  } else {
+    w.Raw("null");
+  }
+  w.Raw(",\"userArn\":null},\"path\":");
   // REST always prefixes the stage; an HTTP API's "$default" stage has no prefix.
-  rc["path"] = (rest || stage != "$default") ? "/" + stage + p.raw_path : p.raw_path;
-  rc["protocol"] = request.protocol;
-  rc["requestId"] = context.request_id;
-  rc["requestTime"] = ClfTime(context.time_epoch_ms);
-  rc["requestTimeEpoch"] = context.time_epoch_ms;
-  rc["resourceId"] =
-      rest ? Json(StableId(route.api_id + " " + route.path, 6)) : Json(route.RouteKey());
-  rc["resourcePath"] = route.path;
-  rc["stage"] = stage;
-  event["requestContext"] = rc;
-
-  Json path_params = Json::object();
-  for (const auto& [k, v] : match.path_parameters) path_params[k] = v;
-  event["pathParameters"] = match.path_parameters.empty() ? Json(nullptr) : path_params;
-  Json stage_vars = Json::object();
-  for (const auto& [k, v] : route.stage_variables) stage_vars[k] = v;
-  event["stageVariables"] = route.stage_variables.empty() ? Json(nullptr) : stage_vars;
-  event["body"] = request.body.empty() ? Json(nullptr) : Json(p.body);
-  event["isBase64Encoded"] = p.base64;
-  return event.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (rest || stage != "$default") {
+    w.String({"/", stage, p.raw_path});
+  } else {
+    w.String(p.raw_path);
+  }
+  w.Raw(",\"protocol\":");
+  w.String(request.protocol);
+  w.Raw(",\"requestId\":");
+  w.String(context.request_id);
+  w.Raw(",\"requestTime\":");
+  WriteClfTime(w, context.time_epoch_ms);
+  w.Raw(",\"requestTimeEpoch\":");
+  w.Int(context.time_epoch_ms);
+  w.Raw(",\"resourceId\":");
+  if (rest) {
+    WriteStableId6(w, route.api_id, ' ', route.path);
+  } else {
+    WriteRouteKey(w, route);
+  }
+  w.Raw(",\"resourcePath\":");
+  w.String(route.path);
+  w.Raw(",\"stage\":");
+  w.String(stage);
+  w.Raw("},\"pathParameters\":");
+  WriteMapOrNull(w, match.path_parameters);
+  w.Raw(",\"stageVariables\":");
+  WriteMapOrNull(w, route.stage_variables);
+  if (request.body.empty()) {
+    w.Raw(",\"body\":null");
+  } else {
+    w.Raw(",\"body\":");
+    w.String(p.body);
+  }
+  w.Raw(",\"isBase64Encoded\":");
+  w.Bool(p.base64);
+  w.Raw('}');
+  return w.Take();
 }
 
 std::string BuildV2(const HttpRequest& request, const RouteMatch& match,
                     const EventContext& context) {
   const Route& route = *match.route;
   const bool url = route.type == ApiType::kFunctionUrl;
-  Parsed p = Parse(request, route, context.region);
+  Parsed p(request.headers.size() + 3, QueryCapacity(request));
+  Parse(request, route, context.region, p);
 
-  // Cookie headers become `cookies`, one entry per cookie.
-  std::vector<std::string> cookies;
-  Pairs headers;
-  for (const auto& [name, value] : p.headers) {
-    std::string lower = Lower(name);
-    if (lower == "cookie") {
-      std::string_view rest = value;
-      while (!rest.empty()) {
-        std::size_t semi = rest.find(';');
-        std::string_view one = Trim(rest.substr(0, semi));
-        if (!one.empty()) cookies.emplace_back(one);
-        rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-      }
-      continue;
-    }
-    headers.emplace_back(std::move(lower), value);
-  }
-
-  Json event = Json::object();
-  event["version"] = "2.0";
-  event["routeKey"] = url ? std::string("$default") : route.RouteKey();
   // A named stage (not $default) is the first segment of the URL on AWS;
   // served locally without it, the event still shows it.
-  const std::string stage = url ? std::string("$default") : Stage(route);
-  const std::string full_path = stage == "$default" ? p.raw_path : "/" + stage + p.raw_path;
-  event["rawPath"] = full_path;
-  event["rawQueryString"] = p.raw_query;
-  if (!cookies.empty()) event["cookies"] = cookies;
-  Grouped grouped = Group(headers, /*case_insensitive=*/true);
-  Json hs = Json::object();
-  for (std::size_t i = 0; i < grouped.names.size(); ++i)
-    hs[grouped.names[i]] = Join(grouped.values[i], ",");
-  event["headers"] = hs;
-  Grouped query = Group(p.query, /*case_insensitive=*/false);
-  if (!query.names.empty()) {
-    Json qs = Json::object();
-    for (std::size_t i = 0; i < query.names.size(); ++i)
-      qs[query.names[i]] = Join(query.values[i], ",");
-    event["queryStringParameters"] = qs;
+  const std::string_view stage = url ? std::string_view("$default") : Stage(route);
+  const bool prefixed = stage != "$default";
+  JsonWriter w(p.size_hint + 2 * route.path.size());
+  auto full_path = [&] {
+    if (prefixed) {
+      w.String({"/", stage, p.raw_path});
+    } else {
+      w.String(p.raw_path);
+    }
+  };
+  auto route_key = [&] {
+    if (url) {
+      w.Raw("\"$default\"");
+    } else {
+      WriteRouteKey(w, route);
+    }
+  };
+  w.Raw("{\"version\":\"2.0\",\"routeKey\":");
+  route_key();
+  w.Raw(",\"rawPath\":");
+  full_path();
+  w.Raw(",\"rawQueryString\":");
+  w.String(p.raw_query);
+
+  // Cookie headers become `cookies`, one entry per cookie.
+  const Fields& headers = p.headers;
+  const std::size_t before_cookies = w.size();
+  w.Raw(",\"cookies\":");
+  char sep = '[';
+  for (const Field& f : headers) {
+    if (f.kind != Kind::kCookie) continue;
+    std::string_view rest = f.value;
+    while (!rest.empty()) {
+      std::size_t semi = rest.find(';');
+      std::string_view one = Trim(rest.substr(0, semi));
+      if (!one.empty()) {
+        w.Raw(sep);
+        sep = ',';
+        w.String(one);
+      }
+      rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    }
+  }
+  if (sep == '[') {
+    w.Truncate(before_cookies);  // no cookies: no key
+  } else {
+    w.Raw(']');
   }
 
-  Json rc = Json::object();
+  // Header names in lower case, repeated values comma-joined.
+  w.Raw(",\"headers\":");
+  sep = '{';
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (headers[i].group != i || headers[i].kind == Kind::kCookie) continue;
+    w.Raw(sep);
+    sep = ',';
+    // Lower-casing the JSON text of the name is lower-casing the name: the
+    // escapes the writer adds are lower case already.
+    const std::size_t name_at = w.size();
+    w.String(headers[i].name);
+    char* text = w.data();
+    for (std::size_t k = name_at; k < w.size(); ++k) text[k] = AsciiLower(text[k]);
+    w.Raw(':');
+    WriteJoined(w, headers, i);
+  }
+  if (sep == '{') {
+    w.Raw("{}");
+  } else {
+    w.Raw('}');
+  }
+
+  const Fields& query = p.query;
+  if (!query.empty()) {
+    w.Raw(",\"queryStringParameters\":");
+    sep = '{';
+    for (std::size_t i = 0; i < query.size(); ++i) {
+      if (query[i].group != i) continue;
+      w.Raw(sep);
+      sep = ',';
+      w.String(query[i].name);
+      w.Raw(':');
+      WriteJoined(w, query, i);
+    }
+    w.Raw('}');
+  }
+
   // A Function URL with AuthType NONE is called by "anonymous".
-  rc["accountId"] = url ? std::string("anonymous") : context.account_id;
-  rc["apiId"] = url ? FunctionUrlId(route.function) : route.api_id;
-  if (HasAuthorizer(context) && !url) rc["authorizer"] = AuthorizerJson(context, true);
-  rc["domainName"] = p.domain_name;
-  rc["domainPrefix"] = DomainPrefix(p.domain_name);
-  rc["http"] = Json{{"method", request.method},
-                    {"path", full_path},
-                    {"protocol", request.protocol},
-                    {"sourceIp", request.source_ip},
-                    {"userAgent", p.user_agent.value_or("")}};
-  rc["requestId"] = context.request_id;
-  rc["routeKey"] = url ? std::string("$default") : route.RouteKey();
-  rc["stage"] = stage;
-  rc["time"] = ClfTime(context.time_epoch_ms);
-  rc["timeEpoch"] = context.time_epoch_ms;
-  event["requestContext"] = rc;
+  w.Raw(",\"requestContext\":{\"accountId\":");
+  if (url) {
+    w.Raw("\"anonymous\",\"apiId\":");
+    w.String(FunctionUrlId(route.function));
+  } else {
+    w.String(context.account_id);
+    w.Raw(",\"apiId\":");
+    w.String(route.api_id);
+    if (HasAuthorizer(context)) WriteAuthorizer(w, context, true);
+  }
+  w.Raw(",\"domainName\":");
+  w.String(p.domain_name);
+  w.Raw(",\"domainPrefix\":");
+  w.String(DomainPrefix(p.domain_name));
+  w.Raw(",\"http\":{\"method\":");
+  w.String(request.method);
+  w.Raw(",\"path\":");
+  full_path();
+  w.Raw(",\"protocol\":");
+  w.String(request.protocol);
+  w.Raw(",\"sourceIp\":");
+  w.String(request.source_ip);
+  w.Raw(",\"userAgent\":");
+  w.String(p.user_agent ? *p.user_agent : std::string_view{});
+  w.Raw("},\"requestId\":");
+  w.String(context.request_id);
+  w.Raw(",\"routeKey\":");
+  route_key();
+  w.Raw(",\"stage\":");
+  w.String(stage);
+  w.Raw(",\"time\":");
+  WriteClfTime(w, context.time_epoch_ms);
+  w.Raw(",\"timeEpoch\":");
+  w.Int(context.time_epoch_ms);
+  w.Raw('}');
 
-  if (!request.body.empty()) event["body"] = p.body;
+  if (!request.body.empty()) {
+    w.Raw(",\"body\":");
+    w.String(p.body);
+  }
   if (!url && !match.path_parameters.empty()) {
-    Json pp = Json::object();
-    for (const auto& [k, v] : match.path_parameters) pp[k] = v;
-    event["pathParameters"] = pp;
+    w.Raw(",\"pathParameters\":");
+    WriteMapOrNull(w, match.path_parameters);
   }
-  event["isBase64Encoded"] = p.base64;
+  w.Raw(",\"isBase64Encoded\":");
+  w.Bool(p.base64);
   if (!url && !route.stage_variables.empty()) {
-    Json sv = Json::object();
-    for (const auto& [k, v] : route.stage_variables) sv[k] = v;
-    event["stageVariables"] = sv;
+    w.Raw(",\"stageVariables\":");
+    WriteMapOrNull(w, route.stage_variables);
   }
-  return event.dump(-1, ' ', false, Json::error_handler_t::replace);
+  w.Raw('}');
+  return w.Take();
 }
 
 }  // namespace
@@ -494,9 +852,17 @@ std::string BuildEvent(const HttpRequest& request, const RouteMatch& match,
 bool IsBinaryMediaType(const std::string& content_type, const std::vector<std::string>& types) {
   std::string media = MediaType(content_type);
   for (const std::string& declared : types) {
-    std::string type = declared;
-    for (std::size_t pos; (pos = type.find("~1")) != std::string::npos;) type.replace(pos, 2, "/");
-    type = MediaType(type);
+    std::string unescaped;  // SAM writes "~1" for "/"
+    unescaped.reserve(declared.size());
+    for (std::size_t i = 0; i < declared.size(); ++i) {
+      if (declared[i] == '~' && i + 1 < declared.size() && declared[i + 1] == '1') {
+        unescaped += '/';
+        ++i;
+      } else {
+        unescaped += declared[i];
+      }
+    }
+    const std::string type = MediaType(unescaped);
     if (type == "*/*") return true;
     if (media.empty()) continue;
     if (type == media) return true;
@@ -508,7 +874,9 @@ bool IsBinaryMediaType(const std::string& content_type, const std::vector<std::s
 }
 
 std::string FunctionUrlId(const std::string& function_name) {
-  return StableId("lambda-url:" + function_name, 32);
+  std::string out(32, '\0');
+  StableId(Fnv1a(function_name, Fnv1a("lambda-url:")), out.size(), out.data());
+  return out;
 }
 
 std::string FunctionUrlDomain(const std::string& function_name, const std::string& region) {
