@@ -6,15 +6,57 @@
 
 namespace lambda_emu {
 
+namespace {
+
+// A thread's spare writer buffer, so that a writer does not allocate one each time.
+struct SpareBuffer {
+  std::unique_ptr<char[]> buf;
+  std::size_t capacity = 0;
+};
+thread_local SpareBuffer spare;
+constexpr std::size_t kMaxSpare = 1 << 20;
+
+}  // namespace
+
+JsonWriter::JsonWriter(std::size_t expected_size) {
+  std::size_t capacity = expected_size;
+  if (spare.buf && spare.capacity >= expected_size) {
+    buf_ = std::move(spare.buf);
+    capacity = spare.capacity;
+    spare.capacity = 0;
+  } else {
+    buf_ = std::make_unique_for_overwrite<char[]>(capacity);
+  }
+  cur_ = buf_.get();
+  end_ = buf_.get() + capacity;
+}
+
+JsonWriter::~JsonWriter() {
+  const auto capacity = static_cast<std::size_t>(end_ - buf_.get());
+  if (capacity <= kMaxSpare && capacity >= spare.capacity) {
+    spare.buf = std::move(buf_);
+    spare.capacity = capacity;
+  }
+}
+
 void JsonWriter::Grow(std::size_t n) {
   const std::size_t size = this->size();
   const std::size_t capacity =
       std::max(2 * static_cast<std::size_t>(end_ - buf_.get()), size + n + 64);
-  auto bigger = std::make_unique_for_overwrite<char[]>(capacity + kSlack);
+  auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
   std::memcpy(bigger.get(), buf_.get(), size);
   buf_ = std::move(bigger);
   cur_ = buf_.get() + size;
   end_ = buf_.get() + capacity;
+}
+
+void JsonWriter::LongString(std::string_view s) {
+  if (!Clean(s)) return EscapedString(s);
+  Ensure(s.size() + 2);
+  cur_[0] = '"';
+  std::memcpy(cur_ + 1, s.data(), s.size());
+  cur_[s.size() + 1] = '"';
+  cur_ += s.size() + 2;
 }
 
 void JsonWriter::EscapedString(std::string_view s) {

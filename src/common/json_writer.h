@@ -35,10 +35,10 @@ inline constexpr PlainTable kPlain{};
 class JsonWriter {
  public:
   // `expected_size`: a guess at the final size; the text grows past it if need be.
-  explicit JsonWriter(std::size_t expected_size)
-      : buf_(std::make_unique_for_overwrite<char[]>(expected_size + kSlack)),
-        cur_(buf_.get()),
-        end_(buf_.get() + expected_size) {}
+  explicit JsonWriter(std::size_t expected_size);
+  ~JsonWriter();
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
   // JSON text (keys, punctuation, literals) copied as is.
   template <std::size_t N>
@@ -58,64 +58,10 @@ class JsonWriter {
   }
 
   // `s` as a JSON string literal, quotes included.
-  void String(std::string_view s) {
-    const char* p = s.data();
-    const std::size_t n = s.size();
-    Ensure(n + 2);
-    char* out = cur_;
-    if (n >= 8) {
-      if (n <= 16) {
-        // Two overlapping words hold it all: check and copy them.
-        const std::uint64_t a = Load(p), b = Load(p + n - 8);
-        if (!Attention(a, b)) {
-          out[0] = '"';
-          std::memcpy(out + 1, &a, 8);
-          std::memcpy(out + 1 + n - 8, &b, 8);
-          out[n + 1] = '"';
-          cur_ = out + n + 2;
-          return;
-        }
-      } else if (Clean(s)) {
-        out[0] = '"';
-        std::memcpy(out + 1, p, n);
-        out[n + 1] = '"';
-        cur_ = out + n + 2;
-        return;
-      }
-    } else if (n >= 4) {
-      std::uint32_t a, b;
-      std::memcpy(&a, p, 4);
-      std::memcpy(&b, p + n - 4, 4);
-      if (!Attention(a | std::uint64_t{b} << 32, a | std::uint64_t{b} << 32)) {
-        out[0] = '"';
-        std::memcpy(out + 1, &a, 4);
-        std::memcpy(out + 1 + n - 4, &b, 4);
-        out[n + 1] = '"';
-        cur_ = out + n + 2;
-        return;
-      }
-    } else {
-      // 0 to 3 bytes: p[0], p[n / 2] and p[n - 1] are all of them.
-      if (n == 0) {
-        out[0] = '"';
-        out[1] = '"';
-        cur_ = out + 2;
-        return;
-      }
-      const char x = p[0], y = p[n / 2], z = p[n - 1];
-      if (json_detail::kPlain[static_cast<unsigned char>(x)] &
-          json_detail::kPlain[static_cast<unsigned char>(y)] &
-          json_detail::kPlain[static_cast<unsigned char>(z)]) {
-        out[0] = '"';
-        out[1] = x;
-        out[1 + n / 2] = y;
-        out[n] = z;
-        out[n + 1] = '"';
-        cur_ = out + n + 2;
-        return;
-      }
-    }
-    EscapedString(s);
+  [[gnu::always_inline]] void String(std::string_view s) { StringImpl<false>('\0', s, '\0'); }
+  // `before`, `s` as a JSON string literal, `after`: `,"name":` in one go.
+  [[gnu::always_inline]] void String(char before, std::string_view s, char after) {
+    StringImpl<true>(before, s, after);
   }
   // The concatenation of `parts` as one JSON string literal.
   void String(std::initializer_list<std::string_view> parts);
@@ -135,7 +81,7 @@ class JsonWriter {
   // Drops everything written after the first `size` bytes.
   void Truncate(std::size_t size) { cur_ = buf_.get() + size; }
 
-  // The text.
+  // The text (a copy: the writer's buffer is reused by the thread's next writer).
   std::string Take() const { return std::string(buf_.get(), size()); }
 
   // True when `s` needs no escaping and has no byte >= 0x80.
@@ -156,22 +102,28 @@ class JsonWriter {
   }
 
  private:
-  static constexpr std::size_t kSlack = 16;
-
-  static std::uint64_t Load(const char* p) {
+  [[gnu::always_inline]] static std::uint64_t Load(const char* p) {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof w);
     return w;
   }
   // True when one of the 16 bytes of `w` and `v` is below 0x20, `"`, `\\` or >= 0x80.
-  static bool Attention(std::uint64_t w, std::uint64_t v) {
 #if defined(__SSE2__)
-    const __m128i x = _mm_set_epi64x(static_cast<long long>(v), static_cast<long long>(w));
+  static constexpr std::size_t kInlineMax = 32;  // the longest string String() writes inline
+  // True when one of the 16 bytes is below 0x20, `"`, `\\` or >= 0x80.
+  [[gnu::always_inline]] static bool Attention16(__m128i x) {
     // Signed: bytes >= 0x80 are negative, so below 0x20 too.
     const __m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
                                      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
                                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
     return _mm_movemask_epi8(bad) != 0;
+  }
+#else
+  static constexpr std::size_t kInlineMax = 16;
+#endif
+  [[gnu::always_inline]] static bool Attention(std::uint64_t w, std::uint64_t v) {
+#if defined(__SSE2__)
+    return Attention16(_mm_set_epi64x(static_cast<long long>(v), static_cast<long long>(w)));
 #else
     return (Attention8(w) | Attention8(v)) != 0;
 #endif
@@ -196,10 +148,72 @@ class JsonWriter {
     std::memcpy(cur_, p, n);
     cur_ += n;
   }
+  template <bool kAround>
+  [[gnu::always_inline]] void StringImpl(char before, std::string_view s, char after) {
+    constexpr std::size_t k = kAround ? 1 : 0;  // where the string starts
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    if (n > kInlineMax || static_cast<std::size_t>(end_ - cur_) < n + 2 + 2 * k) {
+      if (kAround) Raw(before);
+      LongString(s);
+      if (kAround) Raw(after);
+      return;
+    }
+    char* out = cur_;
+#if defined(__SSE2__)
+    if (n > 16) {
+      // Two overlapping 16-byte blocks hold it all: check and copy them.
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16));
+      if (Attention16(a) | Attention16(b)) return Escaped<kAround>(before, s, after);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k + 1), a);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k + 1 + n - 16), b);
+    } else
+#endif
+        if (n >= 8) {
+      // Two overlapping words hold it all: check and copy them.
+      const std::uint64_t a = Load(p), b = Load(p + n - 8);
+      if (Attention(a, b)) return Escaped<kAround>(before, s, after);
+      std::memcpy(out + k + 1, &a, 8);
+      std::memcpy(out + k + 1 + n - 8, &b, 8);
+    } else if (n >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      const std::uint64_t w = a | std::uint64_t{b} << 32;
+      if (Attention(w, w)) return Escaped<kAround>(before, s, after);
+      std::memcpy(out + k + 1, &a, 4);
+      std::memcpy(out + k + 1 + n - 4, &b, 4);
+    } else if (n > 0) {
+      // 1 to 3 bytes: p[0], p[n / 2] and p[n - 1] are all of them.
+      const char x = p[0], y = p[n / 2], z = p[n - 1];
+      if (!(json_detail::kPlain[static_cast<unsigned char>(x)] &
+            json_detail::kPlain[static_cast<unsigned char>(y)] &
+            json_detail::kPlain[static_cast<unsigned char>(z)]))
+        return Escaped<kAround>(before, s, after);
+      out[k + 1] = x;
+      out[k + 1 + n / 2] = y;
+      out[k + n] = z;
+    }
+    if (kAround) out[0] = before;
+    out[k] = '"';
+    out[k + n + 1] = '"';
+    if (kAround) out[n + 3] = after;
+    cur_ = out + n + 2 + 2 * k;
+  }
+  template <bool kAround>
+  void Escaped(char before, std::string_view s, char after) {
+    if (kAround) Raw(before);
+    EscapedString(s);
+    if (kAround) Raw(after);
+  }
+
   void Grow(std::size_t n);
+  // String() for what its inline part does not do: long strings, escapes.
+  void LongString(std::string_view s);
   void EscapedString(std::string_view s);
 
-  std::unique_ptr<char[]> buf_;  // the text is [buf_, cur_); end_ - buf_ + kSlack allocated
+  std::unique_ptr<char[]> buf_;  // the text is [buf_, cur_); end_ - buf_ allocated
   char* cur_;
   char* end_;
 };

@@ -3,15 +3,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <type_traits>
 
 #include "common/base64.h"
 #include "common/json_writer.h"
 
-// The event is written as JSON text straight into one std::string: a
-// nlohmann tree cost ~100k instructions a request, more than the invoke it
-// feeds. Strings point into the request (std::string_view) wherever they can.
+// The event is written as JSON text with a JsonWriter (a nlohmann tree cost
+// ~100k+ instructions a request, more than the invoke it feeds; this ~10k).
+// Strings point into the request (std::string_view) wherever they can, header
+// and query fields sit in a small on-stack list, header names are classified
+// once, and grouping compares names only when two of them may be alike.
 
 namespace lambda_emu::gateway {
 
@@ -22,8 +26,9 @@ using Json = nlohmann::ordered_json;
 char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 // ASCII case-insensitive equality.
-bool IEquals(std::string_view a, std::string_view b) {
+inline bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  if (!a.empty() && AsciiLower(a[0]) != AsciiLower(b[0])) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
     if (a[i] != b[i] && AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   return true;
@@ -63,24 +68,28 @@ enum class Kind : std::uint8_t {
 };
 
 Kind Classify(std::string_view name) {
+  if (name.size() < 6 || name.size() > 17) return Kind::kOther;
+  const char first = AsciiLower(name[0]);
   switch (name.size()) {
     case 6:
-      return IEquals(name, "cookie") ? Kind::kCookie : Kind::kOther;
+      return first == 'c' && IEquals(name, "cookie") ? Kind::kCookie : Kind::kOther;
     case 10:
-      if (IEquals(name, "user-agent")) return Kind::kUserAgent;
-      return IEquals(name, "connection") ? Kind::kConnection : Kind::kOther;
+      if (first == 'u') return IEquals(name, "user-agent") ? Kind::kUserAgent : Kind::kOther;
+      return first == 'c' && IEquals(name, "connection") ? Kind::kConnection : Kind::kOther;
     case 12:
-      return IEquals(name, "content-type") ? Kind::kContentType : Kind::kOther;
+      return first == 'c' && IEquals(name, "content-type") ? Kind::kContentType : Kind::kOther;
     case 13:
-      return IEquals(name, "authorization") ? Kind::kAuthorization : Kind::kOther;
+      return first == 'a' && IEquals(name, "authorization") ? Kind::kAuthorization : Kind::kOther;
     case 14:
-      return IEquals(name, "content-length") ? Kind::kContentLength : Kind::kOther;
+      return first == 'c' && IEquals(name, "content-length") ? Kind::kContentLength : Kind::kOther;
     case 15:
-      return IEquals(name, "x-forwarded-for") ? Kind::kForwardedFor : Kind::kOther;
+      return first == 'x' && IEquals(name, "x-forwarded-for") ? Kind::kForwardedFor : Kind::kOther;
     case 16:
-      return IEquals(name, "x-forwarded-port") ? Kind::kForwardedPort : Kind::kOther;
+      return first == 'x' && IEquals(name, "x-forwarded-port") ? Kind::kForwardedPort
+                                                               : Kind::kOther;
     case 17:
-      return IEquals(name, "x-forwarded-proto") ? Kind::kForwardedProto : Kind::kOther;
+      return first == 'x' && IEquals(name, "x-forwarded-proto") ? Kind::kForwardedProto
+                                                                : Kind::kOther;
     default:
       return Kind::kOther;
   }
@@ -98,6 +107,14 @@ struct Field {
   Kind kind;
 };
 
+// A 6-bit hash of a name, the same for names equal but for ASCII case.
+unsigned NameBit(std::string_view name) {
+  if (name.empty()) return 0;
+  const auto first = static_cast<unsigned char>(AsciiLower(name.front()));
+  const auto last = static_cast<unsigned char>(AsciiLower(name.back()));
+  return (static_cast<unsigned>(name.size()) * 7 + first * 3 + last) & 63;
+}
+
 // A fixed-capacity list of fields, on the stack unless there are many.
 class Fields {
  public:
@@ -105,14 +122,23 @@ class Fields {
     if (capacity > kInline) {
       heap_.resize(capacity);
       data_ = heap_.data();
+    } else {
+      data_ = reinterpret_cast<Field*>(inline_);
     }
   }
   Fields(const Fields&) = delete;
   Fields& operator=(const Fields&) = delete;
 
+  // Adds a field that is, for now, a group of its own.
   void push_back(std::string_view name, std::string_view value, Kind kind) {
-    data_[size_++] = Field{name, value, 0, 1, 0, kind};
+    const auto i = static_cast<std::uint32_t>(size_++);
+    new (&data_[i]) Field{name, value, i, 1, i, kind};
+    const std::uint64_t bit = std::uint64_t{1} << NameBit(name);
+    maybe_repeated_ |= (seen_ & bit) != 0;
+    seen_ |= bit;
   }
+  // False when no two names are alike, even ignoring case.
+  bool maybe_repeated() const { return maybe_repeated_; }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   Field& operator[](std::size_t i) { return data_[i]; }
@@ -122,15 +148,19 @@ class Fields {
 
  private:
   static constexpr std::size_t kInline = 32;
-  Field inline_[kInline];
+  static_assert(std::is_trivially_destructible_v<Field>);
+  alignas(Field) unsigned char inline_[kInline * sizeof(Field)];  // not zeroed
   std::vector<Field> heap_;
-  Field* data_ = inline_;
+  Field* data_;
   std::size_t size_ = 0;
+  std::uint64_t seen_ = 0;  // the NameBit()s of the names
+  bool maybe_repeated_ = false;
 };
 
 // Fills in `group`, `count` and `last`. Header names are grouped
 // case-insensitively (the first spelling wins), query keys exactly.
 void Group(Fields& fields, bool case_insensitive) {
+  if (!fields.maybe_repeated()) return;  // every field is a group of its own
   const auto n = static_cast<std::uint32_t>(fields.size());
   for (std::uint32_t i = 0; i < n; ++i) {
     Field& f = fields[i];
@@ -184,13 +214,21 @@ std::string_view FormDecode(std::string_view s, std::string& storage, std::size_
 // skipped and a key without "=" has the empty value.
 void ParseQuery(std::string_view query, Fields& out, std::string& storage) {
   const std::size_t capacity = query.size();
+  const bool plain =
+      query.find('+') == std::string_view::npos && query.find('%') == std::string_view::npos;
   while (!query.empty()) {
     std::size_t amp = query.find('&');
     std::string_view piece = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (piece.empty()) continue;
     std::size_t eq = piece.find('=');
-    if (eq == std::string_view::npos) {
+    if (plain) {
+      if (eq == std::string_view::npos) {
+        out.push_back(piece, {}, Kind::kOther);
+      } else {
+        out.push_back(piece.substr(0, eq), piece.substr(eq + 1), Kind::kOther);
+      }
+    } else if (eq == std::string_view::npos) {
       out.push_back(FormDecode(piece, storage, capacity), {}, Kind::kOther);
     } else {
       std::string_view name = FormDecode(piece.substr(0, eq), storage, capacity);
@@ -279,11 +317,17 @@ void WriteClfTime(JsonWriter& w, long long epoch_ms) {
 constexpr std::uint64_t kFnvBasis = 14695981039346656037ull;
 
 std::uint64_t Fnv1a(std::string_view s, std::uint64_t seed = kFnvBasis) {
+  constexpr std::uint64_t kPrime = 1099511628211ull;
   std::uint64_t h = seed;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::size_t i = 0;
+  for (; i + 4 <= s.size(); i += 4) {
+    h = (h ^ p[i]) * kPrime;
+    h = (h ^ p[i + 1]) * kPrime;
+    h = (h ^ p[i + 2]) * kPrime;
+    h = (h ^ p[i + 3]) * kPrime;
   }
+  for (; i < s.size(); ++i) h = (h ^ p[i]) * kPrime;
   return h;
 }
 
@@ -306,6 +350,32 @@ void WriteStableId6(JsonWriter& w, std::string_view a, char sep, std::string_vie
   StableId(Fnv1a(b, Fnv1a(std::string_view(&sep, 1), Fnv1a(a))), 6, id + 1);
   id[7] = '"';
   w.Raw(std::string_view(id, sizeof id));
+}
+
+// A REST route's deploymentId and resourceId (StableId(api_id + "/" + stage)
+// and StableId(api_id + " " + path)), depending on the route alone: the last
+// route's are kept per thread.
+struct RestIds {
+  std::string api_id, stage, path;
+  std::string deployment_id, resource_id;  // as JSON strings
+  bool valid = false;
+};
+
+const RestIds& RestIdsFor(const Route& route, std::string_view stage) {
+  thread_local RestIds ids;
+  if (ids.valid && ids.api_id == route.api_id && ids.stage == stage && ids.path == route.path)
+    return ids;
+  ids.api_id = route.api_id;
+  ids.stage = stage;
+  ids.path = route.path;
+  JsonWriter w(16);
+  WriteStableId6(w, route.api_id, '/', stage);
+  ids.deployment_id = w.Take();
+  w.Truncate(0);
+  WriteStableId6(w, route.api_id, ' ', route.path);
+  ids.resource_id = w.Take();
+  ids.valid = true;
+  return ids;
 }
 
 std::string_view HostWithoutPort(std::string_view host) {
@@ -492,10 +562,8 @@ void WriteMapOrNull(JsonWriter& w, const std::map<std::string, std::string>& map
   }
   char sep = '{';
   for (const auto& [k, v] : map) {
-    w.Raw(sep);
+    w.String(sep, k, ':');
     sep = ',';
-    w.String(k);
-    w.Raw(':');
     w.String(v);
   }
   w.Raw('}');
@@ -503,10 +571,6 @@ void WriteMapOrNull(JsonWriter& w, const std::map<std::string, std::string>& map
 
 // The values of the group led by fields[i] joined with ",", as a JSON string.
 void WriteJoined(JsonWriter& w, const Fields& fields, std::size_t i) {
-  if (fields[i].count == 1) {
-    w.String(fields[i].value);
-    return;
-  }
   std::string joined;
   for (std::size_t j = i; j < fields.size(); ++j) {
     if (fields[j].group != i) continue;
@@ -559,12 +623,13 @@ std::string BuildV1(const HttpRequest& request, const RouteMatch& match,
   w.String(request.method);
 
   // REST passes some names the way CloudFront spells them.
-  auto v1_name = [&](const Field& f) -> std::string_view {
-    if (rest && f.kind == Kind::kUserAgent) return "User-Agent";
-    if (rest && f.kind == Kind::kAuthorization) return "Authorization";
-    return f.name;
-  };
-  const Fields& headers = p.headers;
+  Fields& headers = p.headers;
+  if (rest) {
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+      if (headers[i].kind == Kind::kUserAgent) headers[i].name = "User-Agent";
+      if (headers[i].kind == Kind::kAuthorization) headers[i].name = "Authorization";
+    }
+  }
   if (headers.empty()) {
     w.Raw(",\"headers\":null,\"multiValueHeaders\":null");
   } else {
@@ -572,21 +637,21 @@ std::string BuildV1(const HttpRequest& request, const RouteMatch& match,
     w.Raw(",\"headers\":");
     for (std::size_t i = 0; i < headers.size(); ++i) {
       if (headers[i].group != i) continue;
-      w.Raw(sep);
+      w.String(sep, headers[i].name, ':');
       sep = ',';
-      w.String(v1_name(headers[i]));
-      w.Raw(':');
       w.String(headers[headers[i].last].value);
     }
     w.Raw("},\"multiValueHeaders\":");
     sep = '{';
     for (std::size_t i = 0; i < headers.size(); ++i) {
       if (headers[i].group != i) continue;
-      w.Raw(sep);
+      w.String(sep, headers[i].name, ':');
       sep = ',';
-      w.String(v1_name(headers[i]));
-      w.Raw(':');
-      WriteArray(w, headers, i);
+      if (headers[i].count == 1) {
+        w.String('[', headers[i].value, ']');
+      } else {
+        WriteArray(w, headers, i);
+      }
     }
     w.Raw('}');
   }
@@ -599,21 +664,21 @@ std::string BuildV1(const HttpRequest& request, const RouteMatch& match,
     w.Raw(",\"queryStringParameters\":");
     for (std::size_t i = 0; i < query.size(); ++i) {
       if (query[i].group != i) continue;
-      w.Raw(sep);
+      w.String(sep, query[i].name, ':');
       sep = ',';
-      w.String(query[i].name);
-      w.Raw(':');
       w.String(query[query[i].last].value);
     }
     w.Raw("},\"multiValueQueryStringParameters\":");
     sep = '{';
     for (std::size_t i = 0; i < query.size(); ++i) {
       if (query[i].group != i) continue;
-      w.Raw(sep);
+      w.String(sep, query[i].name, ':');
       sep = ',';
-      w.String(query[i].name);
-      w.Raw(':');
-      WriteArray(w, query, i);
+      if (query[i].count == 1) {
+        w.String('[', query[i].value, ']');
+      } else {
+        WriteArray(w, query, i);
+      }
     }
     w.Raw('}');
   }
@@ -625,7 +690,7 @@ std::string BuildV1(const HttpRequest& request, const RouteMatch& match,
   if (HasAuthorizer(context)) WriteAuthorizer(w, context, false);
   if (rest) {
     w.Raw(",\"deploymentId\":");
-    WriteStableId6(w, route.api_id, '/', stage);
+    w.Raw(RestIdsFor(route, stage).deployment_id);
   }
   w.Raw(",\"domainName\":");
   w.String(p.domain_name);
@@ -664,7 +729,7 @@ std::string BuildV1(const HttpRequest& request, const RouteMatch& match,
   w.Int(context.time_epoch_ms);
   w.Raw(",\"resourceId\":");
   if (rest) {
-    WriteStableId6(w, route.api_id, ' ', route.path);
+    w.Raw(RestIdsFor(route, stage).resource_id);
   } else {
     WriteRouteKey(w, route);
   }
@@ -751,16 +816,18 @@ std::string BuildV2(const HttpRequest& request, const RouteMatch& match,
   sep = '{';
   for (std::size_t i = 0; i < headers.size(); ++i) {
     if (headers[i].group != i || headers[i].kind == Kind::kCookie) continue;
-    w.Raw(sep);
-    sep = ',';
     // Lower-casing the JSON text of the name is lower-casing the name: the
     // escapes the writer adds are lower case already.
     const std::size_t name_at = w.size();
-    w.String(headers[i].name);
+    w.String(sep, headers[i].name, ':');
+    sep = ',';
     char* text = w.data();
     for (std::size_t k = name_at; k < w.size(); ++k) text[k] = AsciiLower(text[k]);
-    w.Raw(':');
-    WriteJoined(w, headers, i);
+    if (headers[i].count == 1) {
+      w.String(headers[i].value);
+    } else {
+      WriteJoined(w, headers, i);
+    }
   }
   if (sep == '{') {
     w.Raw("{}");
@@ -774,11 +841,13 @@ std::string BuildV2(const HttpRequest& request, const RouteMatch& match,
     sep = '{';
     for (std::size_t i = 0; i < query.size(); ++i) {
       if (query[i].group != i) continue;
-      w.Raw(sep);
+      w.String(sep, query[i].name, ':');
       sep = ',';
-      w.String(query[i].name);
-      w.Raw(':');
-      WriteJoined(w, query, i);
+      if (query[i].count == 1) {
+        w.String(query[i].value);
+      } else {
+        WriteJoined(w, query, i);
+      }
     }
     w.Raw('}');
   }

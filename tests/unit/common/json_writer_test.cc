@@ -75,3 +75,41 @@ TEST(JsonWriter, ValidatesUtf8) {
 
 }  // namespace
 }  // namespace lambda_emu
+
+namespace lambda_emu {
+namespace {
+
+TEST(JsonWriter, WriterGrowsPastItsExpectedSizeAndKeepsEveryPiece) {
+  JsonWriter w(4);  // far too small: every write below has to grow it
+  std::string expected;
+  std::mt19937 rng(7);
+  const std::string alphabet = std::string("xyz\"\\\n\x02\xc3\xa9\xff", 10);
+  for (int round = 0; round < 300; ++round) {
+    std::string s;
+    std::size_t length = rng() % 70;
+    for (std::size_t i = 0; i < length; ++i) s += alphabet[rng() % alphabet.size()];
+    w.String(',', s, ':');
+    expected += ',' + Nlohmann(s) + ':';
+    w.String({"a/", s});
+    expected += Nlohmann("a/" + s);
+    w.Raw("[]");
+    expected += "[]";
+    w.Int(round);
+    expected += std::to_string(round);
+  }
+  EXPECT_EQ(w.Take(), expected);
+}
+
+TEST(JsonWriter, TruncateDropsTheTail) {
+  JsonWriter w(64);
+  w.Raw("{\"a\":");
+  std::size_t mark = w.size();
+  w.String("gone");
+  w.Truncate(mark);
+  w.Bool(true);
+  w.Raw('}');
+  EXPECT_EQ(w.Take(), "{\"a\":true}");
+}
+
+}  // namespace
+}  // namespace lambda_emu
