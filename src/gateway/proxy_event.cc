@@ -124,6 +124,45 @@ void WriteArray(JsonWriter& w, const Fields& fields, std::size_t i) {
 }
 
 // A route's key ("GET /path", or "$default") as a JSON string.
+// Payload 1.0's pair of maps: `single` has each name's last value,
+// `multi` all of them in order; both null when there are none.
+void WriteSingleAndMultiValue(JsonWriter& w, const Fields& fields, std::string_view single,
+                              std::string_view multi) {
+  if (fields.empty()) {
+    w.Raw(",\"");
+    w.Raw(single);
+    w.Raw("\":null,\"");
+    w.Raw(multi);
+    w.Raw("\":null");
+    return;
+  }
+  char sep = '{';
+  w.Raw(",\"");
+  w.Raw(single);
+  w.Raw("\":");
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].group != i) continue;
+    w.String(sep, fields[i].name, ':');
+    sep = ',';
+    w.String(fields[fields[i].last].value);
+  }
+  w.Raw("},\"");
+  w.Raw(multi);
+  w.Raw("\":");
+  sep = '{';
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].group != i) continue;
+    w.String(sep, fields[i].name, ':');
+    sep = ',';
+    if (fields[i].count == 1) {
+      w.String('[', fields[i].value, ']');
+    } else {
+      WriteArray(w, fields, i);
+    }
+  }
+  w.Raw('}');
+}
+
 void WriteRouteKey(JsonWriter& w, const Route& route) {
   if (route.path == "$default") {
     w.String(route.path);
@@ -160,58 +199,8 @@ std::string BuildV1(const HttpRequest& request, const RouteMatch& match,
       if (headers[i].kind == Kind::kAuthorization) headers[i].name = "Authorization";
     }
   }
-  if (headers.empty()) {
-    w.Raw(",\"headers\":null,\"multiValueHeaders\":null");
-  } else {
-    char sep = '{';
-    w.Raw(",\"headers\":");
-    for (std::size_t i = 0; i < headers.size(); ++i) {
-      if (headers[i].group != i) continue;
-      w.String(sep, headers[i].name, ':');
-      sep = ',';
-      w.String(headers[headers[i].last].value);
-    }
-    w.Raw("},\"multiValueHeaders\":");
-    sep = '{';
-    for (std::size_t i = 0; i < headers.size(); ++i) {
-      if (headers[i].group != i) continue;
-      w.String(sep, headers[i].name, ':');
-      sep = ',';
-      if (headers[i].count == 1) {
-        w.String('[', headers[i].value, ']');
-      } else {
-        WriteArray(w, headers, i);
-      }
-    }
-    w.Raw('}');
-  }
-
-  const Fields& query = p.query;
-  if (query.empty()) {
-    w.Raw(",\"queryStringParameters\":null,\"multiValueQueryStringParameters\":null");
-  } else {
-    char sep = '{';
-    w.Raw(",\"queryStringParameters\":");
-    for (std::size_t i = 0; i < query.size(); ++i) {
-      if (query[i].group != i) continue;
-      w.String(sep, query[i].name, ':');
-      sep = ',';
-      w.String(query[query[i].last].value);
-    }
-    w.Raw("},\"multiValueQueryStringParameters\":");
-    sep = '{';
-    for (std::size_t i = 0; i < query.size(); ++i) {
-      if (query[i].group != i) continue;
-      w.String(sep, query[i].name, ':');
-      sep = ',';
-      if (query[i].count == 1) {
-        w.String('[', query[i].value, ']');
-      } else {
-        WriteArray(w, query, i);
-      }
-    }
-    w.Raw('}');
-  }
+  WriteSingleAndMultiValue(w, headers, "headers", "multiValueHeaders");
+  WriteSingleAndMultiValue(w, p.query, "queryStringParameters", "multiValueQueryStringParameters");
 
   w.Raw(",\"requestContext\":{\"accountId\":");
   w.String(context.account_id);
