@@ -66,7 +66,11 @@ Status FrontDoors::Apply(const config::ServerConfig& config, std::ostream* out) 
   if (!routes.routes.empty() && !api_) {
     auto started =
         Listen(options_.api_port, [this](http::Request& req) { return gateway_.HandleApi(req); });
-    if (!started.ok()) return Status::Error("--api-port: " + started.status().message());
+    if (!started.ok()) {
+      return Status::Error("the API Gateway port: " + started.status().message() +
+                           "; choose another with " + options_.api_port_flag + " N, or " +
+                           options_.api_port_flag + " 0 for a free one");
+    }
     api_ = std::move(started.value());
     if (!options_.api_port_file.empty()) {
       if (Status s = WritePortFile(options_.api_port_file, api_->port()); !s.ok()) return s;

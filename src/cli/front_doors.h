@@ -22,6 +22,7 @@ struct FrontDoorOptions {
   boost::asio::ip::address address;
   std::string host;  // as given, for printed URLs
   int api_port = 3000;
+  std::string api_port_flag = "--api-port";  // named when the port is taken
   std::string api_port_file;
   int function_url_port = 0;  // first port for Function URLs; 0: free ports
 };

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <csignal>
@@ -99,8 +100,29 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
 }
 
 CLI::App* AddStartApiCommand(CLI::App& app, ServeOptions& o) {
+  o.start_api = true;
   return AddServerCommand(app, o, true);
 }
+
+namespace {
+
+// --host takes an address or a host name ("localhost"); a name listens on
+// its first IPv4 address (what most clients try first), else its first one.
+Result<boost::asio::ip::address> ResolveHost(boost::asio::io_context& io, const std::string& host) {
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  if (!ec) return address;
+  boost::asio::ip::tcp::resolver resolver(io);
+  auto results = resolver.resolve(host, "", ec);
+  if (ec) return Status::Error("not an address, and the name does not resolve: " + ec.message());
+  if (results.empty()) return Status::Error("the name has no address");
+  for (const auto& result : results) {
+    if (result.endpoint().address().is_v4()) return result.endpoint().address();
+  }
+  return results.begin()->endpoint().address();
+}
+
+}  // namespace
 
 int RunServe(const ServeOptions& o) {
   logs::InitLogging(o.log_level);
@@ -162,13 +184,15 @@ int RunServe(const ServeOptions& o) {
     api::AdminApi admin(registry);
     api::ApiRouter router(invoke, admin);
     std::shared_ptr<http::Server> server;
+    boost::asio::ip::address address;
     if (exit_code == 0) {
-      boost::system::error_code ec;
-      auto address = boost::asio::ip::make_address(o.host, ec);
-      if (ec) {
-        std::cerr << "lambda-emu: error: --host " << o.host << ": " << ec.message() << std::endl;
+      auto resolved = ResolveHost(io, o.host);
+      if (!resolved.ok()) {
+        std::cerr << "lambda-emu: error: --host " << o.host << ": " << resolved.status().message()
+                  << std::endl;
         exit_code = 2;
       } else {
+        address = resolved.value();
         http::ServerOptions options;
         options.body_limit = api::kMaxSyncPayloadBytes;
         auto started = http::Server::Start(
@@ -176,7 +200,10 @@ int RunServe(const ServeOptions& o) {
             [&router](http::Request& req) { return router.Route(req); },
             [&router](const http::Request& header) { return router.TooLarge(header); });
         if (!started.ok()) {
-          std::cerr << "lambda-emu: error: " << started.status().message() << std::endl;
+          const char* flag = o.start_api ? "--invoke-port" : "--port";
+          std::cerr << "lambda-emu: error: the Invoke API: " << started.status().message()
+                    << "; choose another port with " << flag << " N, or " << flag
+                    << " 0 for a free one" << std::endl;
           exit_code = 1;
         } else {
           server = std::move(started.value());
@@ -187,8 +214,8 @@ int RunServe(const ServeOptions& o) {
     // The API Gateway front door and Function URLs, when the project has routes.
     std::unique_ptr<FrontDoors> doors;
     if (server) {
-      boost::system::error_code ec;
-      FrontDoorOptions options{boost::asio::ip::make_address(o.host, ec), o.host, o.api_port,
+      FrontDoorOptions options{address,         o.host,
+                               o.api_port,      o.start_api ? "--port" : "--api-port",
                                o.api_port_file, o.function_url_port};
       doors = std::make_unique<FrontDoors>(io, registry, services.settings, options);
       if (Status s = doors->Apply(project->config, &std::cerr); !s.ok()) {

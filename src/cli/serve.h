@@ -25,6 +25,7 @@ struct ServeOptions {
   int api_port = 3000;
   std::string api_port_file;
   int function_url_port = 0;
+  bool start_api = false;  // run as `start-api`: -p/--port is the API port
 };
 
 // Registers the subcommand's options on `app`; `options` must outlive parsing.

@@ -241,6 +241,48 @@ class ListenTest(unittest.TestCase):
                     "--log-dir", os.path.join(tmp, "logs"))
         self.assertNotEqual(p.returncode, 0)
         self.assertIn(str(busy.getsockname()[1]), p.stdout + p.stderr)
+        # ... and says which flag picks another port (the daily-use issue).
+        self.assertIn("--port 0", p.stderr)
+
+    def test_api_port_in_use_names_the_api_port_flag(self):
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        self.addCleanup(busy.close)
+        tmp = tempfile.mkdtemp(prefix="lambda-emu-cli-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "config.yaml")
+        function = dict(probe_function(), Events={"Get": {"Type": "HttpApi",
+                                                         "Properties": {"Path": "/x",
+                                                                        "Method": "GET"}}})
+        with open(path, "w") as f:
+            json.dump({"Functions": {"ok": function}}, f)
+        port = str(busy.getsockname()[1])
+        p = run_cli("serve", "--config", path, "--port", "0", "--api-port", port,
+                    "--log-dir", os.path.join(tmp, "logs"))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(port, p.stderr)
+        self.assertIn("--api-port 0", p.stderr)
+        p = run_cli("start-api", "--config", path, "--invoke-port", "0", "--port", port,
+                    "--log-dir", os.path.join(tmp, "logs"))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("--port 0", p.stderr)
+
+    def test_host_may_be_a_name(self):
+        with EmuServer({"probe": probe_function()}, args=["--host", "localhost"]) as emu:
+            self.assertEqual(emu.invoke("probe", b"[2]").body, b"[2]")
+            self.assertIn("0100007F", listening_addresses(emu.port))
+
+    def test_host_that_does_not_resolve_is_a_usage_error(self):
+        tmp = tempfile.mkdtemp(prefix="lambda-emu-cli-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "config.yaml")
+        with open(path, "w") as f:
+            json.dump({"Functions": {}}, f)
+        p = run_cli("serve", "--config", path, "--host", "no-such-host.invalid", "--port", "0",
+                    "--log-dir", os.path.join(tmp, "logs"))
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--host no-such-host.invalid", p.stderr)
 
 
 def listening_addresses(port):
