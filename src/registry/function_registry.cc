@@ -131,7 +131,7 @@ Status FunctionRegistry::CheckAliases(const config::FunctionConfig& config) cons
   for (const auto& alias : config.aliases) {
     if (alias == config.name) continue;
     auto function = functions_.find(alias);
-    if (function != functions_.end() && alias != config.name) {
+    if (function != functions_.end()) {
       return Status::Error("function '" + config.name + "' answers to '" + alias +
                            "', the name of another function");
     }
