@@ -51,9 +51,11 @@ void FrontDoors::Stop() {
   urls_.clear();
 }
 
-Result<std::shared_ptr<http::Server>> FrontDoors::Listen(int port, http::Handler handler) {
+Result<std::shared_ptr<http::Server>> FrontDoors::Listen(int port, std::string log_name,
+                                                         http::Handler handler) {
   http::ServerOptions options;
   options.body_limit = kMaxApiRequestBytes;
+  options.log_name = std::move(log_name);
   return http::Server::Start(io_, {options_.address, static_cast<std::uint16_t>(port)}, options,
                              std::move(handler), &gateway::ApiGateway::TooLarge);
 }
@@ -65,7 +67,7 @@ Status FrontDoors::Apply(const config::ServerConfig& config, std::ostream* out) 
 
   if (!routes.routes.empty() && !api_) {
     auto started =
-        Listen(options_.api_port, [this](http::Request& req) { return gateway_.HandleApi(req); });
+        Listen(options_.api_port, "api gateway", [this](http::Request& req) { return gateway_.HandleApi(req); });
     if (!started.ok()) {
       return Status::Error("the API Gateway port: " + started.status().message() +
                            "; choose another with " + options_.api_port_flag + " N, or " +
@@ -80,7 +82,7 @@ Status FrontDoors::Apply(const config::ServerConfig& config, std::ostream* out) 
     if (urls_.count(url.function)) continue;
     int port = next_url_port_ ? next_url_port_++ : 0;
     const std::string function = url.function;
-    auto started = Listen(port, [this, function](http::Request& req) {
+    auto started = Listen(port, "function url " + function, [this, function](http::Request& req) {
       return gateway_.HandleFunctionUrl(req, function);
     });
     if (!started.ok()) {

@@ -39,7 +39,8 @@ class FrontDoors {
   void Stop();
 
  private:
-  Result<std::shared_ptr<http::Server>> Listen(int port, http::Handler handler);
+  Result<std::shared_ptr<http::Server>> Listen(int port, std::string log_name,
+                                               http::Handler handler);
 
   boost::asio::io_context& io_;
   FrontDoorOptions options_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 namespace lambda_emu::config {
@@ -45,6 +46,36 @@ void FileWatcher::Clear() {
   watches_.clear();
 }
 
+bool FileWatcher::IgnoredName(std::string_view name) {
+  auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  if (name == "__pycache__" || name == ".lambda-emu" || name == ".git" || name == "4913") {
+    return true;
+  }
+  if (ends_with(".pyc") || ends_with(".pyo") || ends_with("~")) return true;
+  if (name.size() > 1 && name.front() == '.' &&
+      (ends_with(".swp") || ends_with(".swo") || ends_with(".swx"))) {
+    return true;
+  }
+  if (name.substr(0, 2) == ".#") return true;                                       // emacs lock
+  if (name.size() > 1 && name.front() == '#' && name.back() == '#') return true;  // emacs autosave
+  return false;
+}
+
+void FileWatcher::Ignore(const fs::path& dir) {
+  ignored_dirs_.push_back(dir.lexically_normal());
+}
+
+bool FileWatcher::IgnoredDirectory(const fs::path& dir) const {
+  const fs::path normal = dir.lexically_normal();
+  for (const auto& ignored : ignored_dirs_) {
+    auto [mismatch, _] = std::mismatch(ignored.begin(), ignored.end(), normal.begin(), normal.end());
+    if (mismatch == ignored.end()) return true;
+  }
+  return false;
+}
+
 Status FileWatcher::Watch(const fs::path& root) {
   if (fd_ < 0) return Status::Error("inotify unavailable");
   std::error_code ec;
@@ -52,7 +83,12 @@ Status FileWatcher::Watch(const fs::path& root) {
     AddDirectory(root, root);
     for (auto it = fs::recursive_directory_iterator(root, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory(ec)) AddDirectory(it->path(), root);
+      if (!it->is_directory(ec)) continue;
+      if (IgnoredName(it->path().filename().native()) || IgnoredDirectory(it->path())) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      AddDirectory(it->path(), root);
     }
     return Status::Ok();
   }
@@ -81,12 +117,16 @@ void FileWatcher::Read() {
             p += sizeof(inotify_event) + event->len;
             auto it = watches_.find(event->wd);
             if (it == watches_.end()) continue;
-            changed_.insert(it->second.root);
-            // New subdirectories are watched too.
-            if ((event->mask & IN_ISDIR) && (event->mask & (IN_CREATE | IN_MOVED_TO)) &&
-                event->len) {
-              AddDirectory(it->second.path / event->name, it->second.root);
+            // A directory's events name the entry; a watched file's do not.
+            if (event->len) {
+              const fs::path entry = it->second.path / event->name;
+              if (IgnoredName(event->name) || IgnoredDirectory(entry)) continue;
+              // New subdirectories are watched too.
+              if ((event->mask & IN_ISDIR) && (event->mask & (IN_CREATE | IN_MOVED_TO))) {
+                AddDirectory(entry, it->second.root);
+              }
             }
+            changed_.insert(it->second.root);
           }
         }
         if (!changed_.empty()) {

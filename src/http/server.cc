@@ -10,7 +10,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <chrono>
 #include <limits>
+#include <optional>
 
 namespace lambda_emu::http {
 
@@ -107,6 +109,28 @@ asio::awaitable<bool> Server::Discard(tcp::socket& socket, beast::flat_buffer& b
   co_return true;
 }
 
+namespace {
+
+// --log-level debug: one line per request, written when the answer is ready
+// (a long-polled /next is logged when its event arrives).
+struct RequestLogEntry {
+  explicit RequestLogEntry(const Request& req)
+      : method(req.method_string()), target(req.target()), started(Clock::now()) {}
+
+  void Write(const std::string& server, const Response& res) const {
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    spdlog::debug("{}: {} {} -> {} ({:.2f} ms)", server.empty() ? "http" : server, method, target,
+                  res.result_int(), ms);
+  }
+
+  using Clock = std::chrono::steady_clock;
+  std::string method;
+  std::string target;
+  Clock::time_point started;
+};
+
+}  // namespace
+
 asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
   auto self = shared_from_this();
   if (stopped_) co_return;
@@ -139,6 +163,8 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
         break;
       } else {
         Request& req = parser.get();
+        std::optional<RequestLogEntry> logged;
+        if (spdlog::should_log(spdlog::level::debug)) logged.emplace(req);
         try {
           res = co_await handler_(req);
         } catch (const std::exception& e) {
@@ -149,6 +175,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
           res.set("x-amzn-ErrorType", "ServiceException");
         }
         close_after = !req.keep_alive();
+        if (logged) logged->Write(options_.log_name, res);
       }
     }
     if (stopped_) break;

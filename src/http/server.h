@@ -44,6 +44,9 @@ using OversizeHandler = std::function<Response(const Request& header)>;
 struct ServerOptions {
   std::uint64_t body_limit = 8 * 1024 * 1024;
   std::string server_name;  // "Server" header; empty means none
+  // At the debug level each request is logged as "<log_name>: METHOD
+  // target -> status (time)".
+  std::string log_name;
 };
 
 class Server : public std::enable_shared_from_this<Server> {

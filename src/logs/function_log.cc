@@ -1,7 +1,8 @@
 #include "logs/function_log.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -13,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "logs/console.h"
+
 namespace lambda_emu::logs {
 
 namespace fs = std::filesystem;
@@ -20,6 +23,7 @@ namespace fs = std::filesystem;
 struct FunctionLog::Output {
   std::string name;
   std::string prefix;  // "[name] "
+  std::string_view prefix_color;  // empty without colour
   fs::path file_path;
   std::FILE* file = nullptr;  // writer thread only, once opened
   bool open_failed = false;   // writer thread only
@@ -34,6 +38,7 @@ namespace {
 using Output = FunctionLog::Output;
 
 ConsoleStyle console_style;  // set once by InitLogging, before the writer starts
+bool console_color = false;  // likewise
 
 // The single writer behind every FunctionLog. spdlog's async logger, used
 // before, signals its worker on every message; on the warm invoke path that
@@ -61,18 +66,21 @@ class Writer {
     pending_.clear();
   }
 
-  void Append(const std::shared_ptr<Output>& output, std::string_view text) {
+  // `outcome` set: a console-only summary line.
+  void Append(const std::shared_ptr<Output>& output, std::string_view text,
+              std::string_view outcome = {}, bool failed = false) {
+    Record record{output, std::string(text), std::string(outcome), failed};
     std::unique_lock lock(mutex_);
     if (stopped_) {
-      std::vector<Record> one{{output, std::string(text)}};
+      std::vector<Record> one{std::move(record)};
       Write(one);
       return;
     }
     // Bounded: a writer stuck on a paused terminal holds producers back
     // instead of growing without limit.
     room_.wait(lock, [&] { return pending_bytes_ < kMaxPendingBytes || stopping_; });
-    pending_.push_back({output, std::string(text)});
     pending_bytes_ += text.size();
+    pending_.push_back(std::move(record));
     if (writer_asleep_) {
       writer_asleep_ = false;
       wake_.notify_one();
@@ -87,6 +95,8 @@ class Writer {
   struct Record {
     std::shared_ptr<Output> output;
     std::string text;
+    std::string outcome;  // non-empty: a summary, console only
+    bool failed = false;
   };
 
   void Run() {
@@ -113,15 +123,13 @@ class Writer {
   void Write(std::vector<Record>& batch) {
     console_.clear();
     touched_.clear();
-    for (auto& [output, text] : batch) {
-      for (std::string_view rest = text;;) {
-        size_t newline = rest.find('\n');
-        console_ += output->prefix;
-        console_ += rest.substr(0, newline);
-        console_ += '\n';
-        if (newline == std::string_view::npos) break;
-        rest.remove_prefix(newline + 1);
+    for (auto& [output, text, outcome, failed] : batch) {
+      if (!outcome.empty()) {
+        RenderSummary(console_, output->prefix, output->prefix_color, text, outcome, failed,
+                      console_color);
+        continue;
       }
+      RenderConsole(console_, output->prefix, output->prefix_color, text, console_color);
       if (!output->file && !output->open_failed && !output->file_path.empty()) Open(*output);
       if (output->file) {
         text += '\n';
@@ -166,11 +174,14 @@ Writer* writer = nullptr;
 
 void InitLogging(const std::string& server_level, ConsoleStyle console) {
   console_style = console;
+  console_color = ColorWanted(console.no_color, console.to_stderr ? STDERR_FILENO : STDOUT_FILENO);
   if (!writer) writer = new Writer();  // lives until exit
   // The server's own lines are few (start, reload, environment failures):
   // written synchronously, so a crash never loses the last of them.
-  auto server = std::make_shared<spdlog::logger>("lambda-emu",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(
+      ColorWanted(console.no_color, STDERR_FILENO) ? spdlog::color_mode::always
+                                                   : spdlog::color_mode::never);
+  auto server = std::make_shared<spdlog::logger>("lambda-emu", std::move(sink));
   server->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   server->set_level(spdlog::level::from_str(server_level));
   server->flush_on(spdlog::level::trace);
@@ -186,6 +197,7 @@ void ShutdownLogging() {
 FunctionLog::FunctionLog(std::string function_name, const fs::path& log_dir)
     : output_(std::make_shared<Output>()) {
   if (console_style.prefix) output_->prefix = "[" + function_name + "] ";
+  if (console_color) output_->prefix_color = PrefixColor(function_name);
   if (!log_dir.empty()) output_->file_path = log_dir / (function_name + ".log");
   output_->name = std::move(function_name);
 }
@@ -195,6 +207,28 @@ FunctionLog::~FunctionLog() = default;
 const fs::path& FunctionLog::file() const { return output_->file_path; }
 
 void FunctionLog::Line(std::string_view text) { writer->Append(output_, text); }
+
+namespace {
+std::string Milliseconds(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f ms", ms);
+  return buf;
+}
+}  // namespace
+
+void FunctionLog::Summary(const InvocationSummary& s) {
+  if (!spdlog::should_log(spdlog::level::info)) return;
+  // "REQUEST_ID cold (init 85.12 ms) 1.23 ms, 41 of 128 MB: " then the outcome.
+  std::string text;
+  if (!console_style.prefix) text += output_->name + ' ';
+  text += s.request_id;
+  text += s.cold_start ? " cold (init " + Milliseconds(s.init_duration_ms) + ") " : " warm ";
+  text += Milliseconds(s.duration_ms) + ", " + std::to_string(s.memory_used_mb) + " of " +
+          std::to_string(s.memory_size_mb) + " MB: ";
+  bool failed = !s.error_type.empty();
+  std::string outcome = failed ? "Error " + std::string(s.error_type) : std::string("Success");
+  writer->Append(output_, text, outcome, failed);
+}
 
 std::string IsoTimestampNow() {
   auto now = std::chrono::system_clock::now();

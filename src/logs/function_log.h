@@ -1,8 +1,10 @@
 #pragma once
 // FunctionLog: where one function's log lines go — the console (stdout, each
-// line prefixed with "[function-name] ") and the function's own log file
-// (<log dir>/<function-name>.log, appended, opened on the first line so an
-// idle function holds no descriptor).
+// line prefixed with "[function-name] ", rendered for a terminal by
+// console.h) and the function's own log file (<log dir>/<function-name>.log,
+// in Lambda's format, appended, opened on the first line so an idle function
+// holds no descriptor). At the info level the console also gets a one-line
+// summary after each invocation.
 //
 // Writing is asynchronous: Line() appends to a buffer shared by all functions
 // and one background writer thread (started by InitLogging) drains it. The
@@ -26,6 +28,7 @@ namespace lambda_emu::logs {
 struct ConsoleStyle {
   bool to_stderr = false;
   bool prefix = true;
+  bool no_color = false;  // --no-color; NO_COLOR and a non-terminal also turn colour off
 };
 
 // Starts the writer thread and sets up the server's own logger (spdlog,
@@ -33,6 +36,17 @@ struct ConsoleStyle {
 // is made; ShutdownLogging() writes out everything and stops the writer.
 void InitLogging(const std::string& server_level, ConsoleStyle console = {});
 void ShutdownLogging();
+
+// What the summary line after an invocation says.
+struct InvocationSummary {
+  std::string_view request_id;
+  bool cold_start = false;
+  double duration_ms = 0;
+  double init_duration_ms = 0;  // cold starts only
+  long long memory_used_mb = 0;
+  int memory_size_mb = 0;
+  std::string_view error_type;  // empty: success
+};
 
 class FunctionLog {
  public:
@@ -42,6 +56,9 @@ class FunctionLog {
 
   // One or more lines ("END ...\nREPORT ..."), without the final newline.
   void Line(std::string_view text);
+  // The console's one-line summary of an invocation (not in the log file),
+  // when the server logs at info or below.
+  void Summary(const InvocationSummary& summary);
   const std::filesystem::path& file() const;
 
   struct Output;  // the console prefix and the file, shared with the writer
