@@ -137,10 +137,11 @@ class Writer {
         if (touched_.empty() || touched_.back() != output->file) touched_.push_back(output->file);
       }
     }
+    // Files first: whoever sees a line on the console can then read it from the file.
+    for (std::FILE* file : touched_) std::fflush(file);
     std::FILE* console = console_style.to_stderr ? stderr : stdout;
     std::fwrite(console_.data(), 1, console_.size(), console);
     std::fflush(console);
-    for (std::FILE* file : touched_) std::fflush(file);
   }
 
   static void Open(Output& output) {

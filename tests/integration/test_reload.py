@@ -1,6 +1,6 @@
 """Drain on change (issue 4, "Pool policy"): `serve --watch` drains only the
 function whose code directory changed; a config edit (in place or by an
-editor's rename) or SIGHUP reloads the config and drains only the functions
+editor's rename) or SIGUSR1 reloads the config and drains only the functions
 whose configuration changed; idle environments stop now, busy ones after
 their invocation; the next start is cold.
 """
@@ -160,7 +160,7 @@ class WatchTest(ReloadTestCase):
         self.assertStillWarm("a", a)
 
 
-class SighupTest(ReloadTestCase):
+class ReloadSignalTest(ReloadTestCase):
     @classmethod
     def setUpClass(cls):
         cls.dirs = cls.make_code_dirs("a", "c")
@@ -171,12 +171,12 @@ class SighupTest(ReloadTestCase):
         cls.emu = serve_for_class(cls, cls.functions)
 
     def reload(self):
-        before = self.count("received SIGHUP")
-        self.emu.proc.send_signal(signal.SIGHUP)
-        self.wait_for_count("received SIGHUP", before + 1)
+        before = self.count("received SIGUSR1")
+        self.emu.proc.send_signal(signal.SIGUSR1)
+        self.wait_for_count("received SIGUSR1", before + 1)
         time.sleep(0.2)
 
-    def test_sighup_reloads_changed_functions_only(self):
+    def test_sigusr1_reloads_changed_functions_only(self):
         a, c = self.warm_pid("a"), self.warm_pid("c")
         reloads = self.count("config reloaded")
         self.functions["c"]["Environment"] = {"Variables": {"V": "2"}}
@@ -196,7 +196,7 @@ class SighupTest(ReloadTestCase):
         time.sleep(0.6)
         self.assertStillWarm("a", a)
 
-    def test_sighup_adds_and_removes_functions(self):
+    def test_sigusr1_adds_and_removes_functions(self):
         functions = dict(self.functions, added=function(self.dirs["a"]))
         self.write_config(functions)
         self.reload()
@@ -247,7 +247,7 @@ class SighupTest(ReloadTestCase):
         self.assertIsNone(out[0].header("X-Amz-Function-Error"), out[0])
         self.assertEqual(self.emu.invoke("doomed").status, 404)
 
-    def test_bad_config_on_sighup_keeps_the_running_configuration(self):
+    def test_bad_config_on_reload_signal_keeps_the_running_configuration(self):
         a = self.warm_pid("a")
         failures = self.count("config reload failed")
         with open(self.emu.config_path, "w") as f:

@@ -1,4 +1,4 @@
-"""serve --watch and SIGHUP on a SAM template: an edited template, a changed InlineCode, a changed
+"""serve --watch and SIGUSR1 on a SAM template: an edited template, a changed InlineCode, a changed
 layer and a changed --env-vars file each reach the next invoke, and only the functions they affect
 are drained."""
 import json
@@ -80,12 +80,12 @@ class TemplateReloadTest(unittest.TestCase):
                         f"{name} never returned {expected!r}; last {self.result(name)!r}\n"
                         + self.emu.stderr()[-2000:])
 
-    def test_sighup_applies_an_edited_template_and_parameter(self):
+    def test_sigusr1_applies_an_edited_template_and_parameter(self):
         self.start()
         self.assertEqual(self.result("Inline"), "inline-v1")
         self.assertEqual(self.result("WithLayer")["word"], "one")
         self.write("template.yaml", (TEMPLATE % "v2").replace("Default: one", "Default: two"))
-        self.emu.proc.send_signal(signal.SIGHUP)
+        self.emu.proc.send_signal(signal.SIGUSR1)
         self.until("Inline", "inline-v2")
         self.until("WithLayer", {"word": "two", "file": "template", "layer": "first"})
 

@@ -9,6 +9,7 @@ server's stdout (function logs) and stderr (server log) are captured to files
 readable with emu.stdout() / emu.stderr().
 """
 
+import atexit
 import base64
 import http.client
 import json
@@ -58,8 +59,14 @@ class Response:
 class EmuServer:
     """A lambda-emu process serving `functions` (a dict, as under `Functions:`)."""
 
-    def __init__(self, functions=None, config=None, args=(), env=None, start_timeout=20):
+    def __init__(self, functions=None, config=None, args=(), env=None, start_timeout=20,
+                 popen_kwargs=None):
         self.tmp = tempfile.mkdtemp(prefix="lambda-emu-test-")
+        # A test that stops the server with stop() alone (to read its output
+        # afterwards) still leaves nothing in /tmp: the directory goes when the
+        # test process exits, if __exit__ has not removed it before.
+        if not os.environ.get("LAMBDA_EMU_KEEP_TMP"):
+            atexit.register(shutil.rmtree, self.tmp, True)
         if config is None:
             config = {"Functions": functions or {}}
         self.config_path = os.path.join(self.tmp, "config.yaml")
@@ -68,6 +75,7 @@ class EmuServer:
         self.args = list(args)
         self.env = env
         self.start_timeout = start_timeout
+        self.popen_kwargs = popen_kwargs or {}
         self.proc = None
         self.port = None
 
@@ -77,12 +85,14 @@ class EmuServer:
         self._out = open(os.path.join(self.tmp, "stdout"), "wb")
         self._err = open(os.path.join(self.tmp, "stderr"), "wb")
         cmd = [emu_binary(), "serve", "--config", self.config_path, "--port", "0",
-               "--port-file", port_file, "--log-dir", os.path.join(self.tmp, "logs"),
-               *self.args]
+               "--port-file", port_file, *self.args]
+        if "--log-dir" not in self.args:
+            cmd += ["--log-dir", os.path.join(self.tmp, "logs")]
         env = dict(os.environ)
         if self.env:
             env.update(self.env)
-        self.proc = subprocess.Popen(cmd, stdout=self._out, stderr=self._err, env=env)
+        self.proc = subprocess.Popen(cmd, stdout=self._out, stderr=self._err, env=env,
+                                     **self.popen_kwargs)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
