@@ -16,10 +16,8 @@ class EphemeralStorageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.emu = EmuServer({"filler": function()}, args=["--idle-ttl", "2"]).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
+        # __exit__ stops the server and removes its temp dir (stop() alone left it in /tmp).
+        cls.addClassCleanup(cls.emu.__exit__, None, None, None)
 
     def test_one_file_cannot_grow_past_ephemeral_storage(self):
         r = self.emu.invoke("filler", {"files": 1, "mb": 600})

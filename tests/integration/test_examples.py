@@ -45,9 +45,10 @@ class ExamplesTest(unittest.TestCase):
             config = f.read()
         with open(os.path.join(EXAMPLES, "README.md")) as f:
             readme = f.read()
-        # sam-app is a whole SAM project (its own template.yaml), not one function.
+        # sam-app is a whole SAM project (its own template.yaml), not one function;
+        # testing holds test suites for the examples (docs/testing.md), no function.
         folders = sorted(d for d in os.listdir(EXAMPLES)
-                         if os.path.isdir(os.path.join(EXAMPLES, d))
+                         if os.path.isdir(os.path.join(EXAMPLES, d)) and d != "testing"
                          and not os.path.exists(os.path.join(EXAMPLES, d, "template.yaml")))
         self.assertEqual(len(folders), 6, folders)
         for folder in folders:

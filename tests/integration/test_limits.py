@@ -9,6 +9,7 @@ cgroup v2 is covered by tests/unit/sandbox/cgroup_test.cc on a fake tree.
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -305,6 +306,7 @@ class InitTimeoutTest(LimitsTestCase):
     @classmethod
     def setUpClass(cls):
         cls.marker_dir = tempfile.mkdtemp(prefix="limits-init-")
+        cls.addClassCleanup(shutil.rmtree, cls.marker_dir, True)
         cls.marker = os.path.join(cls.marker_dir, "hung-once")
         cls.emu = serve_for_class(cls, {
             "hangs-once": limits_function(Environment={"Variables": {"LIMITS_HANG_ONCE": cls.marker}}),

@@ -12,6 +12,7 @@ Texts are dedented; a file named `bootstrap` (or any path in `executable`) is
 made executable.
 """
 
+import atexit
 import base64
 import json
 import os
@@ -31,6 +32,8 @@ ISO_MS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 class CodeDirs:
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="lambda-emu-code-")
+        # Also when setUpClass fails after this (tearDownClass does not run then).
+        atexit.register(self.cleanup)
 
     def make(self, name, files, executable=()):
         folder = os.path.join(self.root, name)
