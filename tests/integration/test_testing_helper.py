@@ -214,6 +214,10 @@ class LambdaEmuHelperTest(unittest.TestCase):
                 self.assertEqual(emu.health()[0], 200)
                 self.assertEqual(emu.invoke("warm", {}).status, 200)
                 emu.assert_counts("warm", cold_starts=0, warm_starts=1)
+                # Stopping environments replaces the provisioned one; reset() waits for it.
+                emu.reset(stop_environments=True)
+                self.assertEqual(emu.invoke("warm", {}).status, 200)
+                emu.assert_counts("warm", cold_starts=0, warm_starts=1)
 
     def test_a_project_that_does_not_load_is_an_error_and_leaves_nothing(self):
         emu = LambdaEmu(config=os.path.join(REPO, "no-such-config.yaml"), binary=emu_binary())

@@ -294,11 +294,18 @@ class LambdaEmu:
     def reset(self, stop_environments=False):
         """POST /_emu/reset: every counter back to zero; with stop_environments,
         every environment also stops (busy ones after their invocation) so the
-        next invoke of each function is a cold start."""
+        next invoke of each function is a cold start.
+
+        Provisioned environments are replaced rather than stopped; when the
+        server was ready before, this waits (as start() does) until their
+        replacements are up, so an invoke of a provisioned function stays warm."""
         path = "/_emu/reset" + ("?environments=stop" if stop_environments else "")
+        was_ready = stop_environments and self.wait_ready and self.health()[0] == 200
         status, _, body = self._request("POST", path, b"", timeout=10)
         if status != 200:
             raise LambdaEmuError(f"POST {path}: {status} {body!r}")
+        if was_ready:
+            self._wait_ready(time.monotonic() + self.start_timeout)
         return json.loads(body)
 
     # -- assertions -------------------------------------------------------------
