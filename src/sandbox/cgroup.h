@@ -59,6 +59,8 @@ class CgroupManager {
   // "cgroup v2 at /sys/fs/cgroup/...", "cgroup v1 ...", "none (...)".
   virtual std::string Describe() const = 0;
   virtual bool Enforces() const = 0;
+  // Whether EnvironmentCgroup::LimitCpu has an effect (a cpu controller).
+  virtual bool LimitsCpu() const { return Enforces(); }
   // Whether a worker joins its cgroup by moving into it after fork (v1),
   // which waits for an RCU grace period on hosts without favordynmods,
   // rather than being born in it (v2, see SpawnSpec::cgroup_dir).

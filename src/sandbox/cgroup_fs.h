@@ -17,6 +17,12 @@ namespace lambda_emu::sandbox::cgroupfs {
 
 inline constexpr long kCpuPeriodUs = 100000;
 // CFS quota for `cpus` vCPUs per kCpuPeriodUs (at least 1 ms, the kernel's minimum).
+// The burst (cpu.cfs_burst_us, cpu.max.burst; Linux 5.14+) is set to the same
+// amount, the most the kernel allows: an environment that idled between
+// invokes may spend up to two periods' quota in one period, so a short spike
+// such as writing a 3 MB response runs unthrottled instead of stalling ~93 ms
+// per period it overruns (docs/performance.md, "CPU quota"). The average over
+// time stays at `cpus`: only unused quota accumulates.
 long CpuQuotaUs(double cpus);
 
 Status WriteFile(const std::filesystem::path& file, const std::string& value);

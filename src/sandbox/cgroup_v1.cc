@@ -45,8 +45,14 @@ class CgroupV1 final : public EnvironmentCgroup {
   }
   void LimitCpu(double cpus) override {
     if (cpu_.empty()) return;
+    const fs::path burst = cpu_ / "cpu.cfs_burst_us";
+    const bool has_burst = fs::exists(burst);
+    // The kernel refuses a quota below the current burst: clear it first.
+    if (has_burst && burst_us_ > 0) (void)WriteFile(burst, "0");
+    const long quota = CpuQuotaUs(cpus);
     (void)WriteFile(cpu_ / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
-    (void)WriteFile(cpu_ / "cpu.cfs_quota_us", std::to_string(CpuQuotaUs(cpus)));
+    (void)WriteFile(cpu_ / "cpu.cfs_quota_us", std::to_string(quota));
+    if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
   }
   void Attach(pid_t pid) override { pid_ = pid; }
 
@@ -67,6 +73,7 @@ class CgroupV1 final : public EnvironmentCgroup {
   fs::path memory_, pids_, cpu_;
   NumberFile peak_;
   pid_t pid_ = -1;
+  long burst_us_ = 0;
 };
 
 class CgroupV1Manager final : public CgroupManager {
@@ -116,6 +123,7 @@ class CgroupV1Manager final : public CgroupManager {
            (parents_.cpu.empty() ? ", no cpu controller)" : ", cpu)");
   }
   bool Enforces() const override { return true; }
+  bool LimitsCpu() const override { return !parents_.cpu.empty(); }
 
  private:
   V1Parents parents_;

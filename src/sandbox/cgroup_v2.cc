@@ -33,7 +33,15 @@ class CgroupV2 final : public EnvironmentCgroup {
     return {(dir_ / "cgroup.procs").string()};
   }
   fs::path Directory() const override { return dir_; }
-  void LimitCpu(double cpus) override { (void)WriteFile(dir_ / "cpu.max", CpuMax(cpus)); }
+  void LimitCpu(double cpus) override {
+    const fs::path burst = dir_ / "cpu.max.burst";
+    const bool has_burst = fs::exists(burst);
+    // The kernel refuses a quota below the current burst: clear it first.
+    if (has_burst && burst_us_ > 0) (void)WriteFile(burst, "0");
+    (void)WriteFile(dir_ / "cpu.max", CpuMax(cpus));
+    const long quota = CpuQuotaUs(cpus);
+    if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
+  }
   void Attach(pid_t pid) override { pid_ = pid; }
 
   std::uint64_t PeakMemoryBytes() override {
@@ -60,6 +68,7 @@ class CgroupV2 final : public EnvironmentCgroup {
   NumberFile current_;
   pid_t pid_ = -1;
   std::uint64_t seen_peak_ = 0;
+  long burst_us_ = 0;
 };
 
 class CgroupV2Manager final : public CgroupManager {

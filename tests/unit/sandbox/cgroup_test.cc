@@ -147,6 +147,23 @@ TEST_F(CgroupV2Test, CpuIsNotLimitedUntilLimitCpu) {
   EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max"), "578858 100000");
   cgroup.value()->LimitCpu(0.001);  // the kernel's minimum quota is 1 ms
   EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max"), "1000 100000");
+  // Before Linux 5.14 there is no cpu.max.burst: none is made up.
+  EXPECT_FALSE(fs::exists(EnvDir("env-1") / "cpu.max.burst"));
+}
+
+// Issue 17: a 3 MB response from a 128 MB function was throttled for a period
+// (~93 ms) or more per invoke; one period's quota banked while idle covers it.
+TEST_F(CgroupV2Test, LimitCpuSetsTheBurstToTheQuotaWhereTheKernelHasIt) {
+  auto manager = Manager();
+  ASSERT_TRUE(manager);
+  auto cgroup = manager->Create("env-1", Limits(128, 0));
+  ASSERT_TRUE(cgroup.ok());
+  Put(EnvDir("env-1") / "cpu.max.burst", "0\n");
+  cgroup.value()->LimitCpu(128 / 1769.0);
+  EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max"), "7236 100000");
+  EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max.burst"), "7236");
+  cgroup.value()->LimitCpu(3008 / 1769.0);
+  EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max.burst"), "170040");
 }
 
 TEST_F(CgroupV2Test, PeakMemoryReadsMemoryPeak) {
@@ -300,6 +317,19 @@ TEST_F(CgroupV1Test, LimitCpuWritesCfsQuotaAndPeriod) {
   EXPECT_EQ(Slurp(EnvDir("cpu", "env-1") / "cpu.cfs_quota_us"), "7236");
   cgroup.value()->LimitCpu(3008 / 1769.0);
   EXPECT_EQ(Slurp(EnvDir("cpu", "env-1") / "cpu.cfs_quota_us"), "170040");
+  EXPECT_FALSE(fs::exists(EnvDir("cpu", "env-1") / "cpu.cfs_burst_us"));  // before Linux 5.14
+}
+
+// Issue 17: see CgroupV2Test.LimitCpuSetsTheBurstToTheQuotaWhereTheKernelHasIt.
+TEST_F(CgroupV1Test, LimitCpuSetsTheBurstToTheQuotaWhereTheKernelHasIt) {
+  auto manager = Manager();
+  ASSERT_TRUE(manager);
+  auto cgroup = manager->Create("env-1", Limits(128, 0));
+  ASSERT_TRUE(cgroup.ok());
+  Put(EnvDir("cpu", "env-1") / "cpu.cfs_burst_us", "0\n");
+  cgroup.value()->LimitCpu(128 / 1769.0);
+  EXPECT_EQ(Slurp(EnvDir("cpu", "env-1") / "cpu.cfs_quota_us"), "7236");
+  EXPECT_EQ(Slurp(EnvDir("cpu", "env-1") / "cpu.cfs_burst_us"), "7236");
 }
 
 TEST_F(CgroupV1Test, PeakMemoryReadsMaxUsageInBytes) {
@@ -348,6 +378,7 @@ TEST_F(CgroupV1Test, WithoutPidsAndCpuControllersOnlyMemoryIsUsed) {
   EXPECT_EQ(manager->Describe(), "cgroup v1 (memory at " +
                                      (root_ / "memory" / "own" / "lambda-emu-test").string() +
                                      ", no pids controller, no cpu controller)");
+  EXPECT_FALSE(manager->LimitsCpu());
   auto cgroup = manager->Create("env-1", Limits(128, 32));
   ASSERT_TRUE(cgroup.ok()) << cgroup.status().message();
   EXPECT_EQ(cgroup.value()->ProcsFiles(),
@@ -364,6 +395,7 @@ TEST_F(CgroupV1Test, DescribeNamesTheControllers) {
                                      (root_ / "memory" / "own" / "lambda-emu-test").string() +
                                      ", pids, cpu)");
   EXPECT_TRUE(manager->Enforces());
+  EXPECT_TRUE(manager->LimitsCpu());
 }
 
 TEST_F(CgroupV1Test, NoMemoryControllerIsAnError) {
@@ -426,6 +458,7 @@ TEST(CgroupDetect, NoneModeSaysItWatchesRss) {
   boost::asio::io_context io;
   auto manager = DetectCgroups(io, {"/sys/fs/cgroup", "none"});
   EXPECT_FALSE(manager->Enforces());
+  EXPECT_FALSE(manager->LimitsCpu());
   EXPECT_EQ(manager->Describe(),
             "none (--cgroups none): memory is watched by sampling RSS, CPU and pids are not "
             "limited");
