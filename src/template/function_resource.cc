@@ -7,10 +7,10 @@
 #include <functional>
 #include <sstream>
 
+#include "common/suggest.h"
 #include "config/code_archive.h"
 #include "config/event_source.h"
 #include "template/globals.h"
-#include "template/suggest.h"
 #include "template/template_loader.h"
 
 namespace lambda_emu::templates {

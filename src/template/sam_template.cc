@@ -4,10 +4,10 @@
 #include <sstream>
 
 #include "api/function_ref.h"
+#include "common/suggest.h"
 #include "config/code_archive.h"
 #include "config/event_source.h"
 #include "template/globals.h"
-#include "template/suggest.h"
 #include "template/template_loader.h"
 
 namespace lambda_emu::templates {

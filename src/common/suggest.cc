@@ -1,9 +1,9 @@
-#include "template/suggest.h"
+#include "common/suggest.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace lambda_emu::templates {
+namespace lambda_emu {
 
 namespace {
 
@@ -44,4 +44,4 @@ std::string DidYouMean(const std::string& name, const std::vector<std::string>& 
   return closest.empty() ? "" : " (did you mean " + closest + "?)";
 }
 
-}  // namespace lambda_emu::templates
+}  // namespace lambda_emu

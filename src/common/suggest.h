@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace lambda_emu::templates {
+namespace lambda_emu {
 
 // The candidate closest to `name` (edit distance, case-insensitive) when it
 // is close enough to be a plausible typo; empty otherwise.
@@ -13,4 +13,4 @@ std::string ClosestName(const std::string& name, const std::vector<std::string>&
 // " (did you mean X?)" or "".
 std::string DidYouMean(const std::string& name, const std::vector<std::string>& candidates);
 
-}  // namespace lambda_emu::templates
+}  // namespace lambda_emu

@@ -1,11 +1,11 @@
-#include "template/suggest.h"
+#include "common/suggest.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace lambda_emu::templates {
+namespace lambda_emu {
 
 namespace {
 
@@ -56,4 +56,4 @@ TEST(DidYouMean, NothingCloseGivesEmpty) {
 
 }  // namespace
 
-}  // namespace lambda_emu::templates
+}  // namespace lambda_emu
