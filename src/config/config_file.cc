@@ -2,10 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
-#include <set>
 #include <sstream>
 
+#include "common/suggest.h"
 #include "config/code_archive.h"
 #include "config/event_source.h"
 
@@ -21,6 +22,33 @@ struct ConfigError {
 };
 
 [[noreturn]] void Fail(const std::string& message) { throw ConfigError{message}; }
+
+// The keys a function takes: those with an effect, then those accepted for
+// compatibility with CreateFunction input that have none here.
+const std::vector<std::string> kFunctionKeys = {"Runtime",
+                                                "Handler",
+                                                "Code",
+                                                "CodeUri",
+                                                "MemorySize",
+                                                "Timeout",
+                                                "Environment",
+                                                "ReservedConcurrentExecutions",
+                                                "ProvisionedConcurrency",
+                                                "EphemeralStorage",
+                                                "Description",
+                                                "Architectures",
+                                                "Layers",
+                                                "Events",
+                                                "FunctionUrlConfig"};
+const std::vector<std::string> kIgnoredFunctionKeys = {
+    "Role", "Tags", "PackageType", "TracingConfig", "LoggingConfig", "FunctionName"};
+const std::vector<std::string> kTopLevelKeys = {"Functions", "Interpreters"};
+
+std::vector<std::string> AllFunctionKeys() {
+  std::vector<std::string> keys = kFunctionKeys;
+  keys.insert(keys.end(), kIgnoredFunctionKeys.begin(), kIgnoredFunctionKeys.end());
+  return keys;
+}
 
 int Integer(const YAML::Node& node, const std::string& key) {
   try {
@@ -61,6 +89,16 @@ void ResolveCode(const YAML::Node& node, const fs::path& base_dir, const fs::pat
     raw = Scalar(node, "Code");
   }
   fs::path path = fs::path(raw).is_absolute() ? fs::path(raw) : base_dir / raw;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && path.extension() != ".zip") {
+    // Lambda's Code is a package, never one source file: say so rather than
+    // "no such directory", which reads wrong for a file that is right there.
+    std::string folder = fs::path(raw).parent_path().string();
+    Fail("Code: '" + raw +
+         "' is a file; Code must be a directory or a .zip deployment package (the folder "
+         "holding it would be Code: " +
+         (folder.empty() ? "." : folder) + ")");
+  }
   Status s = UseCode(path.lexically_normal(), unpack_dir, f);
   if (!s.ok()) Fail("Code: " + s.message());
 }
@@ -70,8 +108,6 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
   if (!node.IsMap()) Fail("must be a map of settings");
   FunctionConfig f;
   f.name = name;
-  static const std::set<std::string> kIgnored = {"Role",          "Tags",          "PackageType",
-                                                 "TracingConfig", "LoggingConfig", "FunctionName"};
   bool has_code = false;
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
@@ -79,7 +115,7 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
     if (key == "Runtime") {
       f.runtime = Scalar(v, key);
       auto family = ParseRuntime(f.runtime);
-      if (!family) Fail("Runtime: unsupported runtime '" + f.runtime + "'");
+      if (!family) Fail("Runtime: " + UnsupportedRuntimeMessage(f.runtime));
       f.family = *family;
     } else if (key == "Handler") {
       f.handler = Scalar(v, key);
@@ -119,10 +155,11 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
       f.events = std::move(events.value());
     } else if (key == "FunctionUrlConfig") {
       f.function_url_config = YamlToJson(v);
-    } else if (kIgnored.count(key) != 0) {
+    } else if (std::find(kIgnoredFunctionKeys.begin(), kIgnoredFunctionKeys.end(), key) !=
+               kIgnoredFunctionKeys.end()) {
       // Accepted for compatibility with CreateFunction input; no local effect.
     } else {
-      Fail(key + ": unknown key");
+      Fail(key + ": unknown key" + DidYouMean(key, AllFunctionKeys()));
     }
   }
   if (f.runtime.empty()) Fail("Runtime: required");
@@ -161,7 +198,8 @@ Result<ServerConfig> ParseConfig(const std::string& text, const fs::path& base_d
           config.interpreters[it.first.as<std::string>()] = it.second.as<std::string>();
         }
       } else {
-        return Status::Error(key + ": unknown top-level key (expected Functions, Interpreters)");
+        return Status::Error(key + ": unknown top-level key" + DidYouMean(key, kTopLevelKeys) +
+                             "; a config file has Functions and, optionally, Interpreters");
       }
     }
   } catch (const ConfigError& e) {

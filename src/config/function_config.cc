@@ -1,19 +1,36 @@
 #include "config/function_config.h"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
+#include "common/suggest.h"
+
 namespace lambda_emu::config {
 
+const std::vector<std::string>& SupportedRuntimes() {
+  static const std::vector<std::string> kRuntimes = {
+      "python3.9",  "python3.10",   "python3.11",     "python3.12", "python3.13",
+      "python3.14", "nodejs18.x",   "nodejs20.x",     "nodejs22.x", "nodejs24.x",
+      "provided",   "provided.al2", "provided.al2023"};
+  return kRuntimes;
+}
+
 std::optional<RuntimeFamily> ParseRuntime(const std::string& runtime) {
-  static const std::regex kPython(R"(python3\.(9|1[0-4]))");
-  static const std::regex kNode(R"(nodejs(18|20|22|24)\.x)");
-  if (std::regex_match(runtime, kPython)) return RuntimeFamily::kPython;
-  if (std::regex_match(runtime, kNode)) return RuntimeFamily::kNode;
-  if (runtime == "provided" || runtime == "provided.al2" || runtime == "provided.al2023") {
-    return RuntimeFamily::kProvided;
-  }
-  return std::nullopt;
+  const auto& known = SupportedRuntimes();
+  if (std::find(known.begin(), known.end(), runtime) == known.end()) return std::nullopt;
+  if (runtime.rfind("python", 0) == 0) return RuntimeFamily::kPython;
+  if (runtime.rfind("nodejs", 0) == 0) return RuntimeFamily::kNode;
+  return RuntimeFamily::kProvided;
+}
+
+std::string UnsupportedRuntimeMessage(const std::string& runtime) {
+  std::string list;
+  for (const auto& name : SupportedRuntimes()) list += (list.empty() ? "" : ", ") + name;
+  return "unsupported runtime '" + runtime + "'" + DidYouMean(runtime, SupportedRuntimes()) +
+         "; lambda-emu runs " + list +
+         ". Any other language runs as provided.al2023: put an executable `bootstrap` in the "
+         "code that serves the Runtime API (docs/runtimes.md)";
 }
 
 bool IsValidFunctionName(std::string_view name) {
@@ -38,9 +55,7 @@ Status Validate(const FunctionConfig& f) {
     return Status::Error("FunctionName: must be 1-64 characters of [A-Za-z0-9_-]");
   }
   if (!ParseRuntime(f.runtime)) {
-    return Status::Error("Runtime: unsupported runtime '" + f.runtime +
-                         "' (python3.9-python3.14, nodejs18.x-nodejs24.x, provided, "
-                         "provided.al2, provided.al2023)");
+    return Status::Error("Runtime: " + UnsupportedRuntimeMessage(f.runtime));
   }
   if (f.handler.empty() && ParseRuntime(f.runtime) != RuntimeFamily::kProvided) {
     return Status::Error("Handler: required for runtime " + f.runtime);

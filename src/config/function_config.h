@@ -79,9 +79,18 @@ struct ServerConfig {
   std::map<std::string, std::string> interpreters;
 };
 
+// Every Runtime lambda-emu runs, in the order people read them. The one
+// list: parsing, error messages and docs/runtimes.md follow it.
+const std::vector<std::string>& SupportedRuntimes();
+
 // Returns the family of a Lambda runtime identifier, or nullopt when we do
 // not support it.
 std::optional<RuntimeFamily> ParseRuntime(const std::string& runtime);
+
+// The problem with an unsupported `runtime`, for "Runtime: <this>": the
+// closest supported name when it looks like a typo, the supported list, and
+// how to run any other language (provided.al2023 with a bootstrap).
+std::string UnsupportedRuntimeMessage(const std::string& runtime);
 
 // True when `name` is a valid function name (1-64 of [A-Za-z0-9_-]).
 bool IsValidFunctionName(std::string_view name);

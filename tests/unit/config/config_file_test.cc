@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace lambda_emu::config {
 
@@ -101,6 +102,78 @@ TEST_F(ConfigFileTest, ErrorsNameTheFunctionTheKeyAndTheProblem) {
 
   e = ErrorOf("Functions:\n  bad name:\n    Runtime: provided\n    Code: code\n");
   EXPECT_NE(e.find("function 'bad name'"), std::string::npos) << e;
+}
+
+TEST_F(ConfigFileTest, MisspeltKeySuggestsTheClosestKey) {
+  std::string e = ErrorOf("Functions:\n  hello:\n    Runtim: python3.12\n    Code: code\n");
+  EXPECT_NE(e.find("function 'hello': Runtim: unknown key (did you mean Runtime?)"),
+            std::string::npos)
+      << e;
+  // Ignored CreateFunction keys are candidates too.
+  e = ErrorOf("Functions:\n  hello:\n    Runtime: provided\n    Code: code\n    Rol: x\n");
+  EXPECT_NE(e.find("Rol: unknown key (did you mean Role?)"), std::string::npos) << e;
+  // Nothing close: no guess.
+  e = ErrorOf("Functions:\n  hello:\n    Runtime: provided\n    Code: code\n    Vpc: x\n");
+  EXPECT_NE(e.find("Vpc: unknown key"), std::string::npos) << e;
+  EXPECT_EQ(e.find("did you mean"), std::string::npos) << e;
+}
+
+TEST_F(ConfigFileTest, MisspeltTopLevelKeySuggestsFunctions) {
+  std::string e = ErrorOf("Functoins: {}\n");
+  EXPECT_NE(e.find("Functoins: unknown top-level key (did you mean Functions?)"), std::string::npos)
+      << e;
+  e = ErrorOf("Interpeters: {}\n");
+  EXPECT_NE(e.find("(did you mean Interpreters?)"), std::string::npos) << e;
+}
+
+TEST_F(ConfigFileTest, UnsupportedRuntimeListsEveryRuntimeAndPointsAtProvided) {
+  std::string e = ErrorOf("Functions:\n  hello:\n    Runtime: ruby3.3\n    Code: code\n");
+  EXPECT_NE(e.find("Runtime: unsupported runtime 'ruby3.3'; lambda-emu runs python3.9, "),
+            std::string::npos)
+      << e;
+  for (const auto& runtime : SupportedRuntimes()) {
+    EXPECT_NE(e.find(runtime), std::string::npos) << runtime << " missing from: " << e;
+  }
+  EXPECT_NE(e.find("runs as provided.al2023"), std::string::npos) << e;
+  EXPECT_NE(e.find("`bootstrap`"), std::string::npos) << e;
+  EXPECT_EQ(e.find("did you mean"), std::string::npos) << e;
+}
+
+TEST_F(ConfigFileTest, RuntimeTypoSuggestsTheRuntime) {
+  std::string e =
+      ErrorOf("Functions:\n  hello:\n    Runtime: nodejs20\n    Handler: a.b\n    Code: code\n");
+  EXPECT_NE(e.find("unsupported runtime 'nodejs20' (did you mean nodejs20.x?)"), std::string::npos)
+      << e;
+}
+
+TEST_F(ConfigFileTest, EverySupportedRuntimeParses) {
+  for (const auto& runtime : SupportedRuntimes()) {
+    auto r = Parse("Functions:\n  f:\n    Runtime: " + runtime +
+                   "\n    Handler: app.handler\n    Code: code\n");
+    EXPECT_TRUE(r.ok()) << runtime << ": " << r.status().message();
+  }
+  EXPECT_EQ(ParseRuntime("python3.12"), RuntimeFamily::kPython);
+  EXPECT_EQ(ParseRuntime("nodejs24.x"), RuntimeFamily::kNode);
+  EXPECT_EQ(ParseRuntime("provided.al2023"), RuntimeFamily::kProvided);
+  EXPECT_EQ(ParseRuntime("python3.8"), std::nullopt);
+  EXPECT_EQ(ParseRuntime("nodejs16.x"), std::nullopt);
+  EXPECT_EQ(ParseRuntime("python3.12 "), std::nullopt);
+}
+
+TEST_F(ConfigFileTest, CodeThatIsASourceFileSaysDirectoryOrZip) {
+  std::ofstream(dir_ / "code" / "app.py") << "def handler(e, c): return 1\n";
+  std::string e = ErrorOf(
+      "Functions:\n  hello:\n    Runtime: python3.12\n    Handler: app.handler\n"
+      "    Code: code/app.py\n");
+  EXPECT_NE(e.find("function 'hello': Code: 'code/app.py' is a file; Code must be a directory "
+                   "or a .zip deployment package (the folder holding it would be Code: code)"),
+            std::string::npos)
+      << e;
+  std::ofstream(dir_ / "app.py") << "\n";
+  e = ErrorOf(
+      "Functions:\n  hello:\n    Runtime: python3.12\n    Handler: app.handler\n"
+      "    Code: app.py\n");
+  EXPECT_NE(e.find("would be Code: .)"), std::string::npos) << e;
 }
 
 TEST_F(ConfigFileTest, ProvisionedMustNotExceedReserved) {
