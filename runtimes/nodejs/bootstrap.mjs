@@ -377,6 +377,23 @@ function folderHasTypeModule(folder) {
   return folderHasTypeModule(path.resolve(folder, '..'));
 }
 
+// The function's Runtime (AWS_EXECUTION_ENV) when it names another Node.js
+// major than the one running it: lambda-emu runs every nodejs*.x with the one
+// `node` it finds unless `Interpreters:` maps another.
+function interpreterMismatch() {
+  const match = /^AWS_Lambda_nodejs(\d+)\.x$/.exec(process.env.AWS_EXECUTION_ENV || '');
+  if (!match || match[1] === process.versions.node.split('.')[0]) return undefined;
+  const node = `Node.js ${process.versions.node}`;
+  return { runtime: `nodejs${match[1]}.x`, major: match[1], node };
+}
+
+// Appended to an import or syntax error's message (AWS's message stays a prefix).
+function interpreterNote() {
+  const mismatch = interpreterMismatch();
+  if (!mismatch) return '';
+  return ` (lambda-emu ran this ${mismatch.runtime} function with ${mismatch.node})`;
+}
+
 async function loadModule(appRoot, moduleRoot, moduleName) {
   const base = path.resolve(appRoot, moduleRoot, moduleName);
   try {
@@ -394,8 +411,10 @@ async function loadModule(appRoot, moduleRoot, moduleName) {
     // Node-style resolution (a package folder, node_modules) from the task root.
     return require(require.resolve(moduleName, { paths: [appRoot, moduleRoot] }));
   } catch (e) {
-    if (e instanceof SyntaxError) throw new UserCodeSyntaxError(e);
-    if (e && e.code === 'MODULE_NOT_FOUND') throw new ImportModuleError(e);
+    if (e instanceof SyntaxError) throw new UserCodeSyntaxError(String(e) + interpreterNote());
+    if (e && e.code === 'MODULE_NOT_FOUND') {
+      throw new ImportModuleError(String(e) + interpreterNote());
+    }
     throw e;
   }
 }
@@ -597,6 +616,11 @@ async function main() {
   try {
     handler = await loadHandler(taskRoot, process.env._HANDLER || '');
   } catch (error) {
+    const mismatch = interpreterMismatch();
+    if (mismatch) {
+      process.stdout.write(`lambda-emu: ${mismatch.runtime} is run by ${mismatch.node} here; ` +
+        `code that needs Node.js ${mismatch.major} may fail to load\n`);
+    }
     logError('Uncaught Exception', error);
     fatal(error, 129);
     return;

@@ -307,6 +307,40 @@ def _error_from_exception(exc, request_id=None):
 
 # -- handler loading --------------------------------------------------------
 
+def _interpreter_mismatch():
+    """(runtime, "Python 3.11.7") when the function's Runtime (AWS_EXECUTION_ENV)
+    names another Python than the one running it, which lambda-emu does when
+    that version is not installed; else None."""
+    runtime = os.environ.get("AWS_EXECUTION_ENV", "")[len("AWS_Lambda_"):]
+    if not runtime.startswith("python3."):
+        return None
+    try:
+        asked = (3, int(runtime[len("python3."):]))
+    except ValueError:
+        return None
+    if asked == tuple(sys.version_info[:2]):
+        return None
+    return runtime, "Python %d.%d.%d" % sys.version_info[:3]
+
+
+def _interpreter_note():
+    """Appended to the errorMessage of an import or syntax error, the usual
+    symptom of code written for a newer Python (AWS's message stays a prefix)."""
+    mismatch = _interpreter_mismatch()
+    if mismatch is None:
+        return ""
+    return " (lambda-emu ran this %s function with %s)" % mismatch
+
+
+def _log_interpreter_mismatch():
+    """One line in the function's log before an init error, whatever the error."""
+    mismatch = _interpreter_mismatch()
+    if mismatch is not None:
+        runtime, interpreter = mismatch
+        sys.stdout.write("lambda-emu: %s is run by %s here; code that needs Python %s may fail "
+                         "to load\n" % (runtime, interpreter, runtime[len("python"):]))
+
+
 def _load_handler(handler):
     try:
         modname, fname = handler.rsplit(".", 1)
@@ -320,11 +354,13 @@ def _load_handler(handler):
         module = importlib.import_module(modname.replace("/", "."))
     except ImportError as e:
         raise FaultException(FaultException.IMPORT_MODULE_ERROR,
-                             "Unable to import module '{}': {}".format(modname, e))
+                             "Unable to import module '{}': {}".format(modname, e)
+                             + _interpreter_note())
     except SyntaxError as e:
         trace = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
         raise FaultException(FaultException.USER_CODE_SYNTAX_ERROR,
-                             "Syntax error in module '{}': {}".format(modname, e), trace)
+                             "Syntax error in module '{}': {}".format(modname, e)
+                             + _interpreter_note(), trace)
     try:
         return getattr(module, fname)
     except AttributeError:
@@ -662,11 +698,13 @@ def main():
         handler = _load_handler(os.environ.get("_HANDLER", ""))
     except FaultException as e:
         error = _make_error(e.message, e.error_type, e.trace)
+        _log_interpreter_mismatch()
         _log_error(error)
         client.post_init_error(error)
         return 1
     except Exception as e:  # noqa: BLE001 - an exception raised by module-level code
         error = _error_from_exception(e)
+        _log_interpreter_mismatch()
         _log_error(error)
         client.post_init_error(error)
         return 1
