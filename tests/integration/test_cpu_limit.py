@@ -2,7 +2,8 @@
 invokes (issue 17): a 128 MB function (7 % of a vCPU) still answers a 3 MB
 response, through lambda-emu's Python and Node.js runtime clients and through a
 `provided` runtime written with Python's http.client; the python-errors
-example's memory action ends in Runtime.OutOfMemory, not in its 2 s timeout;
+example's memory action ends in Runtime.OutOfMemory, not in its 2 s timeout
+(also without cgroups);
 the CFS quota gets a burst where the kernel has one; the banner says when CPU
 is capped. Outcomes only: how long things take is bench/large-response's job.
 """
@@ -144,6 +145,22 @@ class CappedCpuTest(unittest.TestCase):
 
     def test_banner_says_cpu_is_capped_and_how_to_lift_it(self):
         self.assertIn(CAPPED_BANNER, self.emu.stderr())
+
+
+class NoCgroupsMemoryExampleTest(unittest.TestCase):
+    """Without cgroups memory is sampled every 50 ms: the example holds what it
+    took long enough to be seen."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = serve_for_class(cls, {"python-errors": python_errors_config()},
+                                  args=["--cgroups", "none"])
+
+    def test_python_errors_memory_example_runs_out_of_memory(self):
+        for _ in range(3):
+            r = self.emu.invoke("python-errors", b'{"action": "memory"}', timeout=120)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json().get("errorType"), "Runtime.OutOfMemory", r.json())
 
 
 class UncappedBannerTest(unittest.TestCase):
