@@ -43,6 +43,35 @@ void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& o) {
                    "Maximum processes+threads per environment (0 = unlimited)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 22));
+
+  const char* group = "Debugging (docs/debugging.md)";
+  command
+      ->add_flag("--debug", o.debug,
+                 "Start runtimes under their debugger: Node.js's inspector, debugpy or pdb for "
+                 "Python; no timeouts, one environment per function")
+      ->group(group);
+  command
+      ->add_option("--debug-port,-d", o.debug_port,
+                   "First debugger port, one per debugged function in banner order (default: "
+                   "9229 up for Node.js, 5678 up for the others); implies --debug; -d N as in SAM CLI")
+      ->check(CLI::Range(1, 65535))
+      ->group(group);
+  command
+      ->add_option("--debug-host", o.debug_host,
+                   "Address debuggers listen on (anyone who reaches it can run code)")
+      ->capture_default_str()
+      ->group(group);
+  command
+      ->add_option("--debug-function", o.debug_functions,
+                   "Debug only this function (name or logical id); repeatable; implies --debug")
+      ->group(group);
+  command
+      ->add_option("--debug-python", o.debug_python,
+                   "Python debugger: auto (debugpy when the interpreter can import it, else "
+                   "pdb), debugpy or pdb")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "debugpy", "pdb"}))
+      ->group(group);
 }
 
 pool::ServerSettings MakeSettings(const EnvironmentOptions& o, bool& owns_work_dir) {
@@ -52,6 +81,13 @@ pool::ServerSettings MakeSettings(const EnvironmentOptions& o, bool& owns_work_d
   settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));
   settings.cpu_limit = !o.no_cpu_limit;
   settings.pids_limit = static_cast<std::uint64_t>(o.pids_limit);
+  auto& debug = settings.debug;
+  debug.enabled = o.debug || o.debug_port != 0 || !o.debug_functions.empty();
+  debug.host = o.debug_host;
+  debug.port = o.debug_port;
+  debug.functions = o.debug_functions;
+  debug.python_debugger = o.debug_python;
+  if (debug.enabled) settings.cpu_limit = false;
   owns_work_dir = o.work_dir.empty();
   if (owns_work_dir) {
     const char* tmp = std::getenv("TMPDIR");

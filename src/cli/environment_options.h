@@ -1,10 +1,11 @@
 #pragma once
 // The flags that shape execution environments, shared by `serve` and
 // `invoke`: region and account, where environments keep their files, the
-// runtimes, init timeout and resource control.
+// runtimes, init timeout, resource control, and debugging (--debug).
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "pool/services.h"
 
@@ -20,12 +21,20 @@ struct EnvironmentOptions {
   std::string cgroup_root = "/sys/fs/cgroup";
   bool no_cpu_limit = false;
   int pids_limit = 1024;
+  // --debug and the flags that imply it (docs/debugging.md).
+  bool debug = false;
+  std::string debug_host = "127.0.0.1";
+  int debug_port = 0;  // 0: 9229 up for Node.js, 5678 up for the others
+  std::vector<std::string> debug_functions;
+  std::string debug_python = "auto";
 };
 
 void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& options);
 
 // The settings these options give (log_dir, concurrency and idle policy are
-// the caller's). `owns_work_dir` is set when the directory is ours to remove.
+// the caller's). Under --debug there is no CPU limit: a runtime stepped
+// through at a fraction of a core is painful to use. `owns_work_dir` is set
+// when the directory is ours to remove.
 pool::ServerSettings MakeSettings(const EnvironmentOptions& options, bool& owns_work_dir);
 
 }  // namespace lambda_emu::cli

@@ -222,10 +222,13 @@ boost::asio::awaitable<ApiGateway::Call> ApiGateway::Invoke(const std::string& f
             (*shared_invocation)->SetCompletion([race](pool::InvokeOutcome result) {
               race->Finish(false, std::move(result));
             });
-            race->timer.expires_after(std::chrono::milliseconds(timeout_ms));
-            race->timer.async_wait([race](const boost::system::error_code& ec) {
-              if (!ec) race->Finish(true, {});
-            });
+            // Under --debug no timeout runs while someone steps through the function.
+            if (!pool->function().debugging) {
+              race->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+              race->timer.async_wait([race](const boost::system::error_code& ec) {
+                if (!ec) race->Finish(true, {});
+              });
+            }
             pool->Invoke(*shared_invocation);
           },
           boost::asio::use_awaitable);

@@ -15,6 +15,7 @@
 #include "logs/function_log.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/reaper.h"
+#include "sandbox/debug_options.h"
 
 namespace lambda_emu::pool {
 
@@ -28,6 +29,7 @@ struct ServerSettings {
   bool cpu_limit = true;                       // CPU proportional to memory (1,769 MB = 1 vCPU)
   std::uint64_t pids_limit = 1024;             // tasks per environment; 0 = unlimited
   std::chrono::milliseconds idle_ttl{600000};  // idle environments are stopped after this
+  sandbox::DebugOptions debug;                 // --debug (docs/debugging.md)
 };
 
 struct PoolServices {
@@ -53,6 +55,9 @@ struct FunctionContext {
   std::string runtime_dir;               // LAMBDA_RUNTIME_DIR
   std::vector<std::string> environment;  // "K=V" shared by all environments
   std::shared_ptr<logs::FunctionLog> log;
+  // Started under its debugger (--debug): no init or invoke timeout, one
+  // environment at a time (further invokes wait for it), never idle-evicted.
+  bool debugging = false;
 };
 
 }  // namespace lambda_emu::pool
