@@ -236,6 +236,40 @@ class DebugTest(unittest.TestCase):
         self.assertGreater(float(reports[0]["duration"]), 1000, err)
         self.assertNotIn("Task timed out", err)
 
+    def test_serve_pdb_stops_at_every_invoke_and_q_detaches(self):
+        code = write_code(self.root, {"app.py": """
+            def handler(event, context):
+                return event["n"] * 2
+            """})
+        port = free_port()
+        functions = {"hello": {"Runtime": "python3.11", "Handler": "app.handler", "Code": code}}
+        with EmuServer(functions, args=["--debug-python", "pdb", "--debug-port", str(port)]) as emu:
+            results = {}
+
+            def invoke(n):
+                results[n] = emu.invoke("hello", {"n": n})
+
+            first = threading.Thread(target=invoke, args=(1,))
+            first.start()
+            with connect(port) as conn:
+                self.assertIn("-> return event[\"n\"] * 2", read_until(conn, b"(Pdb) "))
+                conn.sendall(b"c\n")
+                first.join(TIMEOUT)
+                self.assertFalse(first.is_alive())
+                # Same environment, same connection: the handler's breakpoint holds.
+                second = threading.Thread(target=invoke, args=(2,))
+                second.start()
+                read_until(conn, b"(Pdb) ")
+                self.assertTrue(second.is_alive())
+                conn.sendall(b"p event\n")
+                self.assertIn("{'n': 2}", read_until(conn, b"(Pdb) "))
+                conn.sendall(b"q\n")  # detaches: the invocation finishes, no BdbQuit
+                second.join(TIMEOUT)
+            self.assertFalse(second.is_alive())
+            self.assertEqual((results[1].status, results[1].json()), (200, 2), results[1])
+            self.assertEqual((results[2].status, results[2].json()), (200, 4), results[2])
+            self.assertIsNone(results[2].header("X-Amz-Function-Error"), results[2])
+
     def test_invoke_python_with_debugpy_waits_for_a_client(self):
         interpreter = python_with_debugpy()
         if not interpreter:
