@@ -5,20 +5,40 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "http/server.h"
 
 namespace lambda_emu::api {
+
+// ValidationErrors: the constraint violations found in one request, in the
+// order they were added, worded and joined as Lambda's ValidationException
+// message words them. A plain value; confine it to one thread.
+class ValidationErrors {
+ public:
+  // "Value 'VALUE' at 'MEMBER' failed to satisfy constraint: CONSTRAINT".
+  void Add(std::string_view value, std::string_view member, std::string_view constraint);
+
+  bool empty() const { return errors_.empty(); }
+  size_t size() const { return errors_.size(); }
+  // "1 validation error detected: E" or "N validation errors detected: E1; E2".
+  std::string Message() const;
+
+ private:
+  std::vector<std::string> errors_;
+};
 
 struct AwsError {
   beast::http::status status;
   std::string type;  // e.g. "ResourceNotFoundException"
   std::string message;
   std::string reason;  // TooManyRequestsException's Reason, else empty
-  int retry_after_s = 0;
+  int retry_after_s = 0;  // a Retry-After header when > 0 (no Invoke error sends one)
 
   static AwsError ResourceNotFound(std::string message);
   static AwsError Validation(std::string message);
+  static AwsError Validation(const ValidationErrors& errors);
   static AwsError InvalidParameterValue(std::string message);
   static AwsError InvalidRequestContent(std::string message);
   static AwsError RequestTooLarge();

@@ -46,51 +46,55 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
   auto fail = [&](const AwsError& error) { return ToResponse(error, req, request_id); };
 
   std::string decoded = UrlDecode(function);
-  auto ref = ParseFunctionRef(decoded);
-  if (!ref.ok()) {
-    // A nested stack's function also answers to "Child/Function", SAM's
-    // name for it, which is not a Lambda name.
-    if (decoded.find('/') == std::string::npos || !registry_.Find(decoded)) {
-      co_return fail(AwsError::Validation(ref.status().message()));
-    }
-    ref = FunctionRef{decoded, std::nullopt, std::nullopt, std::nullopt};
-  }
   std::optional<std::string> qualifier = QueryParam(query, "Qualifier");
   if (qualifier && qualifier->empty()) qualifier.reset();
+  std::string_view invocation_type = req["X-Amz-Invocation-Type"];
+  if (invocation_type.empty()) invocation_type = "RequestResponse";
+  std::string_view log_type = req["X-Amz-Log-Type"];
+
+  // Lambda checks every member against its model first and reports all the
+  // violations in one ValidationException, in the order of Invoke's members.
+  ValidationErrors errors;
+  std::optional<FunctionRef> ref;
+  if (decoded.find('/') != std::string::npos && registry_.Find(decoded)) {
+    // A nested stack's function also answers to "Child/Function", SAM's
+    // name for it, which is not a Lambda name.
+    ref = FunctionRef{decoded, std::nullopt, std::nullopt, std::nullopt};
+  } else {
+    ref = ValidateFunctionName(decoded, errors);
+  }
+  if (invocation_type != "RequestResponse" && invocation_type != "Event" &&
+      invocation_type != "DryRun") {
+    errors.Add(invocation_type, "invocationType",
+               "Member must satisfy enum value set: [Event, RequestResponse, DryRun]");
+  }
+  if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
+    errors.Add(log_type, "logType", "Member must satisfy enum value set: [Tail, None]");
+  }
+  if (qualifier) ValidateQualifier(*qualifier, errors);
+  if (!errors.empty()) co_return fail(AwsError::Validation(errors));
+
+  if (ref->region && *ref->region != settings_.region) {
+    co_return fail(AwsError::ResourceNotFound("Functions from '" + *ref->region +
+                                              "' are not reachable in this region ('" +
+                                              settings_.region + "')"));
+  }
   if (ref->qualifier && qualifier && *ref->qualifier != *qualifier) {
     co_return fail(AwsError::InvalidParameterValue(
         "The derived qualifier from the function name does not match the specified qualifier."));
   }
-  if (!qualifier) qualifier = ref->qualifier;
+  if (!qualifier) qualifier = std::move(ref->qualifier);
 
+  // Another account's function is simply not found: Invoke is allowed across
+  // accounts (by resource policy), so Lambda does not deny it outright.
   pool::FunctionPool* pool = nullptr;
-  if ((!ref->region || *ref->region == settings_.region) &&
-      (!ref->account || *ref->account == settings_.account_id)) {
-    pool = registry_.Find(ref->name);
-  }
+  if (!ref->account || *ref->account == settings_.account_id) pool = registry_.Find(ref->name);
   if (!pool || (qualifier && *qualifier != pool->function().version &&
                 *qualifier != pool->function().config.auto_publish_alias)) {
-    const std::string arn = FunctionArn(ref->region.value_or(settings_.region),
-                                        ref->account.value_or(settings_.account_id), ref->name);
+    const std::string arn =
+        FunctionArn(settings_.region, ref->account.value_or(settings_.account_id), ref->name);
     co_return fail(AwsError::ResourceNotFound("Function not found: " + arn + ":" +
                                               qualifier.value_or("$LATEST")));
-  }
-
-  std::string_view invocation_type = req["X-Amz-Invocation-Type"];
-  if (invocation_type.empty()) invocation_type = "RequestResponse";
-  if (invocation_type != "RequestResponse" && invocation_type != "Event" &&
-      invocation_type != "DryRun") {
-    co_return fail(AwsError::Validation(
-        "1 validation error detected: Value '" + std::string(invocation_type) +
-        "' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value "
-        "set: [Event, RequestResponse, DryRun]"));
-  }
-  std::string_view log_type = req["X-Amz-Log-Type"];
-  if (!log_type.empty() && log_type != "None" && log_type != "Tail") {
-    co_return fail(AwsError::Validation(
-        "1 validation error detected: Value '" + std::string(log_type) +
-        "' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: "
-        "[Tail, None]"));
   }
 
   auto invocation = std::make_shared<pool::Invocation>();

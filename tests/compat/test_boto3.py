@@ -148,6 +148,54 @@ class Boto3InvokeTest(unittest.TestCase):
         self.assertIn(response["Error"]["Code"],
                       ("ValidationException", "InvalidParameterValueException"))
 
+    # -- Invoke API fidelity (issue 11) -------------------------------------------------
+    def test_malformed_qualifier_raises_validation_exception_with_lambda_message(self):
+        # Lambda's model declares no ValidationException, so botocore raises its base
+        # ClientError with the code and message.
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            self.invoke(Qualifier="v1.2", Payload=b"{}")
+        self.assertIs(type(cm.exception), ClientError)
+        self.assertErrorResponse(cm.exception.response, "ValidationException", 400)
+        self.assertEqual(
+            cm.exception.response["Error"]["Message"],
+            "1 validation error detected: Value 'v1.2' at 'qualifier' failed to satisfy "
+            r"constraint: Member must satisfy regular expression pattern: "
+            r"\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
+
+    def test_several_violations_raise_one_validation_exception(self):
+        from botocore.exceptions import ClientError
+        name, qualifier = "a" * 257, "q" * 129
+        with self.assertRaises(ClientError) as cm:
+            self.invoke(FunctionName=name, Qualifier=qualifier, Payload=b"{}")
+        self.assertErrorResponse(cm.exception.response, "ValidationException", 400)
+        self.assertEqual(
+            cm.exception.response["Error"]["Message"],
+            f"2 validation errors detected: Value '{name}' at 'functionName' failed to satisfy "
+            "constraint: Member must have length less than or equal to 256; "
+            f"Value '{qualifier}' at 'qualifier' failed to satisfy constraint: Member must have "
+            "length less than or equal to 128")
+
+    def test_arn_of_another_region_raises_resource_not_found(self):
+        with self.assertRaises(self.client.exceptions.ResourceNotFoundException) as cm:
+            self.invoke(FunctionName="arn:aws:lambda:eu-west-1:000000000000:function:probe",
+                        Payload=b"{}")
+        self.assertErrorResponse(cm.exception.response, "ResourceNotFoundException", 404)
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Functions from 'eu-west-1' are not reachable in this region "
+                         "('us-east-1')")
+
+    def test_long_name_and_latest_published_raise_resource_not_found(self):
+        arn = "arn:aws:lambda:us-east-1:000000000000:function:"
+        for kw, qualified in (({"FunctionName": "n" * 100}, arn + "n" * 100 + ":$LATEST"),
+                              ({"Qualifier": "$LATEST.PUBLISHED"},
+                               arn + "probe:$LATEST.PUBLISHED")):
+            with self.subTest(**kw):
+                with self.assertRaises(self.client.exceptions.ResourceNotFoundException) as cm:
+                    self.invoke(Payload=b"{}", **kw)
+                self.assertEqual(cm.exception.response["Error"]["Message"],
+                                 "Function not found: " + qualified)
+
     def test_throttle_raises_too_many_requests_with_reason(self):
         marker = f"holding-the-only-slot-{uuid.uuid4()}"
         hold = threading.Thread(target=self.emu.invoke, args=(
@@ -164,6 +212,10 @@ class Boto3InvokeTest(unittest.TestCase):
         self.assertEqual(response["Error"]["Message"], "Rate Exceeded.")
         self.assertEqual(response.get("Reason"),
                          "ReservedFunctionConcurrentInvocationLimitExceeded", response)
+        # Lambda sends no Retry-After with a throttle (botocore would parse one into
+        # retryAfterSeconds).
+        self.assertNotIn("retryAfterSeconds", response)
+        self.assertNotIn("retry-after", response["ResponseMetadata"]["HTTPHeaders"])
         # Once the slot is free the function works again.
         self.assertEqual(self.invoke(FunctionName="single", Payload=b"[]")["StatusCode"], 200)
 

@@ -110,7 +110,8 @@ class InvokeApiTest(unittest.TestCase):
         self.assertApiError(r, 404, "ResourceNotFoundException")
 
     def test_malformed_function_name_is_400(self):
-        for name in ("bad%20name", "bad!name", "a" * 65, "probe:bad:qualifier:parts"):
+        # (A name of 65+ characters is well-formed for Invoke: 404, test_invoke_validation.)
+        for name in ("bad%20name", "bad!name", "probe:bad:qualifier:parts"):
             with self.subTest(name=name):
                 r = self.emu.invoke(name, b"{}")
                 self.assertEqual(r.status, 400, r)

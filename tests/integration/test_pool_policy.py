@@ -53,9 +53,7 @@ class PoolTestCase(unittest.TestCase):
         body = r.json()
         self.assertEqual(body.get("Reason"), reason, body)
         self.assertEqual(body.get("message", body.get("Message")), "Rate Exceeded.", body)
-        retry_after = r.header("Retry-After")
-        self.assertIsNotNone(retry_after, r)
-        self.assertGreater(int(retry_after), 0, r)
+        self.assertIsNone(r.header("Retry-After"), r)  # Lambda sends none with a throttle
 
     def stats(self, name):
         r = self.emu.request("GET", f"/_emu/functions/{name}")
