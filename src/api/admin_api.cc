@@ -1,6 +1,7 @@
 #include "api/admin_api.h"
 
 #include "api/aws_error.h"
+#include "api/invoke_api.h"
 #include "pool/ids.h"
 
 namespace lambda_emu::api {
@@ -35,6 +36,80 @@ http::Response AdminApi::Function(const http::Request& req, std::string_view nam
                       pool::NewRequestId());
   }
   return http::MakeResponse(req, http_ns::status::ok, metrics::RenderJson(pool->Snapshot()).dump());
+}
+
+// Ready means: the project loaded, the server takes invokes, and every
+// function's provisioned environments are up, so a test's first invoke of a
+// provisioned function is warm. A function without ProvisionedConcurrency is
+// ready as soon as it is registered (its first invoke is a cold start, as on
+// AWS). States use Lambda's words: Active, Pending, Failed.
+http::Response AdminApi::Health(const http::Request& req) const {
+  nlohmann::json functions = nlohmann::json::object();
+  nlohmann::json reasons = nlohmann::json::array();
+  int starting = 0, idle = 0, busy = 0;
+  for (const auto& f : registry_.Snapshots()) {
+    starting += f.environments_starting;
+    idle += f.environments_idle;
+    busy += f.environments_busy;
+    nlohmann::json state = {{"State", "Active"}};
+    if (f.provisioned_concurrency > 0) {
+      state["ProvisionedConcurrency"] = f.provisioned_concurrency;
+      state["ProvisionedReady"] = f.provisioned_ready;
+    }
+    if (f.provisioned_ready < f.provisioned_concurrency) {
+      std::string reason = "function " + f.name + ": " + std::to_string(f.provisioned_ready) +
+                           " of " + std::to_string(f.provisioned_concurrency) +
+                           " provisioned environments initialized";
+      if (f.provisioned_init_failures > 0) {
+        state["State"] = "Failed";
+        reason += "; their init failed (" + std::to_string(f.provisioned_init_failures) +
+                  " round(s) in a row, see the function's log)";
+      } else {
+        state["State"] = "Pending";
+      }
+      state["Reason"] = reason;
+      reasons.push_back(std::move(reason));
+    }
+    functions[f.name] = std::move(state);
+  }
+  const bool ready = reasons.empty();
+  nlohmann::json body = {
+      {"Status", ready ? "ready" : "not-ready"},
+      {"Reasons", reasons},
+      {"Version", LAMBDA_EMU_VERSION},
+      {"FunctionCount", registry_.size()},
+      {"Functions", functions},
+      {"Environments", {{"Starting", starting}, {"Idle", idle}, {"Busy", busy}}},
+  };
+  return http::MakeResponse(
+      req, ready ? http_ns::status::ok : http_ns::status::service_unavailable, body.dump());
+}
+
+// Counters first or environments first makes no difference: stopping an
+// environment counts nothing. Busy environments finish the invocation they
+// run (it is counted, after the reset, when it ends) and then stop.
+http::Response AdminApi::Reset(const http::Request& req, std::string_view query) {
+  auto environments = QueryParam(query, "environments");
+  if (environments && *environments != "stop") {
+    return ToResponse(AwsError::InvalidParameterValue(
+                          "environments: expected 'stop' (stop every environment so the next "
+                          "invoke is cold), got '" +
+                          *environments + "'"),
+                      req, pool::NewRequestId());
+  }
+  nlohmann::json body = {{"FunctionCount", registry_.size()}};
+  if (environments) {
+    int stopped = 0, stopping = 0;
+    for (const auto& f : registry_.Snapshots()) {
+      stopped += f.environments_idle;
+      stopping += f.environments_busy + f.environments_starting;
+    }
+    registry_.StopEnvironments();
+    body["EnvironmentsStopped"] = stopped;
+    body["EnvironmentsStopping"] = stopping;
+  }
+  registry_.ResetMetrics();
+  return http::MakeResponse(req, http_ns::status::ok, body.dump());
 }
 
 }  // namespace lambda_emu::api

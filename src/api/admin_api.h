@@ -3,6 +3,9 @@
 //   GET /metrics                 Prometheus text, per function
 //   GET /_emu/functions          JSON: every function's counters and environments
 //   GET /_emu/functions/{name}   JSON: one function
+//   GET /_emu/health             200 when ready, 503 with the reasons when not
+//   POST /_emu/reset             counters to zero; ?environments=stop also
+//                                stops every environment (next invoke is cold)
 // io thread only.
 
 #include "http/server.h"
@@ -17,6 +20,8 @@ class AdminApi {
   http::Response Metrics(const http::Request& req) const;
   http::Response Functions(const http::Request& req) const;
   http::Response Function(const http::Request& req, std::string_view name) const;
+  http::Response Health(const http::Request& req) const;
+  http::Response Reset(const http::Request& req, std::string_view query);
 
  private:
   registry::FunctionRegistry& registry_;

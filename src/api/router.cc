@@ -55,6 +55,10 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
     if (s.size() == 3 && s[0] == "_emu" && s[1] == "functions") {
       co_return admin_.Function(req, s[2]);
     }
+    if (s.size() == 2 && s[0] == "_emu" && s[1] == "health") co_return admin_.Health(req);
+  }
+  if (method == http_ns::verb::post && s.size() == 2 && s[0] == "_emu" && s[1] == "reset") {
+    co_return admin_.Reset(req, t.query);
   }
 
   AwsError error{

@@ -35,6 +35,8 @@ CLI::App* AddInvokeCommand(CLI::App& app, InvokeOptions& o) {
   invoke->add_option("--log-level", o.log_level, "lambda-emu's own log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  invoke->add_flag("--no-color", o.no_color,
+                   "No colour in the log on standard error (also: NO_COLOR)");
   AddEnvironmentOptions(invoke, o.environment);
   return invoke;
 }
@@ -98,7 +100,7 @@ int RunInvoke(const InvokeOptions& o) {
   auto event = ReadEvent(o);
   if (!event.ok()) return fail(event.status().message());
 
-  logs::InitLogging(o.log_level, logs::ConsoleStyle{true, false});
+  logs::InitLogging(o.log_level, logs::ConsoleStyle{true, false, o.no_color});
   std::signal(SIGPIPE, SIG_IGN);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
@@ -130,10 +132,13 @@ int RunInvoke(const InvokeOptions& o) {
       auto cgroups = sandbox::DetectCgroups(io, {o.environment.cgroup_root, o.environment.cgroups});
       spdlog::debug("resource control: {}", cgroups->Describe());
       pool::PoolServices services{io, reaper, *cgroups, settings, 1, 0, 0, {}};
+      // --debug: the invoked function is the one debugged, on the first port.
+      sandbox::DebugOptions debug = settings.debug;
+      if (debug.functions.empty()) debug.functions = {function->name};
       sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                            ? sandbox::DefaultRuntimesDir()
                                            : fs::path(o.environment.runtimes_dir),
-                                       project->config.interpreters);
+                                       project->config.interpreters, debug);
       PrintBanner(std::cerr, *project, runtimes);
 
       registry::FunctionRegistry registry(services, runtimes);

@@ -20,6 +20,7 @@ struct InvokeOptions {
   std::string event_json;
   ProjectOptions project;
   EnvironmentOptions environment;
+  bool no_color = false;
   std::string log_level = "warn";
 };
 

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -162,6 +163,29 @@ std::vector<fs::path> ProjectFiles(const Project& project, const ProjectOptions&
   return files;
 }
 
+namespace {
+
+// --debug: what changes for the debugged functions, and names in
+// --debug-function that match none.
+void PrintDebugNotes(std::ostream& out, const Project& project, sandbox::RuntimeLocator& runtimes,
+                     bool debugged) {
+  if (!runtimes.debugging()) return;
+  for (const auto& wanted : runtimes.debug_options().functions) {
+    bool found = false;
+    for (const auto& f : project.config.functions) {
+      found = found || f.name == wanted ||
+              std::find(f.aliases.begin(), f.aliases.end(), wanted) != f.aliases.end();
+    }
+    if (!found) out << "  warning: --debug-function " << wanted << ": no such function\n";
+  }
+  if (debugged) {
+    out << "  debugging (docs/debugging.md): Timeout not enforced; one environment per debugged "
+           "function, further invokes wait for it; no CPU limit\n";
+  }
+}
+
+}  // namespace
+
 void PrintBanner(std::ostream& out, const Project& project, sandbox::RuntimeLocator& runtimes) {
   const auto& details = project.details;
   const size_t count = project.config.functions.size();
@@ -171,6 +195,7 @@ void PrintBanner(std::ostream& out, const Project& project, sandbox::RuntimeLoca
     width = std::max(width, f.name.size());
     runs_on[f.name] = runtimes.Describe(f);
   }
+  bool debugged = false;
   out << "lambda-emu: " << (project.is_template ? "template " : "config ") << project.file.string()
       << " (" << project.how << "): " << count << " function" << (count == 1 ? "" : "s") << "\n";
   for (const auto& f : project.config.functions) {
@@ -185,6 +210,9 @@ void PrintBanner(std::ostream& out, const Project& project, sandbox::RuntimeLoca
       line << ")";
     }
     out << line.str() << "\n";
+    if (std::string mismatch = runtimes.VersionMismatch(f); !mismatch.empty()) {
+      out << "      warning: " << mismatch << "\n";
+    }
     for (const auto& event : f.events) {
       out << "      event " << event.name << ": " << event.type
           << (event.summary.empty() ? "" : " " + event.summary)
@@ -192,6 +220,10 @@ void PrintBanner(std::ostream& out, const Project& project, sandbox::RuntimeLoca
     }
     if (auto it = details.function_warnings.find(f.name); it != details.function_warnings.end()) {
       for (const auto& warning : it->second) out << "      warning: " << warning << "\n";
+    }
+    if (auto debugger = runtimes.DescribeDebugger(f)) {
+      debugged = true;
+      out << "      debugger: " << *debugger << "\n";
     }
   }
   std::set<std::string> said;  // one function may be listed under several names
@@ -206,6 +238,7 @@ void PrintBanner(std::ostream& out, const Project& project, sandbox::RuntimeLoca
     out << "\n";
   }
   for (const auto& warning : details.warnings) out << "  warning: " << warning << "\n";
+  PrintDebugNotes(out, project, runtimes, debugged);
   out.flush();
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,6 +69,9 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
   serve->add_option("--log-level", o.log_level, "Server log level: trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  serve->add_flag("--no-color", o.no_color,
+                  "No colour on the console (also: the NO_COLOR environment variable; never "
+                  "colour into a pipe or file)");
   serve->add_option("--log-dir", o.log_dir, "Directory for per-function log files (NAME.log)")
       ->capture_default_str();
   AddEnvironmentOptions(serve, o.environment);
@@ -122,10 +126,56 @@ Result<boost::asio::ip::address> ResolveHost(boost::asio::io_context& io, const 
   return results.begin()->endpoint().address();
 }
 
+// The default log directory, .lambda-emu/ in the current directory, is
+// news to a project's first run: say what it is, unless a .gitignore here
+// already names it.
+std::string GitignoreHint(const fs::path& log_dir) {
+  std::error_code ec;
+  const fs::path here = fs::current_path(ec);
+  if (ec) return {};
+  const fs::path ours = here / ".lambda-emu";
+  auto [end, _] = std::mismatch(ours.begin(), ours.end(), log_dir.begin(), log_dir.end());
+  if (end != ours.end()) return {};
+  std::ifstream gitignore(here / ".gitignore");
+  for (std::string line; std::getline(gitignore, line);) {
+    if (line.find(".lambda-emu") != std::string::npos) return {};
+  }
+  return "lambda-emu keeps function logs in ./.lambda-emu/ (safe to delete; add .lambda-emu/ to "
+         ".gitignore)";
+}
+
+enum class SighupRole { kStop, kReload, kIgnored };
+
+// A process "attached to a terminal" has a controlling terminal: the one
+// whose hang-up sends it SIGHUP.
+bool HasControllingTerminal() {
+  int fd = ::open("/dev/tty", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+SighupRole DecideSighupRole() {
+  struct sigaction current {};
+  ::sigaction(SIGHUP, nullptr, &current);
+  if (current.sa_handler == SIG_IGN) return SighupRole::kIgnored;  // nohup
+  return HasControllingTerminal() ? SighupRole::kStop : SighupRole::kReload;
+}
+
+const char* SignalName(int signal) {
+  switch (signal) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGUSR1: return "SIGUSR1";
+    default: return "a signal";
+  }
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& o) {
-  logs::InitLogging(o.log_level);
+  logs::InitLogging(o.log_level, logs::ConsoleStyle{false, true, o.no_color});
   std::signal(SIGPIPE, SIG_IGN);
   // Orphaned grandchildren of a runtime are reparented to us, not to init,
   // so they are reaped (and can be killed) by the server.
@@ -165,8 +215,15 @@ int RunServe(const ServeOptions& o) {
   sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                        ? sandbox::DefaultRuntimesDir()
                                        : fs::path(o.environment.runtimes_dir),
-                                   project->config.interpreters);
+                                   project->config.interpreters, settings.debug);
   PrintBanner(std::cerr, *project, runtimes);
+  if (settings.cpu_limit && cgroups->LimitsCpu() && !project->config.functions.empty()) {
+    // Issue 17: a capped CPU is the first suspect when a small function is slow.
+    int mb = project->config.functions.front().memory_mb;
+    for (const auto& f : project->config.functions) mb = std::min(mb, f.memory_mb);
+    std::cerr << "  CPU: proportional to memory (" << mb << " MB = " << (mb * 100 + 1769 / 2) / 1769
+              << "% of a vCPU); --no-cpu-limit to lift\n";
+  }
 
   int exit_code = 0;
   {
@@ -195,6 +252,7 @@ int RunServe(const ServeOptions& o) {
         address = resolved.value();
         http::ServerOptions options;
         options.body_limit = api::kMaxSyncPayloadBytes;
+        options.log_name = "invoke api";
         auto started = http::Server::Start(
             io, {address, static_cast<std::uint16_t>(o.port)}, options,
             [&router](http::Request& req) { return router.Route(req); },
@@ -227,7 +285,7 @@ int RunServe(const ServeOptions& o) {
       }
     }
 
-    // Config reload (SIGHUP, or --watch seeing the file change) and code
+    // Config reload (SIGUSR1, SIGHUP without a terminal, or --watch seeing the file change) and code
     // changes (--watch): only the functions affected are drained.
     std::unique_ptr<config::FileWatcher> watcher;
     auto watch_all = [&] {
@@ -240,14 +298,21 @@ int RunServe(const ServeOptions& o) {
         for (const auto& layer : config.layers) (void)watcher->Watch(layer);
       }
     };
+    // A failed reload is logged once: the same error again (an editor's
+    // second write, a signal after --watch saw the change) is not news.
+    std::string last_reload_error;
     auto reload = [&] {
       auto fresh =
           ReloadProject(*project, o.project, unpack_dir, settings.region, settings.account_id);
       Status applied = fresh.ok() ? registry.Apply(fresh->config.functions) : fresh.status();
       if (!applied.ok()) {
-        spdlog::error("config reload failed; keeping the running configuration: {}",
-                      applied.message());
+        if (applied.message() != last_reload_error) {
+          spdlog::error("config reload failed; keeping the running configuration: {}",
+                        applied.message());
+          last_reload_error = applied.message();
+        }
       } else {
+        last_reload_error.clear();
         project = std::move(fresh);
         if (doors) {
           if (Status s = doors->Apply(project->config, nullptr); !s.ok()) {
@@ -280,13 +345,21 @@ int RunServe(const ServeOptions& o) {
               }
             }
           });
+      watcher->Ignore(settings.log_dir);
+      watcher->Ignore(settings.work_dir);
       watch_all();
     }
-    boost::asio::signal_set reload_signal(io, SIGHUP);
+    // SIGUSR1 reloads. SIGHUP means "the terminal went away" to a server
+    // started from one (closing the window must free the port), and
+    // "reload" to a service without a terminal, as daemons read it; under
+    // nohup it stays ignored.
+    const SighupRole sighup = DecideSighupRole();
+    boost::asio::signal_set reload_signal(io, SIGUSR1);
+    if (sighup == SighupRole::kReload) reload_signal.add(SIGHUP);
     std::function<void()> arm_reload = [&] {
-      reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      reload_signal.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
-        spdlog::info("received SIGHUP, reloading {}", project->file.string());
+        spdlog::info("received {}, reloading {}", SignalName(signal), project->file.string());
         reload();
         arm_reload();
       });
@@ -295,9 +368,10 @@ int RunServe(const ServeOptions& o) {
 
     if (server) {
       boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+      if (sighup == SighupRole::kStop) stop_signals.add(SIGHUP);
       stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
-        spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        spdlog::info("received {}, shutting down", SignalName(signal));
         server->Stop();
         if (doors) doors->Stop();
         reload_signal.cancel();
@@ -308,6 +382,7 @@ int RunServe(const ServeOptions& o) {
       spdlog::info("lambda-emu {} listening on http://{}:{} with {} function(s); logs in {}",
                    LAMBDA_EMU_VERSION, o.host, server->port(), registry.size(),
                    settings.log_dir.string());
+      if (std::string hint = GitignoreHint(settings.log_dir); !hint.empty()) spdlog::info(hint);
       if (!o.port_file.empty()) {
         Status s = WritePortFile(o.port_file, server->port());
         if (!s.ok()) {

@@ -15,6 +15,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 3001;
   std::string port_file;
+  bool no_color = false;
   std::string log_level = "info";
   std::string log_dir = ".lambda-emu/logs";
   int account_concurrency = 1000;

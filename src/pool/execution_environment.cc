@@ -90,6 +90,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   auto weak = weak_from_this();
   http::ServerOptions options;
   options.body_limit = api::kMaxRuntimeResponseBytes;
+  options.log_name = "runtime api " + id_;
   auto server = http::Server::Start(services_.io, {boost::asio::ip::address_v4::loopback(), 0},
                                     options, api::MakeRuntimeApiHandler(weak),
                                     api::MakeRuntimeApiOversizeHandler(weak));
@@ -137,11 +138,15 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   WatchSpawnStatus();
   WatchOutput();
 
-  init_timer_.expires_after(services_.settings.init_timeout);
-  init_timer_.async_wait([weak](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) self->OnInitTimeout();
-  });
+  // Under --debug the runtime may wait for a debugger, or stop in init, for
+  // as long as the person at the debugger takes.
+  if (!function_->debugging) {
+    init_timer_.expires_after(services_.settings.init_timeout);
+    init_timer_.async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->OnInitTimeout();
+    });
+  }
   pending_ = std::move(first);
   spdlog::debug("{}: started pid {} with Runtime API on 127.0.0.1:{}", id_, pid_,
                 runtime_api_->port());
@@ -216,11 +221,15 @@ void ExecutionEnvironment::Deliver(std::shared_ptr<Invocation> invocation) {
   function_->log->Line(start);
   current_->AppendLog(start);
 
-  invoke_timer_.expires_after(std::chrono::seconds(config.timeout_s));
-  invoke_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) self->OnInvokeTimeout();
-  });
+  // Under --debug the Timeout is not enforced (the deadline the runtime is
+  // given still says what it would be on Lambda).
+  if (!function_->debugging) {
+    invoke_timer_.expires_after(std::chrono::seconds(config.timeout_s));
+    invoke_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->OnInvokeTimeout();
+    });
+  }
 
   api::NextResult next;
   auto& event = next.event;
@@ -351,6 +360,8 @@ void ExecutionEnvironment::Finish(Ending ending) {
   }
   record.timed_out = ending.error_type == outcomes::kTimedOut;
   record.out_of_memory = ending.error_type == outcomes::kOutOfMemory;
+  log.Summary({id, invocation->cold_start, duration, invocation->init_duration_ms.value_or(0),
+               peak_mb, function_->config.memory_mb, record.error_type});
 
   last_finished_id_ = id;
   last_used_ = Clock::now();

@@ -48,6 +48,9 @@ void FunctionPool::Throttle(Invocation& invocation, std::string reason) {
 
 void FunctionPool::Invoke(std::shared_ptr<Invocation> invocation) {
   if (auto reason = TryAdmit()) return Throttle(*invocation, std::move(*reason));
+  // --debug: behind those already waiting, even if the environment just
+  // became free (DispatchWaiting is posted, not yet run).
+  if (function_->debugging && !waiting_.empty()) return waiting_.push_back(std::move(invocation));
   Dispatch(std::move(invocation));
 }
 
@@ -73,6 +76,12 @@ void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
       env->Assign(std::move(invocation));
       return;
     }
+  }
+  // Under --debug a second environment would not get its debugger's port,
+  // and a person stepping through the first expects the next event to wait.
+  if (function_->debugging && !environments_.empty()) {
+    waiting_.push_back(std::move(invocation));
+    return;
   }
   // A new environment: make room under the server-wide cap first.
   if (services_.max_environments > 0 && services_.environments >= services_.max_environments &&
@@ -124,7 +133,8 @@ void FunctionPool::Retire() {
 }
 
 void FunctionPool::EnsureProvisioned() {
-  if (shutting_down_ || retired_) return;
+  // Under --debug the one environment starts with the first invoke.
+  if (shutting_down_ || retired_ || function_->debugging) return;
   int alive = 0;
   for (const auto& [raw, env] : environments_) {
     if (env->provisioned() && !Retiring(*env) &&
@@ -147,6 +157,7 @@ void FunctionPool::OnInvocationFinished(ExecutionEnvironment& env,
     return;
   }
   ready_.push_back(&env);
+  if (!waiting_.empty()) boost::asio::post(services_.io, [this] { DispatchWaiting(); });
 }
 
 void FunctionPool::OnEnvironmentReady(ExecutionEnvironment& env) {
@@ -156,6 +167,7 @@ void FunctionPool::OnEnvironmentReady(ExecutionEnvironment& env) {
   }
   if (Retiring(env)) return env.Shutdown();
   ready_.push_back(&env);
+  if (!waiting_.empty()) boost::asio::post(services_.io, [this] { DispatchWaiting(); });
 }
 
 void FunctionPool::OnEnvironmentDead(ExecutionEnvironment& env) {
@@ -164,6 +176,21 @@ void FunctionPool::OnEnvironmentDead(ExecutionEnvironment& env) {
   bool failed_init = !env.initialized();
   if (environments_.erase(&env) > 0) --services_.environments;
   if (was_provisioned && !shutting_down_) ReplaceProvisioned(failed_init);
+  if (!waiting_.empty()) boost::asio::post(services_.io, [this] { DispatchWaiting(); });
+}
+
+// --debug: the oldest waiting invocation goes to the environment once it is
+// free (or, if it died, to a new one).
+void FunctionPool::DispatchWaiting() {
+  while (!waiting_.empty() && !shutting_down_) {
+    bool free = std::any_of(ready_.begin(), ready_.end(), [this](ExecutionEnvironment* env) {
+      return env->reusable() && !Retiring(*env);
+    });
+    if (!free && !environments_.empty()) return;
+    auto invocation = std::move(waiting_.front());
+    waiting_.pop_front();
+    Dispatch(std::move(invocation));
+  }
 }
 
 // A provisioned environment that died is replaced: at once (after this call
@@ -218,6 +245,7 @@ void FunctionPool::Drain() {
 }
 
 size_t FunctionPool::EvictIdle(Clock::time_point cutoff) {
+  if (function_->debugging) return 0;  // a debugger may be attached to it
   std::vector<std::shared_ptr<ExecutionEnvironment>> expired;
   for (ExecutionEnvironment* env : ready_) {
     if (!env->provisioned() && env->reusable() && env->last_used() < cutoff) {
@@ -235,6 +263,7 @@ void FunctionPool::EnforceEphemeralStorage() {
 }
 
 ExecutionEnvironment* FunctionPool::OldestEvictable() const {
+  if (function_->debugging) return nullptr;
   ExecutionEnvironment* oldest = nullptr;
   for (ExecutionEnvironment* env : ready_) {
     if (env->provisioned() || !env->reusable()) continue;
@@ -245,6 +274,13 @@ ExecutionEnvironment* FunctionPool::OldestEvictable() const {
 
 void FunctionPool::Shutdown() {
   shutting_down_ = true;
+  while (!waiting_.empty()) {
+    auto invocation = std::move(waiting_.front());
+    waiting_.pop_front();
+    Release();
+    invocation->Complete(
+        {InvokeOutcome::Kind::kServiceError, "The server is shutting down", {}, {}});
+  }
   std::vector<std::shared_ptr<ExecutionEnvironment>> all;
   all.reserve(environments_.size());
   for (auto& [raw, env] : environments_) all.push_back(env);
@@ -261,7 +297,12 @@ metrics::FunctionSnapshot FunctionPool::Snapshot() const {
   s.concurrent_executions = in_flight_;
   s.reserved_concurrency = function_->config.reserved_concurrency;
   s.provisioned_concurrency = function_->config.provisioned_concurrency;
+  s.provisioned_init_failures = provisioned_init_failures_;
   for (const auto& [raw, env] : environments_) {
+    if (env->provisioned() && !Retiring(*env) && env->initialized() &&
+        env->state() != ExecutionEnvironment::State::kDead) {
+      ++s.provisioned_ready;
+    }
     switch (env->state()) {
       case ExecutionEnvironment::State::kStarting:
         ++s.environments_starting;

@@ -9,11 +9,15 @@
 //    they die (with a growing delay while they keep failing init), and never
 //    evicted; other idle environments are evicted after the idle TTL;
 //  - a code or configuration change drains the pool: idle environments stop
-//    now, busy ones when their invocation ends; the next start is cold.
+//    now, busy ones when their invocation ends; the next start is cold;
+//  - a function under --debug has one environment at a time (its debugger
+//    has one port): further invokes wait for it, in order; it is never
+//    evicted and no provisioned environments start.
 //
 // Owned by the FunctionRegistry; owns its environments. io thread only.
 
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +64,8 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
 
   // Kills every environment; running invocations fail.
   void Shutdown();
+  // Counters back to zero; an invocation in flight is counted when it ends.
+  void ResetMetrics() { metrics_.Reset(); }
 
   const FunctionContext& function() const { return *function_; }
   std::shared_ptr<const FunctionContext> function_ptr() const { return function_; }
@@ -76,6 +82,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
                                                          bool provisioned);
   bool Retiring(const ExecutionEnvironment& env) const;
   void ReplaceProvisioned(bool after_init_failure);
+  void DispatchWaiting();
 
   void OnInvocationFinished(ExecutionEnvironment& env,
                             const metrics::InvocationRecord& record) override;
@@ -88,6 +95,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   std::shared_ptr<const FunctionContext> function_;
   std::unordered_map<ExecutionEnvironment*, std::shared_ptr<ExecutionEnvironment>> environments_;
   std::vector<ExecutionEnvironment*> ready_;  // most recently used at the back
+  std::deque<std::shared_ptr<Invocation>> waiting_;  // --debug: admitted, for the one environment
   int in_flight_ = 0;
   int provisioned_init_failures_ = 0;  // rounds in a row
   bool provisioned_retry_pending_ = false;

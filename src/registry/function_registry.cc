@@ -75,6 +75,7 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
   context->arn = api::FunctionArn(settings.region, settings.account_id, config.name);
   context->command = command->argv;
   context->runtime_dir = command->runtime_dir;
+  context->debugging = command->debug.has_value();
   context->log = std::make_shared<logs::FunctionLog>(config.name, settings.log_dir);
 
   auto& env = context->environment;
@@ -123,6 +124,7 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
       add(key, "lambda-emu");
     }
   }
+  env.insert(env.end(), command->environment.begin(), command->environment.end());  // --debug
   for (const auto& [key, value] : config.environment) add(key, value);
   return std::shared_ptr<const pool::FunctionContext>(std::move(context));
 }
@@ -214,10 +216,22 @@ void FunctionRegistry::Drain(const std::string& name) {
   auto it = functions_.find(name);
   if (it == functions_.end()) return;
   spdlog::info("function {}: code changed; draining its environments", name);
-  // Same configuration, new code: a fresh context makes every current
-  // environment "old", so it stops when idle.
-  auto context = std::make_shared<pool::FunctionContext>(*it->second->function_ptr());
-  it->second->Replace(std::move(context));
+  Renew(*it->second);
+}
+
+// Same configuration, new code: a fresh context makes every current
+// environment "old", so it stops when idle.
+void FunctionRegistry::Renew(pool::FunctionPool& pool) {
+  auto context = std::make_shared<pool::FunctionContext>(*pool.function_ptr());
+  pool.Replace(std::move(context));
+}
+
+void FunctionRegistry::ResetMetrics() {
+  for (auto& [name, pool] : functions_) pool->ResetMetrics();
+}
+
+void FunctionRegistry::StopEnvironments() {
+  for (auto& [name, pool] : functions_) Renew(*pool);
 }
 
 std::vector<std::string> FunctionRegistry::Names() const {

@@ -35,6 +35,12 @@ class FunctionRegistry {
   Status Apply(const std::vector<config::FunctionConfig>& functions);
   // Drains a function's environments (its code changed).
   void Drain(const std::string& name);
+  // POST /_emu/reset: every function's counters back to zero.
+  void ResetMetrics();
+  // POST /_emu/reset?environments=stop: every function's environments stop
+  // (idle ones now, busy and starting ones when their invocation ends;
+  // provisioned ones are replaced), so the next on-demand invoke is cold.
+  void StopEnvironments();
 
   // By name, or by another name the function answers to (a template's
   // logical id, "Child/Function").
@@ -51,6 +57,7 @@ class FunctionRegistry {
       const config::FunctionConfig& config);
   Status CheckAliases(const config::FunctionConfig& config) const;
   void IndexAliases();
+  void Renew(pool::FunctionPool& pool);
   void ArmIdleSweep();
   bool ReclaimOldestIdle();
 

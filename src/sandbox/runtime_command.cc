@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 extern char** environ;
 
@@ -16,8 +19,57 @@ namespace lambda_emu::sandbox {
 namespace fs = std::filesystem;
 
 RuntimeLocator::RuntimeLocator(fs::path runtimes_dir,
-                               std::map<std::string, std::string> interpreters)
-    : runtimes_dir_(std::move(runtimes_dir)), configured_(std::move(interpreters)) {}
+                               std::map<std::string, std::string> interpreters,
+                               DebugOptions debug)
+    : runtimes_dir_(std::move(runtimes_dir)),
+      configured_(std::move(interpreters)),
+      debug_(std::move(debug)),
+      next_node_port_(debug_.port ? debug_.port : 9229),
+      next_other_port_(debug_.port ? debug_.port : 5678) {}
+
+namespace {
+
+// Runs `args` (PATH lookup for args[0]) with stderr discarded; true when it
+// exits 0. Its stdout goes to `output`.
+bool RunQuietly(std::vector<std::string> args, std::string& output) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return false;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (rc == 0) {
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(out[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) output.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(out[0]);
+  if (rc != 0) return false;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Node.js waits for a debugger without stopping in our runtime client with
+// --inspect-wait, which 20.15 and 22.2 added; older ones can only stop at the
+// client's first line (--inspect-brk).
+bool NodeHasInspectWait(const std::string& version) {
+  int major = 0, minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2) return true;
+  return major > 22 || (major == 22 && minor >= 2) || (major == 20 && minor >= 15);
+}
+
+}  // namespace
 
 std::optional<Interpreter> FindInterpreter(const std::string& command, bool node) {
   // Asked of the interpreter itself, so PATH, shims and symlinks are all
@@ -30,33 +82,8 @@ std::optional<Interpreter> FindInterpreter(const std::string& command, bool node
         args.end(),
         {"-c", "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])"});
   }
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return std::nullopt;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, command.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
   std::string output;
-  if (rc == 0) {
-    char buf[512];
-    ssize_t n;
-    while ((n = ::read(out[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-      if (n > 0) output.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(out[0]);
-  if (rc != 0) return std::nullopt;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  if (!RunQuietly(std::move(args), output)) return std::nullopt;
   Interpreter found{command, "unknown version"};
   std::istringstream lines(output);
   std::string path, version;
@@ -98,8 +125,17 @@ Result<Interpreter> RuntimeLocator::InterpreterFor(const std::string& runtime) {
 
 Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& function) {
   RuntimeCommand command;
+  command.debug = DebugTargetFor(function);
+  const auto& debug = command.debug;
+  if (debug) {
+    command.environment = {"LAMBDA_EMU_DEBUGGER=" + debug->debugger,
+                           "LAMBDA_EMU_DEBUG_HOST=" + debug->host,
+                           "LAMBDA_EMU_DEBUG_PORT=" + std::to_string(debug->port)};
+  }
   switch (function.family) {
     case config::RuntimeFamily::kProvided:
+      // Its own debugger is the bootstrap's business (dlv, gdbserver...):
+      // it finds the port in LAMBDA_EMU_DEBUG_PORT.
       command.argv = {(function.code_dir / "bootstrap").string()};
       command.runtime_dir = function.code_dir.string();
       return command;
@@ -107,18 +143,96 @@ Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& fun
       auto interpreter = InterpreterFor(function.runtime);
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "python").string();
-      command.argv = {interpreter->path, command.runtime_dir + "/bootstrap.py"};
+      command.argv = {interpreter->path,
+                      command.runtime_dir + (debug ? "/debug_bootstrap.py" : "/bootstrap.py")};
       return command;
     }
     case config::RuntimeFamily::kNode: {
       auto interpreter = InterpreterFor(function.runtime);
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "nodejs").string();
-      command.argv = {interpreter->path, command.runtime_dir + "/bootstrap.mjs"};
+      command.argv = {interpreter->path};
+      if (debug) {
+        // The runtime waits for a debugger before it loads the handler, so
+        // breakpoints set on attaching hold from the first line of init.
+        command.argv.push_back(
+            std::string(NodeHasInspectWait(interpreter->version) ? "--inspect-wait="
+                                                                 : "--inspect-brk=") +
+            debug->host + ":" + std::to_string(debug->port));
+      }
+      command.argv.push_back(command.runtime_dir + "/bootstrap.mjs");
       return command;
     }
   }
   return Status::Error("unsupported runtime");
+}
+
+bool RuntimeLocator::HasDebugpy(const std::string& interpreter) {
+  auto it = has_debugpy_.find(interpreter);
+  if (it != has_debugpy_.end()) return it->second;
+  std::string output;
+  bool found = RunQuietly({interpreter, "-c", "import debugpy"}, output);
+  has_debugpy_[interpreter] = found;
+  return found;
+}
+
+std::optional<DebugTarget> RuntimeLocator::DebugTargetFor(const config::FunctionConfig& function) {
+  if (!debug_.enabled) return std::nullopt;
+  if (auto it = debug_targets_.find(function.name); it != debug_targets_.end()) return it->second;
+  if (!debug_.functions.empty()) {
+    bool named = false;
+    for (const auto& wanted : debug_.functions) {
+      named = named || wanted == function.name ||
+              std::find(function.aliases.begin(), function.aliases.end(), wanted) !=
+                  function.aliases.end();
+    }
+    if (!named) return std::nullopt;
+  }
+  DebugTarget target;
+  target.host = debug_.host;
+  bool node = function.family == config::RuntimeFamily::kNode;
+  int& next = node && !debug_.port ? next_node_port_ : next_other_port_;
+  target.port = next++;
+  switch (function.family) {
+    case config::RuntimeFamily::kNode:
+      target.debugger = "inspector";
+      break;
+    case config::RuntimeFamily::kProvided:
+      target.debugger = "none";
+      break;
+    case config::RuntimeFamily::kPython: {
+      target.debugger = debug_.python_debugger;
+      if (target.debugger == "auto") {
+        auto interpreter = InterpreterFor(function.runtime);
+        target.debugger = interpreter.ok() && HasDebugpy(interpreter->path) ? "debugpy" : "pdb";
+      }
+      break;
+    }
+  }
+  debug_targets_[function.name] = target;
+  return target;
+}
+
+std::optional<std::string> RuntimeLocator::DescribeDebugger(const config::FunctionConfig& function) {
+  auto target = DebugTargetFor(function);
+  if (!target) return std::nullopt;
+  std::string where = target->host + ":" + std::to_string(target->port);
+  if (target->debugger == "inspector") {
+    return "Node.js inspector on ws://" + where +
+           ", waits for a debugger before init: VS Code \"Attach\" to port " +
+           std::to_string(target->port) + ", or chrome://inspect";
+  }
+  if (target->debugger == "debugpy") {
+    return "debugpy on " + where +
+           ", waits for a client before init: VS Code \"Python Debugger: Remote Attach\" to " +
+           where;
+  }
+  if (target->debugger == "pdb") {
+    return "pdb on " + where + ", stops at the handler's first line: nc " + target->host + " " +
+           std::to_string(target->port);
+  }
+  return "port " + std::to_string(target->port) +
+         " is the bootstrap's to use (LAMBDA_EMU_DEBUG_PORT) for its own debugger";
 }
 
 std::string RuntimeLocator::Describe(const config::FunctionConfig& function) {
@@ -127,6 +241,42 @@ std::string RuntimeLocator::Describe(const config::FunctionConfig& function) {
   if (!interpreter.ok()) return interpreter.status().message();
   const char* language = function.family == config::RuntimeFamily::kPython ? "Python" : "Node.js";
   return std::string(language) + " " + interpreter->version + " (" + interpreter->path + ")";
+}
+
+namespace {
+
+// "3.11.7" -> {3, 11}; "20.20.2" -> {20, 20}; "22" -> {22, -1}.
+std::pair<int, int> MajorMinor(const std::string& version) {
+  int major = -1, minor = -1;
+  std::sscanf(version.c_str(), "%d.%d", &major, &minor);
+  return {major, minor};
+}
+
+}  // namespace
+
+std::string RuntimeLocator::VersionMismatch(const config::FunctionConfig& function) {
+  if (function.family == config::RuntimeFamily::kProvided) return "";
+  auto interpreter = InterpreterFor(function.runtime);
+  if (!interpreter.ok()) return "";
+  const bool python = function.family == config::RuntimeFamily::kPython;
+  // python3.12 asks for Python 3.12; nodejs22.x for Node.js 22.
+  const std::string asked =
+      python ? function.runtime.substr(6) : function.runtime.substr(6, function.runtime.size() - 8);
+  auto want = MajorMinor(asked);
+  auto have = MajorMinor(interpreter->version);
+  if (have.first < 0) return "";  // the interpreter did not say
+  if (!python) {
+    want.second = -1;
+    have.second = -1;
+  }
+  if (have == want) return "";
+  const std::string language = python ? "Python " : "Node.js ";
+  return function.runtime + " runs on " + language + interpreter->version + " here, not " +
+         language + asked +
+         (have < want ? "; code that needs " + language + asked + " fails to load"
+                      : "; behaviour may differ from " + language + asked) +
+         " (install " + language + asked + ", or map " + function.runtime +
+         " to it under Interpreters: in a lambda-emu config file)";
 }
 
 fs::path DefaultRuntimesDir() {

@@ -8,7 +8,8 @@
 // runtime name. Interpreters are probed once (they must actually run: a pyenv
 // shim for a version that is not installed does not), resolved to the
 // absolute path of the real executable, and the result cached;
-// a fallback is logged once. io thread only.
+// a fallback is logged once. Under `--debug` the command starts the runtime
+// under its debugger (see DebugOptions). io thread only.
 
 #include <filesystem>
 #include <map>
@@ -18,12 +19,22 @@
 
 #include "config/function_config.h"
 #include "lambda_emu/status.h"
+#include "sandbox/debug_options.h"
 
 namespace lambda_emu::sandbox {
+
+// One function's debugger: which one, and where it listens.
+struct DebugTarget {
+  std::string debugger;  // "inspector" (Node.js), "debugpy", "pdb", "none" (provided)
+  std::string host;
+  int port = 0;
+};
 
 struct RuntimeCommand {
   std::vector<std::string> argv;
   std::string runtime_dir;  // LAMBDA_RUNTIME_DIR
+  std::optional<DebugTarget> debug;      // set when the runtime starts under its debugger
+  std::vector<std::string> environment;  // "K=V" the debugger needs (LAMBDA_EMU_DEBUG_*)
 };
 
 struct Interpreter {
@@ -34,20 +45,40 @@ struct Interpreter {
 class RuntimeLocator {
  public:
   RuntimeLocator(std::filesystem::path runtimes_dir,
-                 std::map<std::string, std::string> interpreters);
+                 std::map<std::string, std::string> interpreters, DebugOptions debug = {});
 
   Result<RuntimeCommand> Resolve(const config::FunctionConfig& function);
   // What actually runs the function, for people: "Python 3.11.7
   // (/usr/bin/python3.11)", "Node.js 20.20.2 (...)", "its bootstrap".
   std::string Describe(const config::FunctionConfig& function);
+  // When the interpreter that runs `function` is another version than its
+  // Runtime names (python3.12 on Python 3.11, nodejs22.x on Node.js 20),
+  // that sentence for people; empty when they agree, for provided runtimes,
+  // and when the version is unknown. The runtime clients make the same check
+  // themselves (from AWS_EXECUTION_ENV) when the function's code fails to load.
+  std::string VersionMismatch(const config::FunctionConfig& function);
   const std::filesystem::path& runtimes_dir() const { return runtimes_dir_; }
+
+  // The function's debugger under --debug (nullopt when it is not debugged);
+  // the first call for a function gives it its port, later ones the same.
+  std::optional<DebugTarget> DebugTargetFor(const config::FunctionConfig& function);
+  // How to attach to it, for the banner; nullopt when it is not debugged.
+  std::optional<std::string> DescribeDebugger(const config::FunctionConfig& function);
+  bool debugging() const { return debug_.enabled; }
+  const DebugOptions& debug_options() const { return debug_; }
 
  private:
   Result<Interpreter> InterpreterFor(const std::string& runtime);
+  bool HasDebugpy(const std::string& interpreter);
 
   std::filesystem::path runtimes_dir_;
   std::map<std::string, std::string> configured_;
   std::map<std::string, Interpreter> resolved_;
+  DebugOptions debug_;
+  std::map<std::string, DebugTarget> debug_targets_;  // by function name
+  int next_node_port_;
+  int next_other_port_;  // also Node.js's when --debug-port is given
+  std::map<std::string, bool> has_debugpy_;  // by interpreter path
 };
 
 // Runs the interpreter `command` (python3.x, node, or a path; a Node.js one

@@ -10,11 +10,15 @@ import sys
 import time
 import unittest
 
-from emu import EmuServer
+from emu import EmuServer, wait_until
 from runtime_support import (ISO_MS, CodeDirs, client_context_header, find_line, function,
                              line_of, lines_for)
 
 RUNTIME = "python3.12"
+# The runtime named after the Python running these tests, mapped to it under
+# Interpreters: the functions whose errorMessage is asserted whole use it, so
+# no "(lambda-emu ran this ... with ...)" note is added (see docs/runtimes.md).
+HOST_RUNTIME = "python%d.%d" % sys.version_info[:2]
 
 CTX_APP = """
     import os
@@ -185,14 +189,14 @@ class PythonRuntimeTest(unittest.TestCase):
                                        env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}),
             "decimal": function(c.make("decimal", {"app.py": DECIMAL_APP}), RUNTIME,
                                 "app.handler"),
-            "no-module": function(c.make("no-module", {"other.py": ""}), RUNTIME,
+            "no-module": function(c.make("no-module", {"other.py": ""}), HOST_RUNTIME,
                                   "missing.handler"),
             "bad-import": function(c.make("bad-import", {"app.py": """
                 import not_a_real_module_xyz
 
                 def handler(event, context):
                     return 1
-            """}), RUNTIME, "app.handler"),
+            """}), HOST_RUNTIME, "app.handler"),
             "syntax": function(cls.syntax_dir, RUNTIME, "app.handler"),
             "no-handler": function(c.make("no-handler", {"app.py": """
                 def handler(event, context):
@@ -208,7 +212,8 @@ class PythonRuntimeTest(unittest.TestCase):
             """}), RUNTIME, "app.handler"), Layers=[c.make("layer", {
                 "python/shared.py": 'VALUE = "from a layer"\n'})]),
         }
-        cls.emu = EmuServer(functions).start()
+        cls.emu = EmuServer(config={"Interpreters": {HOST_RUNTIME: sys.executable},
+                                    "Functions": functions}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -382,12 +387,18 @@ class PythonRuntimeTest(unittest.TestCase):
         self.assertUnhandled(r)
         rid = r.header("x-amzn-RequestId")
         out = self.emu.wait_for_output("END RequestId: " + rid)
-        # One log entry: lines joined with \r, indentation as NO-BREAK SPACEs.
-        self.assertIsNotNone(find_line(
-            out, "errors",
-            r"^\[ERROR\] PaymentDeclined: card declined\rTraceback \(most recent call last\):"
-            r"\r\u00a0\u00a0File \".*app\.py\", line %d, in handler\r"
-            % line_of(ERRORS_APP, "raise PaymentDeclined")), out)
+        # One log entry: lines joined with \r, indentation as NO-BREAK SPACEs, in the log file
+        # as in CloudWatch; on the console each line of the entry has its own prefix.
+        line = line_of(ERRORS_APP, "raise PaymentDeclined")
+        self.assertRegex(
+            self.emu.log_file("errors"),
+            r"\n\[ERROR\] PaymentDeclined: card declined\rTraceback \(most recent call last\):"
+            r"\r\u00a0\u00a0File \".*app\.py\", line %d, in handler\r" % line)
+        self.assertRegex(
+            out,
+            r"\n\[errors\] \[ERROR\] PaymentDeclined: card declined\n"
+            r"\[errors\] Traceback \(most recent call last\):\n"
+            r"\[errors\] \u00a0\u00a0File \".*app\.py\", line %d, in handler\n" % line)
 
     # -- logging ------------------------------------------------------------
     def _log_run(self, name):
@@ -505,10 +516,10 @@ class PythonRuntimeTest(unittest.TestCase):
     def test_init_error_is_logged(self):
         self.assertUnhandled(self.invoke("no-handler"))
         out = self.emu.wait_for_output("Handler 'nope' missing")
-        self.assertIsNotNone(find_line(
-            out, "no-handler",
-            r"^\[ERROR\] Runtime.HandlerNotFound: Handler 'nope' missing on module 'app'\r"
-            r"Traceback \(most recent call last\):$"), out)
+        self.assertIn("[ERROR] Runtime.HandlerNotFound: Handler 'nope' missing on module 'app'"
+                      "\rTraceback (most recent call last):\n", self.emu.log_file("no-handler"))
+        self.assertIn("\n[no-handler] [ERROR] Runtime.HandlerNotFound: Handler 'nope' missing"
+                      " on module 'app'\n[no-handler] Traceback (most recent call last):\n", out)
 
 
 WHICH_APP = """
@@ -562,6 +573,67 @@ class InterpreterChoiceTest(unittest.TestCase):
             self.assertEqual(r.json()["argv0"], sys.executable)
             self.assertNotIn("not installed", emu.stderr())
 
+
+@unittest.skipUnless(sys.version_info[:2] < (3, 12), "needs a Python older than 3.12")
+class InterpreterVersionTest(unittest.TestCase):
+    """A python3.12 function run by an older Python (here: the one running the tests, pinned
+    under Interpreters) says so in the banner, in its log and in the errorMessage of a failed
+    import; the same code under its own version's runtime name gets AWS's message unchanged."""
+
+    SOURCE = "type Number = int  # PEP 695: Python 3.12 syntax\n\ndef handler(event, context):\n" \
+             "    return 1\n"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.code = CodeDirs()
+        cls.app = cls.code.make("pep695", {"app.py": cls.SOURCE})
+        cls.version = "%d.%d.%d" % sys.version_info[:3]
+        config = {"Interpreters": {"python3.12": sys.executable, HOST_RUNTIME: sys.executable},
+                  "Functions": {"asks-312": function(cls.app, "python3.12", "app.handler"),
+                                "asks-host": function(cls.app, HOST_RUNTIME, "app.handler")}}
+        cls.emu = EmuServer(config=config).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+        cls.code.cleanup()
+
+    def init_error(self, name):
+        r = self.emu.invoke(name)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
+        body = r.json()
+        self.assertEqual(body["errorType"], "Runtime.UserCodeSyntaxError", body)
+        return body["errorMessage"]
+
+    def test_syntax_error_names_the_interpreter_that_ran_it(self):
+        self.assertEqual(self.init_error("asks-312"),
+                         "Syntax error in module 'app': invalid syntax (app.py, line 1) "
+                         f"(lambda-emu ran this python3.12 function with Python {self.version})")
+        out = self.emu.wait_for_output("lambda-emu: python3.12 is run by")
+        self.assertEqual(
+            lines_for(out, "asks-312").count(
+                f"lambda-emu: python3.12 is run by Python {self.version} here; code that needs "
+                "Python 3.12 may fail to load"), 1, out)
+
+    def test_matching_version_keeps_aws_message(self):
+        message = "Syntax error in module 'app': invalid syntax (app.py, line 1)"
+        self.assertEqual(self.init_error("asks-host"), message)
+        logged = wait_until(lambda: [line for line in lines_for(self.emu.stdout(), "asks-host")
+                                     if line.startswith("[ERROR]") or "lambda-emu:" in line])
+        self.assertTrue(logged, self.emu.stdout())  # its init error is in the log...
+        self.assertFalse(any("lambda-emu:" in line for line in logged), logged)  # ...alone
+
+    def test_banner_warns_for_the_mismatched_function_only(self):
+        lines = self.emu.stderr().splitlines()
+        at = [i for i, line in enumerate(lines) if line.startswith("  asks-312 ")]
+        self.assertEqual(len(at), 1, lines)
+        self.assertEqual(
+            lines[at[0] + 1],
+            f"      warning: python3.12 runs on Python {self.version} here, not Python 3.12; "
+            "code that needs Python 3.12 fails to load (install Python 3.12, or map python3.12 "
+            "to it under Interpreters: in a lambda-emu config file)")
+        self.assertEqual(sum("warning: python" in line for line in lines), 1, lines)
 
 if __name__ == "__main__":
     unittest.main()
