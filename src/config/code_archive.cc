@@ -98,6 +98,14 @@ Status UseCode(const fs::path& path, const fs::path& unpack_dir, FunctionConfig&
     f.code_source = path;
     return Status::Ok();
   }
+  if (fs::is_regular_file(path, ec)) {
+    // Lambda's code is a package, never one source file: "no such
+    // directory" would read wrong for a file that is right there.
+    return Status::Error(path.string() +
+                         " is a file; a function's code is a directory or a .zip deployment "
+                         "package (the folder holding it is " +
+                         path.parent_path().string() + ")");
+  }
   return Status::Error("no such directory or .zip file: " + path.string());
 }
 

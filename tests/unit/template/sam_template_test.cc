@@ -401,6 +401,21 @@ Resources:
   EXPECT_TRUE(Contains(message, "Broken")) << message;
 }
 
+TEST_F(SamTemplateTest, CodeUriNamingASourceFileSaysCodeIsADirectoryOrZip) {
+  Code("src");
+  std::string message = ErrorOf(R"(
+Resources:
+  OneFile:
+    Type: AWS::Serverless::Function
+    Properties: { CodeUri: src/app.py, Handler: app.handler, Runtime: python3.12 }
+)");
+  EXPECT_TRUE(Contains(message, "OneFile")) << message;
+  EXPECT_TRUE(Contains(message, "CodeUri: ")) << message;
+  EXPECT_TRUE(Contains(message, "app.py is a file; a function's code is a directory or a .zip "
+                                "deployment package (the folder holding it is "))
+      << message;
+}
+
 // --- Layers ------------------------------------------------------------------
 
 TEST_F(SamTemplateTest, ServerlessLayerRefGivesItsDirectory) {
