@@ -218,7 +218,7 @@ int RunServe(const ServeOptions& o) {
                                    project->config.interpreters, settings.debug);
   PrintBanner(std::cerr, *project, runtimes);
   if (settings.cpu_limit && cgroups->LimitsCpu() && !project->config.functions.empty()) {
-    // Issue 17: a capped CPU is the first suspect when a small function is slow.
+    // A capped CPU is the first suspect when a small function is slow.
     int mb = project->config.functions.front().memory_mb;
     for (const auto& f : project->config.functions) mb = std::min(mb, f.memory_mb);
     std::cerr << "  CPU: proportional to memory (" << mb << " MB = " << (mb * 100 + 1769 / 2) / 1769
