@@ -1,10 +1,8 @@
 #include "pool/execution_environment.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <cstdio>
@@ -46,9 +44,6 @@ std::string ErrorTypeOf(const std::string& body) {
   }
   return "Unhandled";
 }
-
-// Lines longer than this are cut into several (CloudWatch's event size).
-constexpr size_t kMaxLineBytes = 256 * 1024;
 
 }  // namespace
 
@@ -454,54 +449,6 @@ void ExecutionEnvironment::OnProcessExit(int wait_status) {
              type});
 }
 
-namespace {
-// Disk space the files under `dir` take: their allocated blocks, as du
-// counts, but never more than their length rounded up to a page. Some
-// filesystems (XFS) preallocate past the end of a file while it grows, so
-// blocks alone would stop a function that wrote exactly EphemeralStorage.
-std::uint64_t DiskUsage(const fs::path& dir) {
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (auto it =
-           fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      const auto allocated = static_cast<std::uint64_t>(st.st_blocks) * 512;
-      const auto length = (static_cast<std::uint64_t>(st.st_size) + 4095) & ~std::uint64_t{4095};
-      total += std::min(allocated, length);
-    }
-  }
-  return total;
-}
-}  // namespace
-
-bool ExecutionEnvironment::EnforceEphemeralStorage() {
-  if (state_ == State::kDead) return false;
-  const std::uint64_t limit = static_cast<std::uint64_t>(function_->config.ephemeral_storage_mb)
-                              << 20;
-  const std::uint64_t used = DiskUsage(tmp_dir_);
-  if (used <= limit) return false;
-  std::string line =
-      "lambda-emu: /tmp holds " + std::to_string(used >> 20) + " MB, more than EphemeralStorage (" +
-      std::to_string(function_->config.ephemeral_storage_mb) + " MB); the environment is stopped";
-  function_->log->Line(line);
-  auto* invocation = current_ ? current_.get() : pending_.get();
-  if (!invocation) {
-    Die("ephemeral storage exceeded", std::nullopt);
-    return true;
-  }
-  invocation->AppendLog(line);
-  std::string message = outcomes::ExitMessage(invocation->request_id, "signal: killed");
-  Die("ephemeral storage exceeded", Ending{{InvokeOutcome::Kind::kFunctionError,
-                                            outcomes::ErrorPayload(outcomes::kExitError, message),
-                                            {},
-                                            {}},
-                                           "error",
-                                           outcomes::kExitError});
-  return true;
-}
-
 void ExecutionEnvironment::Shutdown() {
   std::optional<Ending> ending;
   if (current_ || pending_) {
@@ -590,68 +537,6 @@ bool ExecutionEnvironment::CheckSpawnStatus() {
                              "error",
                              outcomes::kInvalidEntrypoint});
   return true;
-}
-
-void ExecutionEnvironment::WatchOutput() {
-  output_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                     [weak = weak_from_this()](const boost::system::error_code& ec) {
-                       if (ec) return;
-                       auto self = weak.lock();
-                       if (!self || !self->output_.is_open()) return;
-                       self->DrainOutput();
-                       if (self->output_.is_open()) self->WatchOutput();
-                     });
-}
-
-// Reads whatever the runtime has written so far. Reads happen only here
-// (the async wait above only signals readiness), so output stays in order
-// even when Finish() drains synchronously before writing END.
-void ExecutionEnvironment::DrainOutput() {
-  if (!output_.is_open()) return;
-  char buffer[64 * 1024];
-  for (;;) {
-    ssize_t n = ::read(output_.native_handle(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) {  // every writer is gone
-        if (!partial_line_.empty()) EmitLine(partial_line_);
-        partial_line_.clear();
-        boost::system::error_code ec;
-        output_.close(ec);
-      }
-      return;
-    }
-    std::string_view chunk(buffer, static_cast<size_t>(n));
-    while (!chunk.empty()) {
-      auto newline = chunk.find('\n');
-      if (newline == std::string_view::npos) {
-        partial_line_.append(chunk);
-        if (partial_line_.size() >= kMaxLineBytes) {
-          EmitLine(partial_line_);
-          partial_line_.clear();
-        }
-        break;
-      }
-      if (partial_line_.empty()) {
-        EmitLine(chunk.substr(0, newline));
-      } else {
-        partial_line_.append(chunk.substr(0, newline));
-        EmitLine(partial_line_);
-        partial_line_.clear();
-      }
-      chunk.remove_prefix(newline + 1);
-    }
-  }
-}
-
-void ExecutionEnvironment::EmitLine(std::string_view line) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  function_->log->Line(line);
-  if (current_) {
-    current_->AppendLog(line);
-  } else if (pending_) {
-    pending_->AppendLog(line);
-  }
 }
 
 }  // namespace lambda_emu::pool

@@ -107,6 +107,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   void ReportInitError(std::string_view error_type);
   void WatchSpawnStatus();
   bool CheckSpawnStatus();
+  // The runtime's output, in function_output.cc.
   void WatchOutput();
   void DrainOutput();
   void EmitLine(std::string_view line);
