@@ -5,7 +5,6 @@ and AWS's own runtime interface client (aws-lambda-ric) as a provided bootstrap.
 import json
 import os
 import shlex
-import subprocess
 import time
 import unittest
 
@@ -535,79 +534,6 @@ class AwsLambdaRicTest(unittest.TestCase):
         body = r.json()
         self.assertEqual(body["errorType"], "TypeError")
         self.assertEqual(body["errorMessage"], "ric failure")
-
-
-class NodeVersionTest(unittest.TestCase):
-    """Every nodejs*.x runs on the one `node` found: a runtime naming another major says so in
-    the banner, in its log and in the errorMessage of a failed import; the runtime naming the
-    node that runs it keeps AWS's message."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.node = subprocess.run(["node", "-p", "process.versions.node"], check=True,
-                                  capture_output=True, text=True).stdout.strip()
-        major = cls.node.split(".")[0]
-        cls.own = f"nodejs{major}.x"
-        cls.other = "nodejs22.x" if major != "22" else "nodejs20.x"
-        cls.code = CodeDirs()
-        app = cls.code.make("needs-package", {"index.js": """
-            const missing = require('not-a-real-package-xyz');
-            exports.handler = async () => missing;
-        """})
-        cls.emu = EmuServer({"other-node": function(app, cls.other, "index.handler"),
-                             "own-node": function(app, cls.own, "index.handler")}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
-        cls.code.cleanup()
-
-    def import_error(self, name):
-        r = self.emu.invoke(name)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
-        body = r.json()
-        self.assertEqual(body["errorType"], "Runtime.ImportModuleError", body)
-        first_line = body["errorMessage"].split("\n")[0]
-        self.assertEqual(first_line, "Error: Cannot find module 'not-a-real-package-xyz'", body)
-        return body["errorMessage"]
-
-    def test_import_error_names_the_node_that_ran_it(self):
-        message = self.import_error("other-node")
-        self.assertTrue(message.endswith(
-            f" (lambda-emu ran this {self.other} function with Node.js {self.node})"), message)
-        out = self.emu.wait_for_output(f"lambda-emu: {self.other} is run by")
-        self.assertIn(f"lambda-emu: {self.other} is run by Node.js {self.node} here; code that "
-                      f"needs Node.js {self.other[6:-2]} may fail to load",
-                      lines_for(out, "other-node"))
-
-    def test_own_major_keeps_aws_message(self):
-        message = self.import_error("own-node")
-        # Both functions load the same code, so the same require stack: Node's message whole, and
-        # for the other major that message plus the note. (Not assertNotIn "lambda-emu": the
-        # stack names the code's folder, /tmp/lambda-emu-code-*.)
-        self.assertNotIn("(lambda-emu ran this", message)
-        self.assertEqual(self.import_error("other-node"),
-                         f"{message} (lambda-emu ran this {self.other} function with "
-                         f"Node.js {self.node})")
-        logged = wait_until(lambda: [line for line in lines_for(self.emu.stdout(), "own-node")
-                                     if "Uncaught Exception" in line or "lambda-emu:" in line])
-        self.assertTrue(logged, self.emu.stdout())  # its init error is in the log...
-        self.assertFalse(any("lambda-emu:" in line for line in logged), logged)  # ...alone
-
-    def test_banner_warns_for_the_other_major_only(self):
-        lines = self.emu.stderr().splitlines()
-        at = [i for i, line in enumerate(lines) if line.startswith("  other-node ")]
-        self.assertEqual(len(at), 1, lines)
-        major = self.other[6:-2]
-        self.assertEqual(
-            lines[at[0] + 1],
-            f"      warning: {self.other} runs on Node.js {self.node} here, not Node.js {major}; "
-            + (f"code that needs Node.js {major} fails to load"
-               if int(major) > int(self.own[6:-2]) else f"behaviour may differ from Node.js {major}")
-            + f" (install Node.js {major}, or map {self.other} to it under Interpreters: in a "
-            "lambda-emu config file)")
-        self.assertEqual(sum("warning: nodejs" in line for line in lines), 1, lines)
 
 
 if __name__ == "__main__":
