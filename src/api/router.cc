@@ -56,6 +56,33 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
       co_return admin_.Function(req, s[2]);
     }
     if (s.size() == 2 && s[0] == "_emu" && s[1] == "health") co_return admin_.Health(req);
+    if (s.size() == 3 && s[0] == "_emu" && s[1] == "code") {
+      co_return management_.DownloadCode(req, s[2]);
+    }
+
+    // The management API's read side.
+    if (s.size() >= 2 && s[0] == "2015-03-31" && s[1] == "functions") {
+      if (s.size() == 2) co_return management_.ListFunctions(req, t.query);
+      if (s.size() == 3) co_return management_.GetFunction(req, s[2], t.query);
+      if (s.size() == 4 && s[3] == "configuration") {
+        co_return management_.GetFunctionConfiguration(req, s[2], t.query);
+      }
+      if (s.size() == 4 && s[3] == "versions") {
+        co_return management_.ListVersionsByFunction(req, s[2], t.query);
+      }
+      if (s.size() == 4 && s[3] == "aliases") {
+        co_return management_.ListAliases(req, s[2], t.query);
+      }
+    }
+    if (s.size() == 4 && s[0] == "2019-09-30" && s[1] == "functions" && s[3] == "concurrency") {
+      co_return management_.GetFunctionConcurrency(req, s[2]);
+    }
+    if (s.size() == 3 && s[0] == "2017-03-31" && s[1] == "tags") {
+      co_return management_.ListTags(req, s[2]);
+    }
+    if (s.size() == 2 && s[0] == "2016-08-19" && s[1] == "account-settings") {
+      co_return management_.GetAccountSettings(req);
+    }
   }
   if (method == http_ns::verb::post && s.size() == 2 && s[0] == "_emu" && s[1] == "reset") {
     co_return admin_.Reset(req, t.query);

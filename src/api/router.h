@@ -7,13 +7,15 @@
 
 #include "api/admin_api.h"
 #include "api/invoke_api.h"
+#include "api/management_api.h"
 #include "http/server.h"
 
 namespace lambda_emu::api {
 
 class ApiRouter {
  public:
-  ApiRouter(InvokeApi& invoke, AdminApi& admin) : invoke_(invoke), admin_(admin) {}
+  ApiRouter(InvokeApi& invoke, AdminApi& admin, ManagementApi& management)
+      : invoke_(invoke), admin_(admin), management_(management) {}
 
   boost::asio::awaitable<http::Response> Route(http::Request& req);
 
@@ -23,6 +25,7 @@ class ApiRouter {
  private:
   InvokeApi& invoke_;
   AdminApi& admin_;
+  ManagementApi& management_;
 };
 
 }  // namespace lambda_emu::api

@@ -239,7 +239,8 @@ int RunServe(const ServeOptions& o) {
     }
     api::InvokeApi invoke(registry, services.settings);
     api::AdminApi admin(registry);
-    api::ApiRouter router(invoke, admin);
+    api::ManagementApi management(registry, services.settings);
+    api::ApiRouter router(invoke, admin, management);
     std::shared_ptr<http::Server> server;
     boost::asio::ip::address address;
     if (exit_code == 0) {

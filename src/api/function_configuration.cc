@@ -1,0 +1,109 @@
+#include "api/function_configuration.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace lambda_emu::api {
+
+namespace {
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FunctionRole(const pool::ServerSettings& settings) {
+  return "arn:aws:iam::" + settings.account_id + ":role/lambda-emu";
+}
+
+std::string LayerArn(const pool::ServerSettings& settings, const std::filesystem::path& layer) {
+  std::string name = layer.filename().string();
+  if (name.empty()) name = layer.parent_path().filename().string();
+  for (char& c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) c = '-';
+  }
+  if (name.empty()) name = "layer";
+  return "arn:aws:lambda:" + settings.region + ":" + settings.account_id + ":layer:" + name + ":1";
+}
+
+std::string FormatLastModified(std::int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                utc.tm_sec, static_cast<int>(unix_ms % 1000));
+  return buffer;
+}
+
+std::string RevisionIdOf(std::string_view data) {
+  std::string hex = Hex(Sha256(data)).substr(0, 32);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+nlohmann::json FunctionConfigurationJson(const pool::FunctionContext& function,
+                                         const pool::ServerSettings& settings,
+                                         const CodePackage& code,
+                                         const std::vector<LayerReference>& layers,
+                                         std::string_view qualifier, ConfigurationView view) {
+  const config::FunctionConfig& config = function.config;
+  nlohmann::json json = {
+      {"FunctionName", config.name},
+      {"FunctionArn", function.arn},
+      {"Runtime", config.runtime},
+      {"Role", FunctionRole(settings)},
+      {"Handler", config.handler},
+      {"CodeSize", code.zip.size()},
+      {"Description", config.description},
+      {"Timeout", config.timeout_s},
+      {"MemorySize", config.memory_mb},
+      {"LastModified", FormatLastModified(code.last_modified_ms)},
+      {"CodeSha256", code.sha256_base64},
+      {"Version", function.version},
+      {"TracingConfig", {{"Mode", "PassThrough"}}},
+      {"PackageType", "Zip"},
+      {"Architectures", {config.architecture}},
+      {"EphemeralStorage", {{"Size", config.ephemeral_storage_mb}}},
+      {"SnapStart", {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}}},
+      // Lambda names the runtime build a function runs; lambda-emu runs the
+      // machine's interpreter, so the id only tells runtimes apart.
+      {"RuntimeVersionConfig",
+       {{"RuntimeVersionArn",
+         "arn:aws:lambda:" + settings.region + "::runtime:" + Hex(Sha256(config.runtime))}}},
+      {"LoggingConfig", {{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + config.name}}},
+  };
+  if (!config.environment.empty()) {
+    nlohmann::json variables = nlohmann::json::object();
+    for (const auto& [key, value] : config.environment) variables[key] = value;
+    json["Environment"] = {{"Variables", variables}};
+  }
+  if (!layers.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& layer : layers)
+      list.push_back({{"Arn", layer.arn}, {"CodeSize", layer.code_size}});
+    json["Layers"] = list;
+  }
+  // Everything above is the function's configuration and code: any change
+  // to either gives another RevisionId, and nothing else does.
+  json["RevisionId"] = RevisionIdOf(json.dump());
+  if (view == ConfigurationView::kFull) {
+    json["State"] = "Active";
+    json["LastUpdateStatus"] = "Successful";
+  }
+  if (!qualifier.empty()) json["FunctionArn"] = function.arn + ":" + std::string(qualifier);
+  return json;
+}
+
+}  // namespace lambda_emu::api
