@@ -101,6 +101,9 @@ nlohmann::json FunctionConfigurationJson(const pool::FunctionContext& function,
   if (view == ConfigurationView::kFull) {
     json["State"] = "Active";
     json["LastUpdateStatus"] = "Successful";
+  } else {
+    // ListFunctions' documented subset: no State fields, no RuntimeVersionConfig.
+    json.erase("RuntimeVersionConfig");
   }
   if (!qualifier.empty()) json["FunctionArn"] = function.arn + ":" + std::string(qualifier);
   return json;

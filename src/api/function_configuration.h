@@ -26,7 +26,7 @@ struct LayerReference {
 
 enum class ConfigurationView {
   kFull,     // GetFunction, GetFunctionConfiguration
-  kListing,  // ListFunctions, ListVersionsByFunction: without the State fields
+  kListing,  // ListFunctions, ListVersionsByFunction: no State fields or RuntimeVersionConfig
 };
 
 // The FunctionConfiguration object. `qualifier` ("$LATEST", an alias, or

@@ -211,6 +211,7 @@ class ManagementReadTest(ManagementCase):
         for f in body["Functions"]:
             self.assertNotIn("State", f)
             self.assertNotIn("LastUpdateStatus", f)
+            self.assertNotIn("RuntimeVersionConfig", f)
             self.assertEqual(f["FunctionArn"], ARN_PREFIX + f["FunctionName"])
         alpha = body["Functions"][0]
         self.assertEqual(alpha["CodeSha256"],

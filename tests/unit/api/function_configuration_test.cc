@@ -91,10 +91,11 @@ TEST(FunctionConfiguration, QualifierIsAppendedToTheArn) {
   EXPECT_EQ(json["RevisionId"], Json(Context(), Code())["RevisionId"]);
 }
 
-TEST(FunctionConfiguration, ListingLeavesOutTheStateFields) {
+TEST(FunctionConfiguration, ListingLeavesOutWhatListFunctionsDoes) {
   auto json = Json(Context(), Code(), "", ConfigurationView::kListing);
   EXPECT_FALSE(json.contains("State"));
   EXPECT_FALSE(json.contains("LastUpdateStatus"));
+  EXPECT_FALSE(json.contains("RuntimeVersionConfig"));
   EXPECT_TRUE(json.contains("CodeSha256"));
 }
 
