@@ -20,9 +20,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Every entry's timestamp. DOS time starts in 1980 and libzip converts with
-// localtime(), so a date a few days in keeps every time zone above the floor.
-constexpr time_t kEntryTime = 315705600;  // 1980-01-03T00:00:00Z
+// Every entry's timestamp, as a DOS date and time: 1980-01-01 00:00, the
+// format's first day. Set directly, not from a time_t, which libzip would
+// convert with localtime() and so make the bytes depend on the time zone.
+constexpr zip_uint16_t kEntryDosTime = 0;
+constexpr zip_uint16_t kEntryDosDate = (0 << 9) | (1 << 5) | 1;  // years since 1980, month, day
 
 // An archive with no entries: libzip removes an empty archive instead of
 // writing one, so its end-of-central-directory record is written here.
@@ -155,7 +157,7 @@ Result<std::string> ZipDirectory(const fs::path& dir) {
     // a zipped `bootstrap` stays executable.
     zip_file_set_external_attributes(archive.get(), entry, 0, ZIP_OPSYS_UNIX,
                                      static_cast<zip_uint32_t>(S_IFREG | mode) << 16);
-    zip_file_set_mtime(archive.get(), entry, kEntryTime, 0);
+    zip_file_set_dostime(archive.get(), entry, kEntryDosTime, kEntryDosDate, 0);
   }
   if (zip_close(archive.get()) != 0) {
     return Status::Error("cannot write the zip of " + dir.string() + ": " +

@@ -136,6 +136,8 @@ class ManagementReadTest(ManagementCase):
                 self.assertEqual(z.read("bootstrap"), f.read())
             # The runtime's executable bit survives.
             self.assertTrue((z.getinfo("bootstrap").external_attr >> 16) & 0o100)
+            # One fixed timestamp, whatever the file's mtime.
+            self.assertEqual(z.getinfo("bootstrap").date_time, (1980, 1, 1, 0, 0, 0))
         # Stable across calls: the same bytes, the same sha.
         again = self.get("/2015-03-31/functions/beta")
         self.assertEqual(again["Configuration"]["CodeSha256"], body["Configuration"]["CodeSha256"])

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 
@@ -57,6 +59,26 @@ TEST_F(CodePackageTest, SameFilesGiveSameBytesWhateverTheOrderAndTimes) {
   auto again = ZipDirectory(dir_ / "a");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *a);
+}
+
+TEST_F(CodePackageTest, BytesDoNotDependOnTheTimeZone) {
+  Write(dir_ / "code" / "app.py", "v = 1\n");
+  const char* saved = std::getenv("TZ");
+  const std::string saved_tz = saved ? saved : "";
+  ::setenv("TZ", "UTC0", 1);
+  ::tzset();
+  auto utc = ZipDirectory(dir_ / "code");
+  ::setenv("TZ", "NZST-12", 1);
+  ::tzset();
+  auto auckland = ZipDirectory(dir_ / "code");
+  if (saved) {
+    ::setenv("TZ", saved_tz.c_str(), 1);
+  } else {
+    ::unsetenv("TZ");
+  }
+  ::tzset();
+  ASSERT_TRUE(utc.ok() && auckland.ok());
+  EXPECT_EQ(*utc, *auckland);
 }
 
 TEST_F(CodePackageTest, AnEditChangesTheSha) {
