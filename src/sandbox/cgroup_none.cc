@@ -1,6 +1,7 @@
 // The "none" mode: no kernel limits. Memory is measured from /proc and a
 // watchdog kills an environment whose resident memory passes its limit.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
@@ -28,6 +29,20 @@ std::uint64_t ReadStatusField(pid_t pid, const char* field) {
     }
   }
   return 0;
+}
+
+// True while `pid` still runs this program: between fork and exec, when
+// its memory is a copy of the server's (an ASan build's is over 100 MB) and
+// says nothing about the function.
+bool StillThisProgram(pid_t pid) {
+  static const struct stat self = [] {
+    struct stat st {};
+    ::stat("/proc/self/exe", &st);
+    return st;
+  }();
+  struct stat st {};
+  if (::stat(("/proc/" + std::to_string(pid) + "/exe").c_str(), &st) != 0) return false;
+  return st.st_dev == self.st_dev && st.st_ino == self.st_ino;
 }
 
 // Sum over `pid` and its descendants of one /proc/PID/status field.
@@ -61,6 +76,10 @@ class NoCgroup final : public EnvironmentCgroup {
   // Called by the watchdog.
   void Sample() {
     if (pid_ <= 0) return;
+    if (!exec_seen_) {
+      if (StillThisProgram(pid_)) return;
+      exec_seen_ = true;
+    }
     std::uint64_t rss = SumOverTree(pid_, "VmRSS:");
     peak_ = std::max({peak_, rss, SumOverTree(pid_, "VmHWM:")});
     if (rss > limit_ && !oom_killed_) {
@@ -75,6 +94,7 @@ class NoCgroup final : public EnvironmentCgroup {
   pid_t pid_ = -1;
   std::uint64_t peak_ = 0;
   bool oom_killed_ = false;
+  bool exec_seen_ = false;  // the environment's process runs the runtime now
 };
 
 class NoCgroupManager final : public CgroupManager {

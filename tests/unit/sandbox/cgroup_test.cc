@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "sandbox/cgroup_fs.h"
 
@@ -63,15 +64,21 @@ ResourceLimits Limits(std::uint64_t memory_mb, std::uint64_t pids) {
 }
 
 // A child in its own process group that sleeps until killed.
-pid_t SpawnSleeper() {
+// A process in its own group running `argv` (exec'd, as an environment's
+// runtime is).
+pid_t Spawn(std::vector<const char*> argv) {
+  argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
-    for (;;) ::pause();
+    ::execvp(argv[0], const_cast<char* const*>(argv.data()));
+    ::_exit(127);
   }
   ::setpgid(pid, pid);
   return pid;
 }
+
+pid_t SpawnSleeper() { return Spawn({"sleep", "60"}); }
 
 // Waits for `pid`; returns its wait status (or -1 if it is still running after `timeout`).
 int WaitFor(pid_t pid, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
@@ -512,17 +519,8 @@ TEST(NoCgroup, WatchdogKillsAnEnvironmentPastItsMemoryLimit) {
   ASSERT_TRUE(cgroup.ok());
   EXPECT_TRUE(cgroup.value()->ProcsFiles().empty());
 
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::setpgid(0, 0);
-    // Touch every page through a volatile pointer (the optimizer may drop a
-    // memset of memory that is never read).
-    const size_t size = 64 * kMiB;
-    volatile char* block = static_cast<char*>(std::malloc(size));
-    for (size_t i = 0; block && i < size; i += 4096) block[i] = 1;
-    for (;;) ::pause();
-  }
-  ::setpgid(child, child);
+  pid_t child = Spawn({"python3", "-c",
+                       "import time; block = bytearray(64 << 20); time.sleep(60)"});
   cgroup.value()->Attach(child);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!cgroup.value()->OomKilled() && std::chrono::steady_clock::now() < deadline) {
@@ -538,6 +536,32 @@ TEST(NoCgroup, WatchdogKillsAnEnvironmentPastItsMemoryLimit) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   EXPECT_GE(cgroup.value()->PeakMemoryBytes(), 16 * kMiB);
   cgroup.value().reset();
+}
+
+TEST(NoCgroup, AForkThatHasNotExecdIsNotTheFunctionsMemory) {
+  // Between fork and exec the environment's process is a copy of the
+  // server: its RSS is the server's, however large.
+  const size_t size = 64 * kMiB;
+  volatile char* block = static_cast<char*>(std::malloc(size));
+  for (size_t i = 0; block && i < size; i += 4096) block[i] = 1;
+  boost::asio::io_context io;
+  auto manager = MakeNoCgroupManager(io, "test", std::chrono::milliseconds(10));
+  auto cgroup = manager->Create("env-1", Limits(16, 0));
+  ASSERT_TRUE(cgroup.ok());
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::setpgid(0, 0);
+    for (;;) ::pause();
+  }
+  ::setpgid(child, child);
+  cgroup.value()->Attach(child);
+  io.run_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(cgroup.value()->OomKilled());
+  EXPECT_EQ(WaitFor(child, std::chrono::milliseconds(50)), -1) << "killed before its exec";
+  EXPECT_EQ(cgroup.value()->PeakMemoryBytes(), 0u);
+  cgroup.value()->KillAll();
+  EXPECT_NE(WaitFor(child), -1);
+  std::free(const_cast<char*>(block));
 }
 
 TEST(NoCgroup, ProcessUnderTheLimitIsLeftAlone) {
