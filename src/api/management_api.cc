@@ -56,6 +56,14 @@ int PageSize(std::string_view query, ValidationErrors& errors) {
   return static_cast<int>(std::clamp<long long>(value, 1, kMaxPageItems));
 }
 
+
+// A function's Tags as GetFunction and ListTags give them: {"KEY": "VALUE"}.
+nlohmann::json TagsJson(const config::FunctionConfig& config) {
+  nlohmann::json tags = nlohmann::json::object();
+  for (const auto& [key, value] : config.tags) tags[key] = value;
+  return tags;
+}
+
 }  // namespace
 
 // The function a {FunctionName} segment names (and the qualifier it asks
@@ -153,6 +161,7 @@ http::Response ManagementApi::GetFunction(const http::Request& req, std::string_
        {{"RepositoryType", "S3"},
         {"Location", "http://" + host + "/_emu/code/" + context.config.name + ".zip"}}},
   };
+  if (!context.config.tags.empty()) body["Tags"] = TagsJson(context.config);
   if (context.config.reserved_concurrency) {
     body["Concurrency"] = {{"ReservedConcurrentExecutions", *context.config.reserved_concurrency}};
   }
@@ -279,8 +288,7 @@ http::Response ManagementApi::ListTags(const http::Request& req, std::string_vie
   }
   Target target = Resolve(arn, {}, false);
   if (target.error) return Fail(req, *target.error);
-  // Tags in the template are not read yet: every function has none.
-  return Ok(req, {{"Tags", nlohmann::json::object()}});
+  return Ok(req, {{"Tags", TagsJson(target.pool->function().config)}});
 }
 
 http::Response ManagementApi::GetAccountSettings(const http::Request& req) {

@@ -39,9 +39,10 @@ const std::vector<std::string> kFunctionKeys = {"Runtime",
                                                 "Architectures",
                                                 "Layers",
                                                 "Events",
-                                                "FunctionUrlConfig"};
+                                                "FunctionUrlConfig",
+                                                "Tags"};
 const std::vector<std::string> kIgnoredFunctionKeys = {
-    "Role", "Tags", "PackageType", "TracingConfig", "LoggingConfig", "FunctionName"};
+    "Role", "PackageType", "TracingConfig", "LoggingConfig", "FunctionName"};
 const std::vector<std::string> kTopLevelKeys = {"Functions", "Interpreters"};
 
 std::vector<std::string> AllFunctionKeys() {
@@ -72,6 +73,16 @@ void ParseEnvironment(const YAML::Node& node, FunctionConfig& f) {
     std::string key = kv.first.as<std::string>();
     if (!kv.second.IsScalar()) Fail("Environment: value of " + key + " must be a string");
     f.environment.emplace_back(key, kv.second.Scalar());
+  }
+}
+
+void ParseTags(const YAML::Node& node, FunctionConfig& f) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) Fail("Tags: must be a map of tag names to values");
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (!kv.second.IsScalar()) Fail("Tags: value of " + key + " must be a string");
+    f.tags.emplace_back(key, kv.second.Scalar());
   }
 }
 
@@ -128,6 +139,8 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
       f.timeout_s = Integer(v, key);
     } else if (key == "Environment") {
       ParseEnvironment(v, f);
+    } else if (key == "Tags") {
+      ParseTags(v, f);
     } else if (key == "ReservedConcurrentExecutions") {
       f.reserved_concurrency = Integer(v, key);
     } else if (key == "ProvisionedConcurrency") {

@@ -58,6 +58,7 @@ struct FunctionConfig {
   std::string auto_publish_alias;   // SAM AutoPublishAlias: also answers to this qualifier
   std::vector<EventSource> events;  // Events (template or config file)
   std::string function_url_config;  // FunctionUrlConfig as JSON text; empty: no URL
+  std::vector<std::pair<std::string, std::string>> tags;  // Tags, in file order
 
   bool operator==(const FunctionConfig&) const = default;
 };

@@ -28,7 +28,6 @@ const std::vector<std::string> kServerlessNoLocalEffect = {
     "RolePath",
     "AssumeRolePolicyDocument",
     "Tracing",
-    "Tags",
     "PropagateTags",
     "VpcConfig",
     "DeadLetterQueue",
@@ -70,10 +69,10 @@ const std::vector<std::string> kServerlessHandled = {
     "ProvisionedConcurrencyConfig",
     "ImageUri",
     "ImageConfig",
+    "Tags",
 };
 const std::vector<std::string> kLambdaNoLocalEffect = {
     "Role",
-    "Tags",
     "TracingConfig",
     "VpcConfig",
     "DeadLetterConfig",
@@ -90,7 +89,7 @@ const std::vector<std::string> kLambdaHandled = {
     "MemorySize",    "Timeout",      "Environment",
     "Layers",        "FunctionName", "ReservedConcurrentExecutions",
     "PackageType",   "Description",  "EphemeralStorage",
-    "Architectures", "ImageConfig",
+    "Architectures", "ImageConfig",  "Tags",
 };
 const std::vector<std::string> kResourceAttributes = {
     "Type",           "Properties",          "Metadata",     "Condition",      "DependsOn",
@@ -317,6 +316,25 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
       Fail(where("Environment.Variables") + ": must be a map");
     }
   }
+  // Tags: a map in SAM, a list of {Key, Value} in CloudFormation. SAM tags
+  // every function it creates lambda:createdBy=SAM, as AWS then lists it.
+  if (const auto v = prop("Tags"); !v.IsNull()) {
+    if (serverless && v.IsMap()) {
+      for (const auto& tag : v) {
+        const std::string key = tag.first.Scalar();
+        f.tags.emplace_back(key, Text(tag.second, where("Tags." + key)));
+      }
+    } else if (!serverless && v.IsSequence()) {
+      for (size_t i = 0; i < v.size(); ++i) {
+        const std::string item = where("Tags") + "[" + std::to_string(i) + "]";
+        f.tags.emplace_back(Text(Field(v[i], "Key"), item + ".Key"),
+                            Text(Field(v[i], "Value"), item + ".Value"));
+      }
+    } else {
+      Fail(where("Tags") + (serverless ? ": must be a map" : ": must be a list of Key and Value"));
+    }
+  }
+  if (serverless) f.tags.emplace_back("lambda:createdBy", "SAM");
   if (const auto v = prop("Layers"); !v.IsNull()) {
     if (!v.IsSequence()) Fail(where("Layers") + ": must be a list");
     for (size_t i = 0; i < v.size(); ++i) {

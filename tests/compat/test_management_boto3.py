@@ -20,7 +20,8 @@ class Boto3ManagementTest(unittest.TestCase):
     def setUpClass(cls):
         functions = {name: probe_function() for name in NAMES}
         functions["m-03"] = probe_function(MemorySize=256, ReservedConcurrentExecutions=2,
-                                           Environment={"Variables": {"MODE": "test"}})
+                                           Environment={"Variables": {"MODE": "test"}},
+                                           Tags={"team": "payments"})
         cls.emu = serve_for_class(cls, functions)
         cls.client = cls.emu.boto3_client()
 
@@ -31,6 +32,9 @@ class Boto3ManagementTest(unittest.TestCase):
                          ("m-03", 256, "Active", "Successful"))
         self.assertEqual(c["Environment"]["Variables"], {"MODE": "test"})
         self.assertEqual(resp["Concurrency"]["ReservedConcurrentExecutions"], 2)
+        self.assertEqual(resp["Tags"], {"team": "payments"})
+        self.assertEqual(self.client.list_tags(Resource=c["FunctionArn"])["Tags"],
+                         {"team": "payments"})
         self.assertEqual(resp["Code"]["RepositoryType"], "S3")
         with urllib.request.urlopen(resp["Code"]["Location"], timeout=30) as r:
             data = r.read()

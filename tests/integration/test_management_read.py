@@ -83,7 +83,8 @@ class ManagementReadTest(ManagementCase):
         functions = {
             "alpha": function(cls.alpha_dir, MemorySize=256, Timeout=7, Description="first one",
                               Environment={"Variables": {"COLOR": "blue"}},
-                              ReservedConcurrentExecutions=5, Layers=[cls.layer_dir]),
+                              ReservedConcurrentExecutions=5, Layers=[cls.layer_dir],
+                              Tags={"team": "payments", "stage": "dev"}),
             "zipped": function(cls.zip_path),
         }
         for name in ("delta", "beta", "gamma", "epsilon"):
@@ -94,7 +95,7 @@ class ManagementReadTest(ManagementCase):
     # -- GetFunction / GetFunctionConfiguration ---------------------------
     def test_get_function_shape(self):
         body = self.get("/2015-03-31/functions/alpha")
-        self.assertEqual(set(body), {"Configuration", "Code", "Concurrency"})
+        self.assertEqual(set(body), {"Configuration", "Code", "Concurrency", "Tags"})
         c = body["Configuration"]
         expected = {
             "FunctionName": "alpha", "FunctionArn": ARN_PREFIX + "alpha",
@@ -274,6 +275,11 @@ class ManagementReadTest(ManagementCase):
         self.assertEqual(self.get("/2019-09-30/functions/gamma/concurrency"), {})
         self.assertEqual(self.get("/2015-03-31/functions/gamma/aliases"), {"Aliases": []})
         self.assertEqual(self.get(f"/2017-03-31/tags/{ARN_PREFIX}gamma"), {"Tags": {}})
+        self.assertEqual(self.get(f"/2017-03-31/tags/{ARN_PREFIX}alpha"),
+                         {"Tags": {"team": "payments", "stage": "dev"}})
+        self.assertEqual(self.get("/2015-03-31/functions/alpha")["Tags"],
+                         {"team": "payments", "stage": "dev"})
+        self.assertNotIn("Tags", self.get("/2015-03-31/functions/gamma"))
         self.assertIn("at 'resource'", self.error("/2017-03-31/tags/gamma", 400,
                                                   "ValidationException"))
 
@@ -323,7 +329,18 @@ class ManagementTemplateTest(ManagementCase):
             "template.yaml": """
                 AWSTemplateFormatVersion: '2010-09-09'
                 Transform: AWS::Serverless-2016-10-31
+                Globals:
+                  Function:
+                    Tags: {project: shop}
                 Resources:
+                  Plain:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      Runtime: python3.12
+                      Handler: index.handler
+                      Code: {ZipFile: "def handler(event, context):\\n    return 1\\n"}
+                      Tags:
+                        - {Key: owner, Value: ada}
                   AliasedFunction:
                     Type: AWS::Serverless::Function
                     Properties:
@@ -331,6 +348,7 @@ class ManagementTemplateTest(ManagementCase):
                       Runtime: python3.12
                       Handler: index.handler
                       AutoPublishAlias: live
+                      Tags: {team: checkout}
                       InlineCode: |
                         def handler(event, context):
                             return "ok"
@@ -352,6 +370,14 @@ class ManagementTemplateTest(ManagementCase):
         self.assertTrue(set(aliases[0]["RevisionId"]) <= UUID_CHARS)
         c = self.get("/2015-03-31/functions/aliased-fn?Qualifier=live")["Configuration"]
         self.assertEqual(c["FunctionArn"], ARN_PREFIX + "aliased-fn:live")
+
+    def test_tags_from_the_template(self):
+        # SAM's map merged with Globals, plus the tag SAM puts on every function it creates;
+        # CloudFormation's list of Key/Value as it is.
+        self.assertEqual(self.get(f"/2017-03-31/tags/{ARN_PREFIX}aliased-fn")["Tags"],
+                         {"project": "shop", "team": "checkout", "lambda:createdBy": "SAM"})
+        self.assertEqual(self.get(f"/2017-03-31/tags/{ARN_PREFIX}Plain")["Tags"],
+                         {"owner": "ada"})
 
     def test_inline_code_downloads(self):
         body = self.get("/2015-03-31/functions/aliased-fn")

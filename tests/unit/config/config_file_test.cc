@@ -62,6 +62,19 @@ Functions:
   EXPECT_EQ(second.environment.at(0).first, "A");
 }
 
+TEST_F(ConfigFileTest, TagsAreAMapKeptInFileOrder) {
+  auto r = Parse(
+      "Functions:\n  f:\n    Runtime: python3.12\n    Handler: a.b\n    Code: code\n"
+      "    Tags: { team: payments, stage: dev }\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  using Tags = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(r->functions[0].tags, (Tags{{"team", "payments"}, {"stage", "dev"}}));
+  std::string e = ErrorOf(
+      "Functions:\n  f:\n    Runtime: python3.12\n    Handler: a.b\n    Code: code\n"
+      "    Tags: [a, b]\n");
+  EXPECT_NE(e.find("Tags: must be a map"), std::string::npos) << e;
+}
+
 TEST_F(ConfigFileTest, JsonIsAccepted) {
   auto r = Parse(R"({"Functions": {"f": {"Runtime": "nodejs20.x", "Handler": "index.handler",
                      "Code": "code"}}})");

@@ -416,6 +416,43 @@ Resources:
       << message;
 }
 
+TEST_F(SamTemplateTest, TagsAreAMapInSamAndKeyValuePairsInCloudFormation) {
+  Code("src");
+  auto loaded = Load(R"(
+Globals:
+  Function:
+    Tags: { project: shop }
+Resources:
+  Sam:
+    Type: AWS::Serverless::Function
+    Properties: { CodeUri: src, Handler: app.handler, Runtime: python3.12, Tags: { team: a } }
+  Cfn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: src
+      Handler: app.handler
+      Runtime: python3.12
+      Tags: [ { Key: owner, Value: ada } ]
+)");
+  using Tags = std::vector<std::pair<std::string, std::string>>;
+  const FunctionConfig* sam = Find(loaded, "Sam");
+  ASSERT_NE(sam, nullptr);
+  // Globals merged; then the tag SAM puts on every function it creates.
+  EXPECT_EQ(sam->tags,
+            (Tags{{"project", "shop"}, {"team", "a"}, {"lambda:createdBy", "SAM"}}));
+  const FunctionConfig* cfn = Find(loaded, "Cfn");
+  ASSERT_NE(cfn, nullptr);
+  EXPECT_EQ(cfn->tags, (Tags{{"owner", "ada"}}));
+
+  std::string message = ErrorOf(R"(
+Resources:
+  Bad:
+    Type: AWS::Lambda::Function
+    Properties: { Code: src, Handler: app.handler, Runtime: python3.12, Tags: { a: b } }
+)");
+  EXPECT_TRUE(Contains(message, "Tags: must be a list of Key and Value")) << message;
+}
+
 // --- Layers ------------------------------------------------------------------
 
 TEST_F(SamTemplateTest, ServerlessLayerRefGivesItsDirectory) {
