@@ -22,6 +22,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -163,13 +164,13 @@ def send(port, method, target, body=None, headers=(), timeout=30):
 
 
 def free_port_pair():
-    """A port N such that N and N+1 are free right now."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port >= 65535:
-            continue
+    """A port N such that N and N+1 are free right now, below the ephemeral range: a port the
+    kernel hands out for port 0 could go to another server's listener (tests run in parallel)
+    before the one under test binds it."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    for _ in range(200):
+        port = random.randint(max(1024, low - 16000), low - 2)
         try:
             with socket.socket() as a, socket.socket() as b:
                 a.bind(("127.0.0.1", port))

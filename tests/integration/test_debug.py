@@ -11,6 +11,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -26,9 +27,20 @@ TIMEOUT = 30  # seconds any one wait may take before the test fails (not a timin
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the ephemeral range. One picked by binding port 0 would be free again
+    once returned, and the server's own listeners (each environment's Runtime API) bind port 0:
+    the kernel could hand them that port before the debugger binds it."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    for _ in range(1000):
+        port = random.randint(max(1024, low - 16000), low - 2)  # -2: room for port + 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def connect(port, deadline=TIMEOUT):
