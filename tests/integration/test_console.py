@@ -12,6 +12,7 @@ import json
 import os
 import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -67,6 +68,7 @@ class PtyServer:
         os.close(slave)
         self._chunks = []
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         # A terminal that nobody reads fills up and blocks the writer: drain it.
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
@@ -83,8 +85,13 @@ class PtyServer:
             return 0
 
     def _drain(self):
+        # select() with a timeout, never a read that blocks: close() does not wake a blocked
+        # read, and the terminal is only hung up once no one holds the master any more.
         fd = self.master
-        while True:
+        while not self._closing.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if not ready:
+                continue
             try:
                 data = os.read(fd, 65536)
             except OSError:
@@ -111,6 +118,13 @@ class PtyServer:
 
     def hang_up(self):
         """Closes the terminal, as closing its window does."""
+        self._close_master()
+
+    def _close_master(self):
+        if self.master is None:
+            return
+        self._closing.set()
+        self._reader.join()
         os.close(self.master)
         self.master = None
 
@@ -122,8 +136,7 @@ class PtyServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.master is not None:
-            os.close(self.master)
+        self._close_master()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
