@@ -81,8 +81,8 @@ http::Response AdminApi::Health(const http::Request& req) const {
       {"Functions", functions},
       {"Environments", {{"Starting", starting}, {"Idle", idle}, {"Busy", busy}}},
   };
-  return http::MakeResponse(
-      req, ready ? http_ns::status::ok : http_ns::status::service_unavailable, body.dump());
+  return http::MakeResponse(req, ready ? http_ns::status::ok : http_ns::status::service_unavailable,
+                            body.dump());
 }
 
 // Counters first or environments first makes no difference: stopping an

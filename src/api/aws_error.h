@@ -33,7 +33,7 @@ struct AwsError {
   beast::http::status status;
   std::string type;  // e.g. "ResourceNotFoundException"
   std::string message;
-  std::string reason;  // TooManyRequestsException's Reason, else empty
+  std::string reason;     // TooManyRequestsException's Reason, else empty
   int retry_after_s = 0;  // a Retry-After header when > 0 (no Invoke error sends one)
 
   static AwsError ResourceNotFound(std::string message);

@@ -56,7 +56,6 @@ int PageSize(std::string_view query, ValidationErrors& errors) {
   return static_cast<int>(std::clamp<long long>(value, 1, kMaxPageItems));
 }
 
-
 // A function's Tags as GetFunction and ListTags give them: {"KEY": "VALUE"}.
 nlohmann::json TagsJson(const config::FunctionConfig& config) {
   nlohmann::json tags = nlohmann::json::object();

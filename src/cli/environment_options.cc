@@ -51,9 +51,10 @@ void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& o) {
                  "Python; no timeouts, one environment per function")
       ->group(group);
   command
-      ->add_option("--debug-port,-d", o.debug_port,
-                   "First debugger port, one per debugged function in banner order (default: "
-                   "9229 up for Node.js, 5678 up for the others); implies --debug; -d N as in SAM CLI")
+      ->add_option(
+          "--debug-port,-d", o.debug_port,
+          "First debugger port, one per debugged function in banner order (default: "
+          "9229 up for Node.js, 5678 up for the others); implies --debug; -d N as in SAM CLI")
       ->check(CLI::Range(1, 65535))
       ->group(group);
   command

@@ -66,8 +66,8 @@ Status FrontDoors::Apply(const config::ServerConfig& config, std::ostream* out) 
   for (const auto& warning : routes.warnings) spdlog::warn("api: {}", warning);
 
   if (!routes.routes.empty() && !api_) {
-    auto started =
-        Listen(options_.api_port, "api gateway", [this](http::Request& req) { return gateway_.HandleApi(req); });
+    auto started = Listen(options_.api_port, "api gateway",
+                          [this](http::Request& req) { return gateway_.HandleApi(req); });
     if (!started.ok()) {
       return Status::Error("the API Gateway port: " + started.status().message() +
                            "; choose another with " + options_.api_port_flag + " N, or " +

@@ -1,8 +1,8 @@
 #include "cli/serve.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -164,11 +164,16 @@ SighupRole DecideSighupRole() {
 
 const char* SignalName(int signal) {
   switch (signal) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGHUP: return "SIGHUP";
-    case SIGUSR1: return "SIGUSR1";
-    default: return "a signal";
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGUSR1:
+      return "SIGUSR1";
+    default:
+      return "a signal";
   }
 }
 
@@ -286,8 +291,8 @@ int RunServe(const ServeOptions& o) {
       }
     }
 
-    // Config reload (SIGUSR1, SIGHUP without a terminal, or --watch seeing the file change) and code
-    // changes (--watch): only the functions affected are drained.
+    // Config reload (SIGUSR1, SIGHUP without a terminal, or --watch seeing the file change) and
+    // code changes (--watch): only the functions affected are drained.
     std::unique_ptr<config::FileWatcher> watcher;
     auto watch_all = [&] {
       if (!watcher) return;

@@ -41,8 +41,8 @@ const std::vector<std::string> kFunctionKeys = {"Runtime",
                                                 "Events",
                                                 "FunctionUrlConfig",
                                                 "Tags"};
-const std::vector<std::string> kIgnoredFunctionKeys = {
-    "Role", "PackageType", "TracingConfig", "LoggingConfig", "FunctionName"};
+const std::vector<std::string> kIgnoredFunctionKeys = {"Role", "PackageType", "TracingConfig",
+                                                       "LoggingConfig", "FunctionName"};
 const std::vector<std::string> kTopLevelKeys = {"Functions", "Interpreters"};
 
 std::vector<std::string> AllFunctionKeys() {

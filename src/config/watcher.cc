@@ -4,8 +4,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace lambda_emu::config {
@@ -58,19 +58,18 @@ bool FileWatcher::IgnoredName(std::string_view name) {
       (ends_with(".swp") || ends_with(".swo") || ends_with(".swx"))) {
     return true;
   }
-  if (name.substr(0, 2) == ".#") return true;                                       // emacs lock
+  if (name.substr(0, 2) == ".#") return true;                                     // emacs lock
   if (name.size() > 1 && name.front() == '#' && name.back() == '#') return true;  // emacs autosave
   return false;
 }
 
-void FileWatcher::Ignore(const fs::path& dir) {
-  ignored_dirs_.push_back(dir.lexically_normal());
-}
+void FileWatcher::Ignore(const fs::path& dir) { ignored_dirs_.push_back(dir.lexically_normal()); }
 
 bool FileWatcher::IgnoredDirectory(const fs::path& dir) const {
   const fs::path normal = dir.lexically_normal();
   for (const auto& ignored : ignored_dirs_) {
-    auto [mismatch, _] = std::mismatch(ignored.begin(), ignored.end(), normal.begin(), normal.end());
+    auto [mismatch, _] =
+        std::mismatch(ignored.begin(), ignored.end(), normal.begin(), normal.end());
     if (mismatch == ignored.end()) return true;
   }
   return false;

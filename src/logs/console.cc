@@ -102,9 +102,14 @@ void RenderConsole(std::string& out, std::string_view prefix, std::string_view p
     std::string_view style;
     if (color) {
       switch (ClassifyRecord(record)) {
-        case RecordKind::kOutput: break;
-        case RecordKind::kPlatform: style = kDim; break;
-        case RecordKind::kError: style = kRed; break;
+        case RecordKind::kOutput:
+          break;
+        case RecordKind::kPlatform:
+          style = kDim;
+          break;
+        case RecordKind::kError:
+          style = kRed;
+          break;
       }
     }
     for (std::string_view lines = record;;) {

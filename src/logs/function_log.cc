@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 struct FunctionLog::Output {
   std::string name;
-  std::string prefix;  // "[name] "
+  std::string prefix;             // "[name] "
   std::string_view prefix_color;  // empty without colour
   fs::path file_path;
   std::FILE* file = nullptr;  // writer thread only, once opened

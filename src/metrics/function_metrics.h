@@ -67,8 +67,8 @@ struct FunctionSnapshot {
   int environments_busy = 0;
   std::optional<int> reserved_concurrency;
   int provisioned_concurrency = 0;
-  int provisioned_ready = 0;             // provisioned environments initialised (idle or busy)
-  int provisioned_init_failures = 0;     // rounds in a row their init failed; 0 once one is up
+  int provisioned_ready = 0;          // provisioned environments initialised (idle or busy)
+  int provisioned_init_failures = 0;  // rounds in a row their init failed; 0 once one is up
 };
 
 std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions);

@@ -94,7 +94,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   AccountConcurrency& account_;
   std::shared_ptr<const FunctionContext> function_;
   std::unordered_map<ExecutionEnvironment*, std::shared_ptr<ExecutionEnvironment>> environments_;
-  std::vector<ExecutionEnvironment*> ready_;  // most recently used at the back
+  std::vector<ExecutionEnvironment*> ready_;         // most recently used at the back
   std::deque<std::shared_ptr<Invocation>> waiting_;  // --debug: admitted, for the one environment
   int in_flight_ = 0;
   int provisioned_init_failures_ = 0;  // rounds in a row

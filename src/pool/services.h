@@ -14,8 +14,8 @@
 #include "config/function_config.h"
 #include "logs/function_log.h"
 #include "sandbox/cgroup.h"
-#include "sandbox/reaper.h"
 #include "sandbox/debug_options.h"
+#include "sandbox/reaper.h"
 
 namespace lambda_emu::pool {
 

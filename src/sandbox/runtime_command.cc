@@ -19,8 +19,7 @@ namespace lambda_emu::sandbox {
 namespace fs = std::filesystem;
 
 RuntimeLocator::RuntimeLocator(fs::path runtimes_dir,
-                               std::map<std::string, std::string> interpreters,
-                               DebugOptions debug)
+                               std::map<std::string, std::string> interpreters, DebugOptions debug)
     : runtimes_dir_(std::move(runtimes_dir)),
       configured_(std::move(interpreters)),
       debug_(std::move(debug)),
@@ -155,10 +154,10 @@ Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& fun
       if (debug) {
         // The runtime waits for a debugger before it loads the handler, so
         // breakpoints set on attaching hold from the first line of init.
-        command.argv.push_back(
-            std::string(NodeHasInspectWait(interpreter->version) ? "--inspect-wait="
-                                                                 : "--inspect-brk=") +
-            debug->host + ":" + std::to_string(debug->port));
+        command.argv.push_back(std::string(NodeHasInspectWait(interpreter->version)
+                                               ? "--inspect-wait="
+                                               : "--inspect-brk=") +
+                               debug->host + ":" + std::to_string(debug->port));
       }
       command.argv.push_back(command.runtime_dir + "/bootstrap.mjs");
       return command;
@@ -213,7 +212,8 @@ std::optional<DebugTarget> RuntimeLocator::DebugTargetFor(const config::Function
   return target;
 }
 
-std::optional<std::string> RuntimeLocator::DescribeDebugger(const config::FunctionConfig& function) {
+std::optional<std::string> RuntimeLocator::DescribeDebugger(
+    const config::FunctionConfig& function) {
   auto target = DebugTargetFor(function);
   if (!target) return std::nullopt;
   std::string where = target->host + ":" + std::to_string(target->port);

@@ -32,7 +32,7 @@ struct DebugTarget {
 
 struct RuntimeCommand {
   std::vector<std::string> argv;
-  std::string runtime_dir;  // LAMBDA_RUNTIME_DIR
+  std::string runtime_dir;               // LAMBDA_RUNTIME_DIR
   std::optional<DebugTarget> debug;      // set when the runtime starts under its debugger
   std::vector<std::string> environment;  // "K=V" the debugger needs (LAMBDA_EMU_DEBUG_*)
 };
@@ -77,7 +77,7 @@ class RuntimeLocator {
   DebugOptions debug_;
   std::map<std::string, DebugTarget> debug_targets_;  // by function name
   int next_node_port_;
-  int next_other_port_;  // also Node.js's when --debug-port is given
+  int next_other_port_;                      // also Node.js's when --debug-port is given
   std::map<std::string, bool> has_debugpy_;  // by interpreter path
 };
 

@@ -47,9 +47,9 @@ TEST(FunctionMetrics, ResetZeroesEveryCounterAndHistogram) {
 
 TEST(Histogram, ObservePutsAValueInTheFirstBucketThatHoldsIt) {
   Histogram h;
-  h.Observe(1);       // <= 1
-  h.Observe(1.5);     // <= 2.5
-  h.Observe(99999);   // +Inf
+  h.Observe(1);      // <= 1
+  h.Observe(1.5);    // <= 2.5
+  h.Observe(99999);  // +Inf
   EXPECT_EQ(h.buckets()[0], 1u);
   EXPECT_EQ(h.buckets()[1], 1u);
   EXPECT_EQ(h.buckets().back(), 1u);

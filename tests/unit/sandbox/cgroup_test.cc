@@ -519,8 +519,8 @@ TEST(NoCgroup, WatchdogKillsAnEnvironmentPastItsMemoryLimit) {
   ASSERT_TRUE(cgroup.ok());
   EXPECT_TRUE(cgroup.value()->ProcsFiles().empty());
 
-  pid_t child = Spawn({"python3", "-c",
-                       "import time; block = bytearray(64 << 20); time.sleep(60)"});
+  pid_t child =
+      Spawn({"python3", "-c", "import time; block = bytearray(64 << 20); time.sleep(60)"});
   cgroup.value()->Attach(child);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!cgroup.value()->OomKilled() && std::chrono::steady_clock::now() < deadline) {

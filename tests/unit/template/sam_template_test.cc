@@ -411,8 +411,9 @@ Resources:
 )");
   EXPECT_TRUE(Contains(message, "OneFile")) << message;
   EXPECT_TRUE(Contains(message, "CodeUri: ")) << message;
-  EXPECT_TRUE(Contains(message, "app.py is a file; a function's code is a directory or a .zip "
-                                "deployment package (the folder holding it is "))
+  EXPECT_TRUE(Contains(message,
+                       "app.py is a file; a function's code is a directory or a .zip "
+                       "deployment package (the folder holding it is "))
       << message;
 }
 
@@ -438,8 +439,7 @@ Resources:
   const FunctionConfig* sam = Find(loaded, "Sam");
   ASSERT_NE(sam, nullptr);
   // Globals merged; then the tag SAM puts on every function it creates.
-  EXPECT_EQ(sam->tags,
-            (Tags{{"project", "shop"}, {"team", "a"}, {"lambda:createdBy", "SAM"}}));
+  EXPECT_EQ(sam->tags, (Tags{{"project", "shop"}, {"team", "a"}, {"lambda:createdBy", "SAM"}}));
   const FunctionConfig* cfn = Find(loaded, "Cfn");
   ASSERT_NE(cfn, nullptr);
   EXPECT_EQ(cfn->tags, (Tags{{"owner", "ada"}}));
