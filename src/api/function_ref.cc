@@ -3,6 +3,7 @@
 #include <array>
 
 #include "config/function_config.h"
+#include "registry/function_registry.h"
 
 namespace lambda_emu::api {
 
@@ -178,6 +179,15 @@ std::optional<FunctionRef> ValidateFunctionName(std::string_view raw, Validation
   }
   if (too_long) return std::nullopt;
   return ref;
+}
+
+std::optional<FunctionRef> ValidateFunctionName(const std::string& raw,
+                                                registry::FunctionRegistry& registry,
+                                                ValidationErrors& errors) {
+  if (raw.find('/') != std::string::npos && registry.Find(raw)) {
+    return FunctionRef{raw, std::nullopt, std::nullopt, std::nullopt};
+  }
+  return ValidateFunctionName(std::string_view(raw), errors);
 }
 
 void ValidateQualifier(std::string_view qualifier, ValidationErrors& errors) {

@@ -14,6 +14,10 @@
 
 #include "api/aws_error.h"
 
+namespace lambda_emu::registry {
+class FunctionRegistry;
+}
+
 namespace lambda_emu::api {
 
 // The constraints Invoke's input model puts on FunctionName and Qualifier
@@ -38,6 +42,13 @@ std::optional<FunctionRef> ParseFunctionRef(std::string_view raw);
 // ParseFunctionRef, adding FunctionName's violations to `errors` (length,
 // then pattern); nullopt when there are any.
 std::optional<FunctionRef> ValidateFunctionName(std::string_view raw, ValidationErrors& errors);
+
+// ValidateFunctionName for a name the registry may know: a nested stack's
+// function also answers to "Child/Function", SAM's name for it, which is
+// not a Lambda name.
+std::optional<FunctionRef> ValidateFunctionName(const std::string& raw,
+                                                registry::FunctionRegistry& registry,
+                                                ValidationErrors& errors);
 
 // Adds a Qualifier's violations to `errors` (length, then pattern).
 void ValidateQualifier(std::string_view qualifier, ValidationErrors& errors);

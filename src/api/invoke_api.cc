@@ -55,14 +55,7 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
   // Lambda checks every member against its model first and reports all the
   // violations in one ValidationException, in the order of Invoke's members.
   ValidationErrors errors;
-  std::optional<FunctionRef> ref;
-  if (decoded.find('/') != std::string::npos && registry_.Find(decoded)) {
-    // A nested stack's function also answers to "Child/Function", SAM's
-    // name for it, which is not a Lambda name.
-    ref = FunctionRef{decoded, std::nullopt, std::nullopt, std::nullopt};
-  } else {
-    ref = ValidateFunctionName(decoded, errors);
-  }
+  std::optional<FunctionRef> ref = ValidateFunctionName(decoded, registry_, errors);
   if (invocation_type != "RequestResponse" && invocation_type != "Event" &&
       invocation_type != "DryRun") {
     errors.Add(invocation_type, "invocationType",

@@ -73,6 +73,20 @@ struct ManagementApi::Target {
   std::optional<AwsError> error;
 };
 
+// The per-function listings (versions, aliases) check MaxItems before the
+// function, as Lambda does.
+ManagementApi::Target ManagementApi::ResolveForListing(std::string_view function,
+                                                       std::string_view query) {
+  ValidationErrors errors;
+  PageSize(query, errors);
+  if (!errors.empty()) {
+    Target target;
+    target.error = AwsError::Validation(errors);
+    return target;
+  }
+  return Resolve(function, query, false);
+}
+
 ManagementApi::Target ManagementApi::Resolve(std::string_view function, std::string_view query,
                                              bool qualified) {
   Target target;
@@ -84,13 +98,7 @@ ManagementApi::Target ManagementApi::Resolve(std::string_view function, std::str
   }
 
   ValidationErrors errors;
-  std::optional<FunctionRef> ref;
-  if (decoded.find('/') != std::string::npos && registry_.Find(decoded)) {
-    // A nested stack's function also answers to "Child/Function", as on Invoke.
-    ref = FunctionRef{decoded, std::nullopt, std::nullopt, std::nullopt};
-  } else {
-    ref = ValidateFunctionName(decoded, errors);
-  }
+  std::optional<FunctionRef> ref = ValidateFunctionName(decoded, registry_, errors);
   if (qualifier) ValidateQualifier(*qualifier, errors);
   if (!errors.empty()) {
     target.error = AwsError::Validation(errors);
@@ -225,10 +233,7 @@ http::Response ManagementApi::ListFunctions(const http::Request& req, std::strin
 http::Response ManagementApi::ListVersionsByFunction(const http::Request& req,
                                                      std::string_view function,
                                                      std::string_view query) {
-  ValidationErrors errors;
-  PageSize(query, errors);
-  if (!errors.empty()) return Fail(req, AwsError::Validation(errors));
-  Target target = Resolve(function, query, false);
+  Target target = ResolveForListing(function, query);
   if (target.error) return Fail(req, *target.error);
   // No version is published yet: $LATEST is the only one.
   auto configuration =
@@ -239,10 +244,7 @@ http::Response ManagementApi::ListVersionsByFunction(const http::Request& req,
 
 http::Response ManagementApi::ListAliases(const http::Request& req, std::string_view function,
                                           std::string_view query) {
-  ValidationErrors errors;
-  PageSize(query, errors);
-  if (!errors.empty()) return Fail(req, AwsError::Validation(errors));
-  Target target = Resolve(function, query, false);
+  Target target = ResolveForListing(function, query);
   if (target.error) return Fail(req, *target.error);
   const pool::FunctionContext& context = target.pool->function();
   nlohmann::json aliases = nlohmann::json::array();

@@ -54,6 +54,7 @@ class ManagementApi {
   // `qualified`: the operation takes a Qualifier (GetFunction and
   // GetFunctionConfiguration); the others ignore one in the name.
   Target Resolve(std::string_view function, std::string_view query, bool qualified);
+  Target ResolveForListing(std::string_view function, std::string_view query);
   Result<nlohmann::json> Configuration(const pool::FunctionContext& function,
                                        std::string_view qualifier, ConfigurationView view);
 
