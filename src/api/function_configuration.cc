@@ -58,20 +58,35 @@ nlohmann::json FunctionConfigurationJson(const pool::FunctionContext& function,
                                          const CodePackage& code,
                                          const std::vector<LayerReference>& layers,
                                          std::string_view qualifier, ConfigurationView view) {
-  const config::FunctionConfig& config = function.config;
+  control::VersionState state;
+  state.code_sha256 = code.sha256_base64;
+  state.code_size = static_cast<std::int64_t>(code.zip.size());
+  state.last_modified_ms = code.last_modified_ms;
+  return FunctionConfigurationJson(function.config, function.version, state, layers, settings,
+                                   qualifier, view);
+}
+
+nlohmann::json FunctionConfigurationJson(const config::FunctionConfig& config,
+                                         const std::string& version,
+                                         const control::VersionState& state,
+                                         const std::vector<LayerReference>& layers,
+                                         const pool::ServerSettings& settings,
+                                         std::string_view qualifier, ConfigurationView view) {
+  const std::string arn =
+      "arn:aws:lambda:" + settings.region + ":" + settings.account_id + ":function:" + config.name;
   nlohmann::json json = {
       {"FunctionName", config.name},
-      {"FunctionArn", function.arn},
+      {"FunctionArn", arn},
       {"Runtime", config.runtime},
-      {"Role", FunctionRole(settings)},
+      {"Role", state.role.empty() ? FunctionRole(settings) : state.role},
       {"Handler", config.handler},
-      {"CodeSize", code.zip.size()},
+      {"CodeSize", state.code_size},
       {"Description", config.description},
       {"Timeout", config.timeout_s},
       {"MemorySize", config.memory_mb},
-      {"LastModified", FormatLastModified(code.last_modified_ms)},
-      {"CodeSha256", code.sha256_base64},
-      {"Version", function.version},
+      {"LastModified", FormatLastModified(state.last_modified_ms)},
+      {"CodeSha256", state.code_sha256},
+      {"Version", version},
       {"TracingConfig", {{"Mode", "PassThrough"}}},
       {"PackageType", "Zip"},
       {"Architectures", {config.architecture}},
@@ -95,17 +110,28 @@ nlohmann::json FunctionConfigurationJson(const pool::FunctionContext& function,
       list.push_back({{"Arn", layer.arn}, {"CodeSize", layer.code_size}});
     json["Layers"] = list;
   }
-  // Everything above is the function's configuration and code: any change
-  // to either gives another RevisionId, and nothing else does.
-  json["RevisionId"] = RevisionIdOf(json.dump());
+  // Configuration kept as given (DeadLetterConfig, VpcConfig, TracingConfig, ...).
+  for (const auto& [key, value] : state.extra.items()) json[key] = value;
+  // A file function's RevisionId: everything above is its configuration and
+  // code, so any change to either gives another RevisionId, and nothing else
+  // does. An API function's changes on every update, as Lambda's does.
+  json["RevisionId"] = state.revision_id.empty() ? RevisionIdOf(json.dump()) : state.revision_id;
   if (view == ConfigurationView::kFull) {
-    json["State"] = "Active";
-    json["LastUpdateStatus"] = "Successful";
+    json["State"] = state.state;
+    if (!state.state_reason.empty()) json["StateReason"] = state.state_reason;
+    if (!state.state_reason_code.empty()) json["StateReasonCode"] = state.state_reason_code;
+    json["LastUpdateStatus"] = state.last_update_status;
+    if (!state.last_update_status_reason.empty()) {
+      json["LastUpdateStatusReason"] = state.last_update_status_reason;
+    }
+    if (!state.last_update_status_reason_code.empty()) {
+      json["LastUpdateStatusReasonCode"] = state.last_update_status_reason_code;
+    }
   } else {
     // ListFunctions' documented subset: no State fields, no RuntimeVersionConfig.
     json.erase("RuntimeVersionConfig");
   }
-  if (!qualifier.empty()) json["FunctionArn"] = function.arn + ":" + std::string(qualifier);
+  if (!qualifier.empty()) json["FunctionArn"] = arn + ":" + std::string(qualifier);
   return json;
 }
 

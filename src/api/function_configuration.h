@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/code_package.h"
+#include "control/function_record.h"
 #include "pool/services.h"
 
 namespace lambda_emu::api {
@@ -29,8 +30,18 @@ enum class ConfigurationView {
   kListing,  // ListFunctions, ListVersionsByFunction: no State fields or RuntimeVersionConfig
 };
 
-// The FunctionConfiguration object. `qualifier` ("$LATEST", an alias, or
-// empty for an unqualified request) is appended to FunctionArn.
+// The FunctionConfiguration object of one version. `qualifier` ("$LATEST",
+// a version, an alias, or empty for an unqualified request) is appended to
+// FunctionArn. An empty RevisionId or Role in `state` is derived (file
+// functions); State and LastUpdateStatus come from `state`.
+nlohmann::json FunctionConfigurationJson(const config::FunctionConfig& config,
+                                         const std::string& version,
+                                         const control::VersionState& state,
+                                         const std::vector<LayerReference>& layers,
+                                         const pool::ServerSettings& settings,
+                                         std::string_view qualifier, ConfigurationView view);
+
+// The same for a file-defined function, from its deployment package.
 nlohmann::json FunctionConfigurationJson(const pool::FunctionContext& function,
                                          const pool::ServerSettings& settings,
                                          const CodePackage& code,

@@ -81,9 +81,10 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
   // Another account's function is simply not found: Invoke is allowed across
   // accounts (by resource policy), so Lambda does not deny it outright.
   pool::FunctionPool* pool = nullptr;
-  if (!ref->account || *ref->account == settings_.account_id) pool = registry_.Find(ref->name);
-  if (!pool || (qualifier && *qualifier != pool->function().version &&
-                *qualifier != pool->function().config.auto_publish_alias)) {
+  if (!ref->account || *ref->account == settings_.account_id) {
+    pool = qualifier ? registry_.Find(ref->name, *qualifier) : registry_.Find(ref->name);
+  }
+  if (!pool) {
     const std::string arn =
         FunctionArn(settings_.region, ref->account.value_or(settings_.account_id), ref->name);
     co_return fail(AwsError::ResourceNotFound("Function not found: " + arn + ":" +

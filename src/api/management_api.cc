@@ -8,6 +8,7 @@
 #include "api/function_configuration.h"
 #include "api/function_ref.h"
 #include "api/invoke_api.h"
+#include "api/management_internal.h"
 #include "pool/ids.h"
 
 namespace lambda_emu::api {
@@ -28,8 +29,19 @@ constexpr int kMaxPageItems = 50;
 constexpr std::string_view kTaggableResourcePattern =
     R"(arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+))";
 
-http::Response Ok(const http::Request& req, const nlohmann::json& body) {
-  http::Response res = http::MakeResponse(req, http_ns::status::ok, body.dump());
+}  // namespace
+
+namespace management {
+
+http::Response Ok(const http::Request& req, const nlohmann::json& body,
+                  http_ns::status status) {
+  http::Response res = http::MakeResponse(req, status, body.dump());
+  res.set("x-amzn-RequestId", pool::NewRequestId());
+  return res;
+}
+
+http::Response NoContent(const http::Request& req) {
+  http::Response res{http_ns::status::no_content, req.version()};
   res.set("x-amzn-RequestId", pool::NewRequestId());
   return res;
 }
@@ -38,7 +50,55 @@ http::Response Fail(const http::Request& req, const AwsError& error) {
   return ToResponse(error, req, pool::NewRequestId());
 }
 
-// MaxItems (1-10000) into `errors`; the page size it asks for.
+AwsError FromControl(const control::Error& error) {
+  using Kind = control::Error::Kind;
+  switch (error.kind) {
+    case Kind::kNotFound:
+      return AwsError::ResourceNotFound(error.message);
+    case Kind::kConflict:
+      return {http_ns::status::conflict, "ResourceConflictException", error.message, {}};
+    case Kind::kInvalidParameter:
+      return AwsError::InvalidParameterValue(error.message);
+    case Kind::kValidation:
+      return AwsError::Validation(error.message);
+    case Kind::kPreconditionFailed:
+      return {http_ns::status::precondition_failed, "PreconditionFailedException", error.message,
+              {}};
+    case Kind::kCodeStorageExceeded:
+      return {http_ns::status::bad_request, "CodeStorageExceededException", error.message, {}};
+    case Kind::kProvisionedNotFound:
+      return {http_ns::status::not_found, "ProvisionedConcurrencyConfigNotFoundException",
+              error.message, {}};
+    case Kind::kService:
+      break;
+  }
+  return AwsError::Service(error.message);
+}
+
+std::optional<nlohmann::json> Body(const http::Request& req, std::optional<AwsError>& error) {
+  std::string_view text = req.body();
+  if (text.empty()) text = "{}";
+  nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    error = AwsError::InvalidRequestContent("Could not parse request body into json");
+    return std::nullopt;
+  }
+  return body;
+}
+
+AwsError RevisionMismatch() {
+  return {http_ns::status::precondition_failed, "PreconditionFailedException",
+          "The Revision Id provided does not match the latest Revision Id. Call the "
+          "GetFunction/GetAlias API to retrieve the latest Revision Id",
+          {}};
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int PageSize(std::string_view query, ValidationErrors& errors) {
   auto raw = QueryParam(query, "MaxItems");
   if (!raw) return kMaxPageItems;
@@ -56,6 +116,12 @@ int PageSize(std::string_view query, ValidationErrors& errors) {
   return static_cast<int>(std::clamp<long long>(value, 1, kMaxPageItems));
 }
 
+}  // namespace management
+
+using namespace management;
+
+namespace {
+
 // A function's Tags as GetFunction and ListTags give them: {"KEY": "VALUE"}.
 nlohmann::json TagsJson(const config::FunctionConfig& config) {
   nlohmann::json tags = nlohmann::json::object();
@@ -64,14 +130,6 @@ nlohmann::json TagsJson(const config::FunctionConfig& config) {
 }
 
 }  // namespace
-
-// The function a {FunctionName} segment names (and the qualifier it asks
-// for, from the name or the Qualifier parameter), or the error Lambda gives.
-struct ManagementApi::Target {
-  pool::FunctionPool* pool = nullptr;
-  std::optional<std::string> qualifier;
-  std::optional<AwsError> error;
-};
 
 // The per-function listings (versions, aliases) check MaxItems before the
 // function, as Lambda does.
@@ -119,20 +177,50 @@ ManagementApi::Target ManagementApi::Resolve(std::string_view function, std::str
     if (!qualifier) qualifier = ref->qualifier;
   }
 
-  pool::FunctionPool* pool = nullptr;
-  if (!ref->account || *ref->account == settings_.account_id) pool = registry_.Find(ref->name);
-  if (!pool || (qualifier && *qualifier != pool->function().version &&
-                *qualifier != pool->function().config.auto_publish_alias)) {
+  const bool own_account = !ref->account || *ref->account == settings_.account_id;
+  if (own_account) {
+    if (const control::FunctionRecord* record = control_.Find(ref->name)) {
+      target.record = record;
+      target.version = &record->latest;
+      if (qualifier) {
+        target.version = record->Version(*qualifier);
+        if (auto alias = record->aliases.find(*qualifier); alias != record->aliases.end()) {
+          target.version = record->Version(alias->second.function_version);
+        }
+      }
+      if (target.version) {
+        target.qualifier = std::move(qualifier);
+        return target;
+      }
+      target.record = nullptr;
+    } else {
+      target.pool = registry_.Find(ref->name);
+    }
+  }
+  if (!target.pool || (qualifier && *qualifier != target.pool->function().version &&
+                       *qualifier != target.pool->function().config.auto_publish_alias)) {
     // Unlike Invoke's, the message names the qualifier only when one was given.
     std::string arn =
         FunctionArn(settings_.region, ref->account.value_or(settings_.account_id), ref->name);
     if (qualifier) arn += ":" + *qualifier;
+    target.pool = nullptr;
     target.error = AwsError::ResourceNotFound("Function not found: " + arn);
     return target;
   }
-  target.pool = pool;
   target.qualifier = std::move(qualifier);
   return target;
+}
+
+nlohmann::json ManagementApi::Configuration(const control::FunctionVersion& version,
+                                            std::string_view qualifier,
+                                            ConfigurationView view) const {
+  std::vector<LayerReference> layers;
+  const auto& state = version.state;
+  for (size_t i = 0; i < state.layer_arns.size(); ++i) {
+    layers.push_back({state.layer_arns[i], i < state.layer_sizes.size() ? state.layer_sizes[i] : 0});
+  }
+  return FunctionConfigurationJson(version.config, version.version, state, layers, settings_,
+                                   qualifier, view);
 }
 
 Result<nlohmann::json> ManagementApi::Configuration(const pool::FunctionContext& function,
@@ -154,24 +242,35 @@ http::Response ManagementApi::GetFunction(const http::Request& req, std::string_
                                           std::string_view query) {
   Target target = Resolve(function, query, true);
   if (target.error) return Fail(req, *target.error);
-  const pool::FunctionContext& context = target.pool->function();
-  auto configuration =
-      Configuration(context, target.qualifier.value_or(""), ConfigurationView::kFull);
-  if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
-
   // Code.Location is on this server, reached the way the caller reached it.
   std::string host(req[http_ns::field::host]);
   if (host.empty()) host = "127.0.0.1";
-  nlohmann::json body = {
-      {"Configuration", std::move(*configuration)},
-      {"Code",
-       {{"RepositoryType", "S3"},
-        {"Location", "http://" + host + "/_emu/code/" + context.config.name + ".zip"}}},
-  };
-  if (!context.config.tags.empty()) body["Tags"] = TagsJson(context.config);
-  if (context.config.reserved_concurrency) {
-    body["Concurrency"] = {{"ReservedConcurrentExecutions", *context.config.reserved_concurrency}};
+  nlohmann::json body;
+  std::map<std::string, std::string> tags;
+  std::optional<int> reserved;
+  if (target.record) {
+    const control::FunctionVersion& version = *target.version;
+    std::string file = target.record->name();
+    if (version.version != "$LATEST") file += ":" + version.version;
+    body["Configuration"] =
+        Configuration(version, target.qualifier.value_or(""), ConfigurationView::kFull);
+    body["Code"] = {{"RepositoryType", "S3"},
+                    {"Location", "http://" + host + "/_emu/code/" + file + ".zip"}};
+    tags = target.record->tags;
+    reserved = target.record->reserved_concurrency;
+  } else {
+    const pool::FunctionContext& context = target.pool->function();
+    auto configuration =
+        Configuration(context, target.qualifier.value_or(""), ConfigurationView::kFull);
+    if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
+    body["Configuration"] = std::move(*configuration);
+    body["Code"] = {{"RepositoryType", "S3"},
+                    {"Location", "http://" + host + "/_emu/code/" + context.config.name + ".zip"}};
+    tags.insert(context.config.tags.begin(), context.config.tags.end());
+    reserved = context.config.reserved_concurrency;
   }
+  if (!tags.empty()) body["Tags"] = tags;
+  if (reserved) body["Concurrency"] = {{"ReservedConcurrentExecutions", *reserved}};
   return Ok(req, body);
 }
 
@@ -180,6 +279,10 @@ http::Response ManagementApi::GetFunctionConfiguration(const http::Request& req,
                                                        std::string_view query) {
   Target target = Resolve(function, query, true);
   if (target.error) return Fail(req, *target.error);
+  if (target.record) {
+    return Ok(req, Configuration(*target.version, target.qualifier.value_or(""),
+                                 ConfigurationView::kFull));
+  }
   auto configuration = Configuration(target.pool->function(), target.qualifier.value_or(""),
                                      ConfigurationView::kFull);
   if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
@@ -200,27 +303,51 @@ http::Response ManagementApi::ListFunctions(const http::Request& req, std::strin
                          "MasterRegion must be specified with FunctionVersion=ALL"));
   }
 
-  // Sorted by name, as Lambda lists them. The marker is the name the next
-  // page starts at.
+  // Sorted by name, as Lambda lists them (with FunctionVersion=ALL each
+  // function's versions follow it, $LATEST first). The marker is the entry
+  // the next page starts at: "NAME", or "NAME:VERSION" within a function.
+  struct Entry {
+    std::string key;
+    std::string name;
+    const control::FunctionVersion* version = nullptr;  // API-made; else the file's pool
+  };
+  std::vector<Entry> entries;
   std::vector<std::string> names = registry_.Names();
   std::sort(names.begin(), names.end());
-  auto begin = names.begin();
+  for (const auto& name : names) {
+    const control::FunctionRecord* record = control_.Find(name);
+    entries.push_back({name, name, record ? &record->latest : nullptr});
+    if (!record || !function_version) continue;
+    for (const auto& [number, version] : record->versions) {
+      // Keys sort within their function: "NAME:" + a zero-padded number.
+      char key[16];
+      std::snprintf(key, sizeof key, "%010d", number);
+      entries.push_back({name + ":" + key, name, &version});
+    }
+  }
+  auto begin = entries.begin();
   if (auto marker = QueryParam(query, "Marker"); marker && !marker->empty()) {
-    begin = std::lower_bound(names.begin(), names.end(), *marker);
+    begin = std::lower_bound(entries.begin(), entries.end(), *marker,
+                             [](const Entry& e, const std::string& m) { return e.key < m; });
   }
   // MasterRegion lists Lambda@Edge replicas, which lambda-emu has none of.
-  if (master_region) begin = names.end();
+  if (master_region) begin = entries.end();
 
   nlohmann::json functions = nlohmann::json::array();
   nlohmann::json body = nlohmann::json::object();
-  for (auto it = begin; it != names.end(); ++it) {
+  for (auto it = begin; it != entries.end(); ++it) {
     if (static_cast<int>(functions.size()) == page_size) {
-      body["NextMarker"] = *it;
+      body["NextMarker"] = it->key;
       break;
     }
-    pool::FunctionPool* pool = registry_.Find(*it);
+    if (it->version) {
+      // With FunctionVersion=ALL every version is listed by its qualified ARN.
+      functions.push_back(Configuration(*it->version, function_version ? it->version->version : "",
+                                        ConfigurationView::kListing));
+      continue;
+    }
+    pool::FunctionPool* pool = registry_.Find(it->name);
     if (!pool) continue;
-    // With FunctionVersion=ALL every version is listed by its qualified ARN.
     auto configuration = Configuration(pool->function(), function_version ? "$LATEST" : "",
                                        ConfigurationView::kListing);
     if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
@@ -235,20 +362,37 @@ http::Response ManagementApi::ListVersionsByFunction(const http::Request& req,
                                                      std::string_view query) {
   Target target = ResolveForListing(function, query);
   if (target.error) return Fail(req, *target.error);
-  // No version is published yet: $LATEST is the only one.
+  nlohmann::json versions = nlohmann::json::array();
+  if (target.record) {
+    versions.push_back(
+        Configuration(target.record->latest, "$LATEST", ConfigurationView::kListing));
+    for (const auto& [number, version] : target.record->versions) {
+      versions.push_back(Configuration(version, version.version, ConfigurationView::kListing));
+    }
+    return Ok(req, {{"Versions", std::move(versions)}});
+  }
+  // A file-defined function publishes no versions: $LATEST is the only one.
   auto configuration =
       Configuration(target.pool->function(), "$LATEST", ConfigurationView::kListing);
   if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
-  return Ok(req, {{"Versions", nlohmann::json::array({std::move(*configuration)})}});
+  versions.push_back(std::move(*configuration));
+  return Ok(req, {{"Versions", std::move(versions)}});
 }
 
 http::Response ManagementApi::ListAliases(const http::Request& req, std::string_view function,
                                           std::string_view query) {
   Target target = ResolveForListing(function, query);
   if (target.error) return Fail(req, *target.error);
-  const pool::FunctionContext& context = target.pool->function();
   nlohmann::json aliases = nlohmann::json::array();
   auto version = QueryParam(query, "FunctionVersion");
+  if (target.record) {
+    for (const auto& [name, alias] : target.record->aliases) {
+      if (version && *version != alias.function_version) continue;
+      aliases.push_back(AliasJson(target.record->name(), alias));
+    }
+    return Ok(req, {{"Aliases", std::move(aliases)}});
+  }
+  const pool::FunctionContext& context = target.pool->function();
   // A SAM AutoPublishAlias is the one alias; it runs $LATEST's code.
   const std::string& alias = context.config.auto_publish_alias;
   if (!alias.empty() && (!version || *version == context.version)) {
@@ -267,7 +411,11 @@ http::Response ManagementApi::GetFunctionConcurrency(const http::Request& req,
   Target target = Resolve(function, {}, false);
   if (target.error) return Fail(req, *target.error);
   nlohmann::json body = nlohmann::json::object();
-  if (auto reserved = target.pool->function().config.reserved_concurrency) {
+  if (target.record) {
+    if (auto reserved = target.record->reserved_concurrency) {
+      body["ReservedConcurrentExecutions"] = *reserved;
+    }
+  } else if (auto reserved = target.pool->function().config.reserved_concurrency) {
     body["ReservedConcurrentExecutions"] = *reserved;
   }
   return Ok(req, body);
@@ -289,6 +437,11 @@ http::Response ManagementApi::ListTags(const http::Request& req, std::string_vie
   }
   Target target = Resolve(arn, {}, false);
   if (target.error) return Fail(req, *target.error);
+  if (target.record) {
+    nlohmann::json tags = nlohmann::json::object();
+    for (const auto& [key, value] : target.record->tags) tags[key] = value;
+    return Ok(req, {{"Tags", tags}});
+  }
   return Ok(req, {{"Tags", TagsJson(target.pool->function().config)}});
 }
 
@@ -296,6 +449,13 @@ http::Response ManagementApi::GetAccountSettings(const http::Request& req) {
   std::int64_t total_code_size = 0;
   std::vector<std::string> names = registry_.Names();
   for (const auto& name : names) {
+    if (const control::FunctionRecord* record = control_.Find(name)) {
+      total_code_size += record->latest.state.code_size;
+      for (const auto& [number, version] : record->versions) {
+        total_code_size += version.state.code_size;
+      }
+      continue;
+    }
     pool::FunctionPool* pool = registry_.Find(name);
     if (!pool) continue;
     const auto& config = pool->function().config;
@@ -317,18 +477,47 @@ http::Response ManagementApi::GetAccountSettings(const http::Request& req) {
 
 http::Response ManagementApi::DownloadCode(const http::Request& req, std::string_view file) {
   constexpr std::string_view kSuffix = ".zip";
-  pool::FunctionPool* pool = nullptr;
-  if (file.size() > kSuffix.size() && file.substr(file.size() - kSuffix.size()) == kSuffix) {
-    pool = registry_.Find(UrlDecode(file.substr(0, file.size() - kSuffix.size())));
-  }
-  if (!pool) {
+  auto not_found = [&] {
     return Fail(
         req, AwsError::ResourceNotFound("No deployment package at " + std::string(req.target())));
+  };
+  if (file.size() <= kSuffix.size() || file.substr(file.size() - kSuffix.size()) != kSuffix) {
+    return not_found();
   }
+  std::string name = UrlDecode(file.substr(0, file.size() - kSuffix.size()));
+  std::string version = "$LATEST";
+  if (auto colon = name.find(':'); colon != std::string::npos) {
+    version = name.substr(colon + 1);
+    name.resize(colon);
+  }
+  if (const control::FunctionRecord* record = control_.Find(name)) {
+    const control::FunctionVersion* found = record->Version(version);
+    if (!found) return not_found();
+    auto code = packages_.Get(control_.BlobPath(found->state.code_blob));
+    if (!code.ok()) return Fail(req, AwsError::Service(code.status().message()));
+    return http::MakeResponse(req, http_ns::status::ok, (*code)->zip, "application/zip");
+  }
+  pool::FunctionPool* pool = version == "$LATEST" ? registry_.Find(name) : nullptr;
+  if (!pool) return not_found();
   const auto& config = pool->function().config;
   auto code = packages_.Get(config.code_source.empty() ? config.code_dir : config.code_source);
   if (!code.ok()) return Fail(req, AwsError::Service(code.status().message()));
   return http::MakeResponse(req, http_ns::status::ok, (*code)->zip, "application/zip");
+}
+
+nlohmann::json ManagementApi::AliasJson(const std::string& function,
+                                        const control::Alias& alias) const {
+  nlohmann::json json = {
+      {"AliasArn", control_.FunctionArn(function) + ":" + alias.name},
+      {"Name", alias.name},
+      {"FunctionVersion", alias.function_version},
+      {"Description", alias.description},
+      {"RevisionId", alias.revision_id},
+  };
+  if (!alias.additional_weights.empty()) {
+    json["RoutingConfig"] = {{"AdditionalVersionWeights", alias.additional_weights}};
+  }
+  return json;
 }
 
 }  // namespace lambda_emu::api

@@ -24,7 +24,10 @@
 #include "config/watcher.h"
 #include "http/server.h"
 #include "logs/function_log.h"
+#include "control/control_plane.h"
 #include "registry/function_registry.h"
+#include "state/state_store.h"
+#include "state/state_worker.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/reaper.h"
 #include "sandbox/runtime_command.h"
@@ -74,6 +77,14 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
                   "colour into a pipe or file)");
   serve->add_option("--log-dir", o.log_dir, "Directory for per-function log files (NAME.log)")
       ->capture_default_str();
+  serve
+      ->add_option("--state-dir", o.state_dir,
+                   "Directory for functions, versions, aliases and layers made through the "
+                   "management API (SQLite and code packages); they survive a restart")
+      ->capture_default_str();
+  serve->add_flag("--ephemeral", o.ephemeral,
+                  "Keep what the management API makes in memory only: nothing is written, "
+                  "nothing survives a restart (what a test suite usually wants)");
   AddEnvironmentOptions(serve, o.environment);
   serve
       ->add_option("--account-concurrency", o.account_concurrency,
@@ -230,6 +241,24 @@ int RunServe(const ServeOptions& o) {
               << "% of a vCPU); --no-cpu-limit to lift\n";
   }
 
+  // The state directory: what the management API made, before anything
+  // else is served. A store another server holds, or one that cannot be
+  // read, stops the start with the reason.
+  auto store = o.ephemeral ? state::StateStore::OpenEphemeral(settings.work_dir / "state")
+                           : state::StateStore::Open(fs::absolute(o.state_dir));
+  if (!store.ok()) {
+    std::cerr << "lambda-emu: error: " << store.status().message()
+              << (o.ephemeral ? "" : "; choose another with --state-dir DIR, or --ephemeral")
+              << std::endl;
+    cleanup_work_dir();
+    logs::ShutdownLogging();
+    return 2;
+  }
+  if (o.ephemeral) {
+    spdlog::info("state: --ephemeral, functions made through the API are kept in memory only");
+  }
+  state::StateWorker state_worker(io);
+
   int exit_code = 0;
   {
     registry::FunctionRegistry registry(services, runtimes);
@@ -242,9 +271,16 @@ int RunServe(const ServeOptions& o) {
         break;
       }
     }
+    control::ControlPlane control(registry, **store, state_worker, services.settings);
+    if (exit_code == 0) {
+      if (Status s = control.Load(); !s.ok()) {
+        std::cerr << "lambda-emu: error: " << s.message() << std::endl;
+        exit_code = 2;
+      }
+    }
     api::InvokeApi invoke(registry, services.settings);
     api::AdminApi admin(registry);
-    api::ManagementApi management(registry, services.settings);
+    api::ManagementApi management(registry, control, services.settings);
     api::ApiRouter router(invoke, admin, management);
     std::shared_ptr<http::Server> server;
     boost::asio::ip::address address;
@@ -258,6 +294,7 @@ int RunServe(const ServeOptions& o) {
         address = resolved.value();
         http::ServerOptions options;
         options.body_limit = api::kMaxSyncPayloadBytes;
+        options.body_limit_for = &api::ManagementApi::BodyLimit;
         options.log_name = "invoke api";
         auto started = http::Server::Start(
             io, {address, static_cast<std::uint16_t>(o.port)}, options,

@@ -18,6 +18,9 @@ struct ServeOptions {
   bool no_color = false;
   std::string log_level = "info";
   std::string log_dir = ".lambda-emu/logs";
+  // Functions, versions, aliases and layers made through the management API.
+  std::string state_dir = ".lambda-emu/state";
+  bool ephemeral = false;  // keep them in memory only
   int account_concurrency = 1000;
   double idle_ttl_s = 600;
   int max_environments = 0;

@@ -50,6 +50,33 @@ std::string Range(const char* key, int lo, int hi, int got) {
 }
 }  // namespace
 
+bool IsValidVariableName(const std::string& key) {
+  static const std::regex kKey(R"([a-zA-Z]([a-zA-Z0-9_])*)");
+  return std::regex_match(key, kKey);
+}
+
+bool IsReservedVariable(const std::string& key) {
+  static const std::set<std::string> kReserved = {"_HANDLER",
+                                                  "_X_AMZN_TRACE_ID",
+                                                  "AWS_DEFAULT_REGION",
+                                                  "AWS_REGION",
+                                                  "AWS_EXECUTION_ENV",
+                                                  "AWS_LAMBDA_FUNCTION_NAME",
+                                                  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                                  "AWS_LAMBDA_FUNCTION_VERSION",
+                                                  "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                                  "AWS_LAMBDA_LOG_GROUP_NAME",
+                                                  "AWS_LAMBDA_LOG_STREAM_NAME",
+                                                  "AWS_ACCESS_KEY",
+                                                  "AWS_ACCESS_KEY_ID",
+                                                  "AWS_SECRET_ACCESS_KEY",
+                                                  "AWS_SESSION_TOKEN",
+                                                  "AWS_LAMBDA_RUNTIME_API",
+                                                  "LAMBDA_TASK_ROOT",
+                                                  "LAMBDA_RUNTIME_DIR"};
+  return kReserved.count(key) > 0;
+}
+
 Status Validate(const FunctionConfig& f) {
   if (!IsValidFunctionName(f.name)) {
     return Status::Error("FunctionName: must be 1-64 characters of [A-Za-z0-9_-]");
@@ -87,31 +114,11 @@ Status Validate(const FunctionConfig& f) {
   if (!std::filesystem::is_directory(f.code_dir, ec)) {
     return Status::Error("Code: directory not found: " + f.code_dir.string());
   }
-  // Lambda refuses these in a function's variables.
-  static const std::set<std::string> kReserved = {"_HANDLER",
-                                                  "_X_AMZN_TRACE_ID",
-                                                  "AWS_DEFAULT_REGION",
-                                                  "AWS_REGION",
-                                                  "AWS_EXECUTION_ENV",
-                                                  "AWS_LAMBDA_FUNCTION_NAME",
-                                                  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                                                  "AWS_LAMBDA_FUNCTION_VERSION",
-                                                  "AWS_LAMBDA_INITIALIZATION_TYPE",
-                                                  "AWS_LAMBDA_LOG_GROUP_NAME",
-                                                  "AWS_LAMBDA_LOG_STREAM_NAME",
-                                                  "AWS_ACCESS_KEY",
-                                                  "AWS_ACCESS_KEY_ID",
-                                                  "AWS_SECRET_ACCESS_KEY",
-                                                  "AWS_SESSION_TOKEN",
-                                                  "AWS_LAMBDA_RUNTIME_API",
-                                                  "LAMBDA_TASK_ROOT",
-                                                  "LAMBDA_RUNTIME_DIR"};
   for (const auto& [key, value] : f.environment) {
-    static const std::regex kKey(R"([a-zA-Z]([a-zA-Z0-9_])*)");
-    if (!std::regex_match(key, kKey)) {
+    if (!IsValidVariableName(key)) {
       return Status::Error("Environment: invalid variable name '" + key + "'");
     }
-    if (kReserved.count(key)) return Status::Error("Environment: " + key + " is reserved");
+    if (IsReservedVariable(key)) return Status::Error("Environment: " + key + " is reserved");
   }
   return Status::Ok();
 }

@@ -96,6 +96,11 @@ std::string UnsupportedRuntimeMessage(const std::string& runtime);
 // True when `name` is a valid function name (1-64 of [A-Za-z0-9_-]).
 bool IsValidFunctionName(std::string_view name);
 
+// An environment variable name Lambda accepts ([a-zA-Z][a-zA-Z0-9_]*), and
+// the names it keeps for itself (AWS_REGION, _HANDLER, ...).
+bool IsValidVariableName(const std::string& key);
+bool IsReservedVariable(const std::string& key);
+
 // Checks ranges and cross-field rules; the message names the key.
 Status Validate(const FunctionConfig& function);
 

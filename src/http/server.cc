@@ -148,13 +148,15 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
     Response res;
     bool close_after = false;
     const auto length = parser.content_length();
-    if (length && *length > options_.body_limit) {
+    const std::uint64_t body_limit =
+        options_.body_limit_for ? options_.body_limit_for(parser.get()) : options_.body_limit;
+    if (length && *length > body_limit) {
       res = oversize_(parser.get());
       // Read and drop the body, so the client sees our answer instead of a
       // reset while it is still sending (up to a bound; beyond it, close).
       close_after = !co_await Discard(*socket, buffer, *length);
     } else {
-      parser.body_limit(options_.body_limit);  // also bounds chunked bodies
+      parser.body_limit(body_limit);  // also bounds chunked bodies
       std::tie(ec, n) = co_await http::async_read(*socket, buffer, parser, kAwait);
       if (ec == http::error::body_limit) {
         res = oversize_(parser.get());

@@ -43,6 +43,9 @@ using OversizeHandler = std::function<Response(const Request& header)>;
 
 struct ServerOptions {
   std::uint64_t body_limit = 8 * 1024 * 1024;
+  // When set, the limit for one request, from its header (an operation that
+  // uploads a deployment package takes more than an invoke); else body_limit.
+  std::uint64_t (*body_limit_for)(const Request& header) = nullptr;
   std::string server_name;  // "Server" header; empty means none
   // At the debug level each request is logged as "<log_name>: METHOD
   // target -> status (time)".

@@ -9,33 +9,26 @@
 
 namespace lambda_emu::pool {
 
-FunctionPool::FunctionPool(PoolServices& services, AccountConcurrency& account,
+FunctionPool::FunctionPool(PoolServices& services,
+                           std::shared_ptr<FunctionConcurrency> concurrency,
                            std::shared_ptr<const FunctionContext> function)
     : services_(services),
-      account_(account),
+      concurrency_(std::move(concurrency)),
       function_(std::move(function)),
-      provisioned_retry_(services.io) {
-  if (auto reserved = function_->config.reserved_concurrency) account_.Reserve(*reserved);
-}
+      provisioned_(function_->config.provisioned_concurrency),
+      provisioned_retry_(services.io) {}
 
-FunctionPool::~FunctionPool() {
-  Shutdown();
-  if (auto reserved = function_->config.reserved_concurrency) account_.Unreserve(*reserved);
-}
+FunctionPool::~FunctionPool() { Shutdown(); }
 
-std::optional<std::string> FunctionPool::TryAdmit() {
-  if (auto reserved = function_->config.reserved_concurrency) {
-    if (in_flight_ >= *reserved) return kReservedLimitExceeded;
-  } else if (!account_.TryAcquireUnreserved()) {
-    return kAccountLimitExceeded;
-  }
-  ++in_flight_;
-  return std::nullopt;
+const char* FunctionPool::TryAdmit() {
+  const char* throttled = concurrency_->TryAdmit();
+  if (!throttled) ++in_flight_;
+  return throttled;
 }
 
 void FunctionPool::Release() {
   --in_flight_;
-  if (!function_->config.reserved_concurrency) account_.ReleaseUnreserved();
+  concurrency_->Release();
 }
 
 void FunctionPool::Throttle(Invocation& invocation, std::string reason) {
@@ -47,7 +40,7 @@ void FunctionPool::Throttle(Invocation& invocation, std::string reason) {
 }
 
 void FunctionPool::Invoke(std::shared_ptr<Invocation> invocation) {
-  if (auto reason = TryAdmit()) return Throttle(*invocation, std::move(*reason));
+  if (const char* reason = TryAdmit()) return Throttle(*invocation, reason);
   // --debug: behind those already waiting, even if the environment just
   // became free (DispatchWaiting is posted, not yet run).
   if (function_->debugging && !waiting_.empty()) return waiting_.push_back(std::move(invocation));
@@ -142,7 +135,7 @@ void FunctionPool::EnsureProvisioned() {
       ++alive;
     }
   }
-  for (int i = alive; i < function_->config.provisioned_concurrency; ++i) {
+  for (int i = alive; i < provisioned_; ++i) {
     if (!StartEnvironment(nullptr, /*provisioned=*/true)) break;
   }
 }
@@ -219,18 +212,37 @@ void FunctionPool::ReplaceProvisioned(bool after_init_failure) {
 }
 
 void FunctionPool::Replace(std::shared_ptr<const FunctionContext> function) {
-  auto old_reserved = function_->config.reserved_concurrency;
-  auto new_reserved = function->config.reserved_concurrency;
-  // Invocations in flight keep their slots; only the reservation moves.
-  if (old_reserved) account_.Unreserve(*old_reserved);
-  if (new_reserved) account_.Reserve(*new_reserved);
-  if (!old_reserved && new_reserved) {
-    for (int i = 0; i < in_flight_; ++i) account_.ReleaseUnreserved();
-  } else if (old_reserved && !new_reserved) {
-    for (int i = 0; i < in_flight_; ++i) (void)account_.TryAcquireUnreserved();
-  }
   function_ = std::move(function);
+  provisioned_ = function_->config.provisioned_concurrency;
   Drain();
+}
+
+void FunctionPool::SetProvisionedConcurrency(int count) {
+  provisioned_ = count;
+  // Provisioned environments beyond the new count: idle ones stop now
+  // (oldest first), busy ones stay until eviction treats them as on-demand.
+  int alive = 0;
+  std::vector<std::shared_ptr<ExecutionEnvironment>> surplus;
+  for (auto& [raw, env] : environments_) {
+    if (!env->provisioned() || Retiring(*env) ||
+        env->state() == ExecutionEnvironment::State::kDead) {
+      continue;
+    }
+    if (++alive > count && env->reusable()) surplus.push_back(env);
+  }
+  for (auto& env : surplus) env->Shutdown();
+  EnsureProvisioned();
+}
+
+int FunctionPool::ProvisionedReady() const {
+  int ready = 0;
+  for (const auto& [raw, env] : environments_) {
+    if (env->provisioned() && !Retiring(*env) && env->initialized() &&
+        env->state() != ExecutionEnvironment::State::kDead) {
+      ++ready;
+    }
+  }
+  return ready;
 }
 
 void FunctionPool::Drain() {
@@ -295,8 +307,8 @@ metrics::FunctionSnapshot FunctionPool::Snapshot() const {
   s.name = function_->config.name;
   s.metrics = &metrics_;
   s.concurrent_executions = in_flight_;
-  s.reserved_concurrency = function_->config.reserved_concurrency;
-  s.provisioned_concurrency = function_->config.provisioned_concurrency;
+  s.reserved_concurrency = concurrency_->reserved();
+  s.provisioned_concurrency = provisioned_;
   s.provisioned_init_failures = provisioned_init_failures_;
   for (const auto& [raw, env] : environments_) {
     if (env->provisioned() && !Retiring(*env) && env->initialized() &&

@@ -35,7 +35,7 @@ namespace lambda_emu::pool {
 
 class FunctionPool final : public ExecutionEnvironment::Listener {
  public:
-  FunctionPool(PoolServices& services, AccountConcurrency& account,
+  FunctionPool(PoolServices& services, std::shared_ptr<FunctionConcurrency> concurrency,
                std::shared_ptr<const FunctionContext> function);
   ~FunctionPool() override;
   FunctionPool(const FunctionPool&) = delete;
@@ -46,6 +46,13 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
 
   // Starts environments until ProvisionedConcurrency of them are alive.
   void EnsureProvisioned();
+  // A provisioned concurrency configuration (management API) set on this
+  // version: replaces the config's ProvisionedConcurrency; extra provisioned
+  // environments stop when idle.
+  void SetProvisionedConcurrency(int count);
+  int provisioned_concurrency() const { return provisioned_; }
+  // Provisioned environments that finished init and are alive.
+  int ProvisionedReady() const;
 
   // New code or configuration: drain, and start new environments from `function`.
   void Replace(std::shared_ptr<const FunctionContext> function);
@@ -74,7 +81,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   metrics::FunctionSnapshot Snapshot() const;
 
  private:
-  std::optional<std::string> TryAdmit();
+  const char* TryAdmit();
   void Release();
   void Dispatch(std::shared_ptr<Invocation> invocation);
   void Throttle(Invocation& invocation, std::string reason);
@@ -91,8 +98,9 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   void Redispatch(std::shared_ptr<Invocation> invocation) override;
 
   PoolServices& services_;
-  AccountConcurrency& account_;
+  std::shared_ptr<FunctionConcurrency> concurrency_;
   std::shared_ptr<const FunctionContext> function_;
+  int provisioned_ = 0;
   std::unordered_map<ExecutionEnvironment*, std::shared_ptr<ExecutionEnvironment>> environments_;
   std::vector<ExecutionEnvironment*> ready_;         // most recently used at the back
   std::deque<std::shared_ptr<Invocation>> waiting_;  // --debug: admitted, for the one environment

@@ -27,8 +27,16 @@ FunctionRegistry::~FunctionRegistry() {
 void FunctionRegistry::Shutdown() {
   shut_down_ = true;
   idle_sweep_.cancel();
-  for (auto& [name, pool] : functions_) pool->Shutdown();
+  ForEachPool([](pool::FunctionPool& pool) { pool.Shutdown(); });
   for (auto& pool : retired_) pool->Shutdown();
+}
+
+template <typename Visit>
+void FunctionRegistry::ForEachPool(Visit visit) const {
+  for (const auto& [name, function] : functions_) {
+    visit(*function.latest);
+    for (const auto& [version, pool] : function.versions) visit(*pool);
+  }
 }
 
 void FunctionRegistry::ArmIdleSweep() {
@@ -41,12 +49,13 @@ void FunctionRegistry::ArmIdleSweep() {
   idle_sweep_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || shut_down_) return;
     auto cutoff = pool::Clock::now() - services_.settings.idle_ttl;
-    for (auto& [name, pool] : functions_) {
-      if (size_t n = pool->EvictIdle(cutoff)) {
-        spdlog::debug("function {}: stopped {} idle environment(s)", name, n);
+    ForEachPool([cutoff](pool::FunctionPool& pool) {
+      if (size_t n = pool.EvictIdle(cutoff)) {
+        spdlog::debug("function {}: stopped {} idle environment(s)", pool.function().config.name,
+                      n);
       }
-      pool->EnforceEphemeralStorage();
-    }
+      pool.EnforceEphemeralStorage();
+    });
     // Drop retired pools once they have nothing left running.
     std::erase_if(retired_, [](const auto& pool) { return pool->environment_count() == 0; });
     ArmIdleSweep();
@@ -55,17 +64,18 @@ void FunctionRegistry::ArmIdleSweep() {
 
 bool FunctionRegistry::ReclaimOldestIdle() {
   pool::ExecutionEnvironment* oldest = nullptr;
-  for (auto& [name, pool] : functions_) {
-    auto* candidate = pool->OldestEvictable();
+  ForEachPool([&oldest](pool::FunctionPool& pool) {
+    auto* candidate = pool.OldestEvictable();
     if (candidate && (!oldest || candidate->last_used() < oldest->last_used())) oldest = candidate;
-  }
+  });
   if (!oldest) return false;
   oldest->Shutdown();
   return true;
 }
 
 Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeContext(
-    const config::FunctionConfig& config) {
+    const config::FunctionConfig& config, const std::string& version,
+    std::shared_ptr<logs::FunctionLog> log) {
   auto command = runtimes_.Resolve(config);
   if (!command.ok()) return command.status();
   const auto& settings = services_.settings;
@@ -73,10 +83,11 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
   auto context = std::make_shared<pool::FunctionContext>();
   context->config = config;
   context->arn = api::FunctionArn(settings.region, settings.account_id, config.name);
+  context->version = version;
   context->command = command->argv;
   context->runtime_dir = command->runtime_dir;
   context->debugging = command->debug.has_value();
-  context->log = std::make_shared<logs::FunctionLog>(config.name, settings.log_dir);
+  context->log = log ? std::move(log) : std::make_shared<logs::FunctionLog>(config.name, settings.log_dir);
 
   auto& env = context->environment;
   auto add = [&env](const std::string& key, const std::string& value) {
@@ -153,39 +164,62 @@ Status FunctionRegistry::CheckAliases(const config::FunctionConfig& config) cons
 
 void FunctionRegistry::IndexAliases() {
   aliases_.clear();
-  for (const auto& [name, pool] : functions_) {
-    for (const auto& alias : pool->function().config.aliases) aliases_[alias] = name;
+  for (const auto& [name, function] : functions_) {
+    for (const auto& alias : function.latest->function().config.aliases) aliases_[alias] = name;
   }
 }
 
-Status FunctionRegistry::Put(const config::FunctionConfig& config) {
+Status FunctionRegistry::CheckReservation(const std::string& name,
+                                          std::optional<int> reserved) const {
+  if (!reserved) return Status::Ok();
+  int others = account_.reserved();
+  if (auto it = functions_.find(name); it != functions_.end()) {
+    others -= it->second.concurrency->reserved().value_or(0);
+  }
+  if (others + *reserved <= account_.limit()) return Status::Ok();
+  return Status::Error("function '" + name +
+                       "': ReservedConcurrentExecutions: " + std::to_string(*reserved) +
+                       " does not fit in the account's concurrency limit of " +
+                       std::to_string(account_.limit()) + " (" + std::to_string(others) +
+                       " already reserved by other functions; see --account-concurrency)");
+}
+
+Status FunctionRegistry::Put(const config::FunctionConfig& config, Origin origin) {
   if (Status s = CheckAliases(config); !s.ok()) return s;
-  auto context = MakeContext(config);
+  auto it = functions_.find(config.name);
+  auto context = MakeContext(config, "$LATEST",
+                             it == functions_.end() ? nullptr : it->second.latest->function().log);
   if (!context.ok()) {
     return Status::Error("function '" + config.name + "': " + context.status().message());
   }
-  auto it = functions_.find(config.name);
-  if (config.reserved_concurrency) {
-    int others = account_.reserved();
-    if (it != functions_.end())
-      others -= it->second->function().config.reserved_concurrency.value_or(0);
-    if (others + *config.reserved_concurrency > account_.limit()) {
-      return Status::Error("function '" + config.name + "': ReservedConcurrentExecutions: " +
-                           std::to_string(*config.reserved_concurrency) +
-                           " does not fit in the account's concurrency limit of " +
-                           std::to_string(account_.limit()) + " (" + std::to_string(others) +
-                           " already reserved by other functions; see --account-concurrency)");
-    }
-  }
+  if (Status s = CheckReservation(config.name, config.reserved_concurrency); !s.ok()) return s;
   if (it != functions_.end()) {
     spdlog::info("function {}: configuration changed; draining its environments", config.name);
-    it->second->Replace(std::move(context.value()));
+    Function& function = it->second;
+    if (function.origin != origin) {
+      // The file took over a name the API had made (or the reverse): the old
+      // function's versions and aliases go with it.
+      for (auto& [version, pool] : function.versions) {
+        pool->Retire();
+        retired_.push_back(std::move(pool));
+      }
+      function.versions.clear();
+      function.aliases.clear();
+      function.origin = origin;
+    }
+    function.concurrency->SetReserved(config.reserved_concurrency);
+    function.latest->Replace(std::move(context.value()));
     IndexAliases();
     return Status::Ok();
   }
-  auto pool = std::make_unique<pool::FunctionPool>(services_, account_, std::move(context.value()));
-  pool->EnsureProvisioned();
-  functions_[config.name] = std::move(pool);
+  Function function;
+  function.origin = origin;
+  function.concurrency = std::make_shared<pool::FunctionConcurrency>(account_);
+  function.concurrency->SetReserved(config.reserved_concurrency);
+  function.latest =
+      std::make_unique<pool::FunctionPool>(services_, function.concurrency, std::move(context.value()));
+  function.latest->EnsureProvisioned();
+  functions_.emplace(config.name, std::move(function));
   IndexAliases();
   return Status::Ok();
 }
@@ -195,65 +229,186 @@ Status FunctionRegistry::Apply(const std::vector<config::FunctionConfig>& functi
   for (const auto& config : functions) {
     keep.insert(config.name);
     auto it = functions_.find(config.name);
-    if (it != functions_.end() && it->second->function().config == config) continue;
-    if (Status s = Put(config); !s.ok()) return s;
+    if (it != functions_.end() && it->second.origin == Origin::kFile &&
+        it->second.latest->function().config == config) {
+      continue;
+    }
+    if (Status s = Put(config, Origin::kFile); !s.ok()) return s;
   }
   for (auto it = functions_.begin(); it != functions_.end();) {
-    if (keep.count(it->first)) {
+    if (keep.count(it->first) || it->second.origin != Origin::kFile) {
       ++it;
       continue;
     }
     spdlog::info("function {}: removed from the config; draining its environments", it->first);
-    it->second->Retire();
-    retired_.push_back(std::move(it->second));
+    Retire(it->second);
     it = functions_.erase(it);
   }
   IndexAliases();
   return Status::Ok();
 }
 
+void FunctionRegistry::Retire(Function& function) {
+  function.latest->Retire();
+  retired_.push_back(std::move(function.latest));
+  for (auto& [version, pool] : function.versions) {
+    pool->Retire();
+    retired_.push_back(std::move(pool));
+  }
+  function.versions.clear();
+  function.aliases.clear();
+}
+
+void FunctionRegistry::Remove(const std::string& name) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return;
+  spdlog::info("function {}: deleted; draining its environments", name);
+  Retire(it->second);
+  functions_.erase(it);
+  IndexAliases();
+}
+
+Status FunctionRegistry::PutVersion(const std::string& name, const std::string& version,
+                                    const config::FunctionConfig& config) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return Status::Error("function '" + name + "' does not exist");
+  Function& function = it->second;
+  auto context = MakeContext(config, version, function.latest->function().log);
+  if (!context.ok()) {
+    return Status::Error("function '" + name + "': " + context.status().message());
+  }
+  auto pool =
+      std::make_unique<pool::FunctionPool>(services_, function.concurrency, std::move(*context));
+  pool->EnsureProvisioned();
+  if (auto old = function.versions.find(version); old != function.versions.end()) {
+    old->second->Retire();
+    retired_.push_back(std::move(old->second));
+  }
+  function.versions[version] = std::move(pool);
+  return Status::Ok();
+}
+
+void FunctionRegistry::RemoveVersion(const std::string& name, const std::string& version) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return;
+  auto pool = it->second.versions.find(version);
+  if (pool == it->second.versions.end()) return;
+  pool->second->Retire();
+  retired_.push_back(std::move(pool->second));
+  it->second.versions.erase(pool);
+}
+
+void FunctionRegistry::PutAlias(const std::string& name, const std::string& alias,
+                                AliasRoute route) {
+  auto it = functions_.find(name);
+  if (it != functions_.end()) it->second.aliases[alias] = std::move(route);
+}
+
+void FunctionRegistry::RemoveAlias(const std::string& name, const std::string& alias) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return;
+  if (auto route = it->second.aliases.find(alias); route != it->second.aliases.end()) {
+    it->second.aliases.erase(route);
+  }
+}
+
+Status FunctionRegistry::SetReservedConcurrency(const std::string& name,
+                                                std::optional<int> reserved) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return Status::Error("function '" + name + "' does not exist");
+  if (Status s = CheckReservation(name, reserved); !s.ok()) return s;
+  it->second.concurrency->SetReserved(reserved);
+  return Status::Ok();
+}
+
+std::optional<Origin> FunctionRegistry::OriginOf(const std::string& name) const {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return std::nullopt;
+  return it->second.origin;
+}
+
 void FunctionRegistry::Drain(const std::string& name) {
   auto it = functions_.find(name);
   if (it == functions_.end()) return;
   spdlog::info("function {}: code changed; draining its environments", name);
-  Renew(*it->second);
+  Renew(*it->second.latest);
 }
 
 // Same configuration, new code: a fresh context makes every current
 // environment "old", so it stops when idle.
 void FunctionRegistry::Renew(pool::FunctionPool& pool) {
   auto context = std::make_shared<pool::FunctionContext>(*pool.function_ptr());
+  // A provisioned concurrency configuration set through the API stays.
+  context->config.provisioned_concurrency = pool.provisioned_concurrency();
   pool.Replace(std::move(context));
 }
 
 void FunctionRegistry::ResetMetrics() {
-  for (auto& [name, pool] : functions_) pool->ResetMetrics();
+  ForEachPool([](pool::FunctionPool& pool) { pool.ResetMetrics(); });
 }
 
 void FunctionRegistry::StopEnvironments() {
-  for (auto& [name, pool] : functions_) Renew(*pool);
+  ForEachPool([this](pool::FunctionPool& pool) { Renew(pool); });
 }
 
 std::vector<std::string> FunctionRegistry::Names() const {
   std::vector<std::string> names;
-  for (const auto& [name, pool] : functions_) names.push_back(name);
+  for (const auto& [name, function] : functions_) names.push_back(name);
   return names;
 }
 
 std::vector<metrics::FunctionSnapshot> FunctionRegistry::Snapshots() const {
   std::vector<metrics::FunctionSnapshot> out;
   out.reserve(functions_.size());
-  for (const auto& [name, pool] : functions_) out.push_back(pool->Snapshot());
+  ForEachPool([&out](pool::FunctionPool& pool) {
+    out.push_back(pool.Snapshot());
+    // A published version is reported as NAME:VERSION.
+    if (pool.function().version != "$LATEST") out.back().name += ":" + pool.function().version;
+  });
   return out;
 }
 
 pool::FunctionPool* FunctionRegistry::Find(const std::string& name) {
   auto it = functions_.find(name);
-  if (it != functions_.end()) return it->second.get();
-  auto alias = aliases_.find(name);
-  if (alias == aliases_.end()) return nullptr;
-  it = functions_.find(alias->second);
-  return it == functions_.end() ? nullptr : it->second.get();
+  if (it == functions_.end()) {
+    auto alias = aliases_.find(name);
+    if (alias == aliases_.end()) return nullptr;
+    it = functions_.find(alias->second);
+    if (it == functions_.end()) return nullptr;
+  }
+  return it->second.latest.get();
+}
+
+pool::FunctionPool* FunctionRegistry::Find(const std::string& name, const std::string& qualifier) {
+  pool::FunctionPool* latest = Find(name);
+  if (!latest || qualifier.empty() || qualifier == "$LATEST") return latest;
+  Function& function = functions_.find(latest->function().config.name)->second;
+  if (auto version = function.versions.find(qualifier); version != function.versions.end()) {
+    return version->second.get();
+  }
+  auto alias = function.aliases.find(qualifier);
+  if (alias == function.aliases.end()) {
+    // A SAM AutoPublishAlias runs the template's code, which is $LATEST's.
+    return qualifier == latest->function().config.auto_publish_alias ? latest : nullptr;
+  }
+  const AliasRoute& route = alias->second;
+  const std::string* version = &route.version;
+  if (!route.additional_version.empty() &&
+      std::uniform_real_distribution<double>(0.0, 1.0)(alias_random_) < route.additional_weight) {
+    version = &route.additional_version;
+  }
+  if (*version == "$LATEST") return latest;
+  auto pool = function.versions.find(*version);
+  return pool == function.versions.end() ? nullptr : pool->second.get();
+}
+
+pool::FunctionPool* FunctionRegistry::FindVersion(const std::string& name,
+                                                  const std::string& version) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return nullptr;
+  if (version == "$LATEST") return it->second.latest.get();
+  auto pool = it->second.versions.find(version);
+  return pool == it->second.versions.end() ? nullptr : pool->second.get();
 }
 
 }  // namespace lambda_emu::registry

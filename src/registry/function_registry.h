@@ -1,14 +1,20 @@
 #pragma once
 // FunctionRegistry: the functions this server knows, by name, each with the
-// pool that runs it. Adding a function resolves its runtime command and
-// precomputes the environment its execution environments share, so the invoke
-// path only looks the name up. It also runs the server-wide pool policies:
-// idle eviction, the environment cap, and applying a changed config.
-// Owned by the server; io thread only.
+// pools that run it: one for $LATEST and one per published version (a
+// version's code and configuration never change, so neither does its pool's
+// context), and the routes of its aliases. Adding a function or version
+// resolves its runtime command and precomputes the environment its execution
+// environments share, so the invoke path only looks names up: an unqualified
+// invoke costs one map lookup, a qualified one two or three, none allocates.
+// It also runs the server-wide pool policies: idle eviction, the environment
+// cap, and applying a changed config file (which touches only the functions
+// that came from the file). The control plane (control/) decides what exists;
+// this class only runs it. Owned by the server; io thread only.
 
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,16 +29,41 @@
 
 namespace lambda_emu::registry {
 
+// Where a function's definition lives: the config file or template, or the
+// management API (and the state directory).
+enum class Origin { kFile, kApi };
+
+// An alias as the invoke path follows it: its version, and optionally a
+// second version that gets `additional_weight` (0-1) of the invocations.
+struct AliasRoute {
+  std::string version;
+  std::string additional_version;
+  double additional_weight = 0;
+};
+
 class FunctionRegistry {
  public:
   FunctionRegistry(pool::PoolServices& services, sandbox::RuntimeLocator& runtimes);
   ~FunctionRegistry();
 
-  // Adds a function, or applies a changed configuration to an existing one
-  // (its environments are drained). Starts provisioned environments.
-  Status Put(const config::FunctionConfig& config);
-  // Applies a whole config: puts every function, removes those not in it.
+  // Adds a function, or applies a changed configuration to its $LATEST (its
+  // environments are drained). Starts provisioned environments.
+  Status Put(const config::FunctionConfig& config, Origin origin = Origin::kFile);
+  // Applies a whole config file: puts every function, removes those from the
+  // file that are no longer in it (functions made through the API stay).
   Status Apply(const std::vector<config::FunctionConfig>& functions);
+  // Removes a function with all its versions and aliases; its environments
+  // finish their invocations first.
+  void Remove(const std::string& name);
+  // A published version: `config` is what $LATEST was when it was published.
+  Status PutVersion(const std::string& name, const std::string& version,
+                    const config::FunctionConfig& config);
+  void RemoveVersion(const std::string& name, const std::string& version);
+  // Creates or changes an alias's route (its versions must exist).
+  void PutAlias(const std::string& name, const std::string& alias, AliasRoute route);
+  void RemoveAlias(const std::string& name, const std::string& alias);
+  // The function's reservation (PutFunctionConcurrency), shared by its versions.
+  Status SetReservedConcurrency(const std::string& name, std::optional<int> reserved);
   // Drains a function's environments (its code changed).
   void Drain(const std::string& name);
   // POST /_emu/reset: every function's counters back to zero.
@@ -42,9 +73,16 @@ class FunctionRegistry {
   // provisioned ones are replaced), so the next on-demand invoke is cold.
   void StopEnvironments();
 
-  // By name, or by another name the function answers to (a template's
-  // logical id, "Child/Function").
+  // $LATEST's pool, by name or by another name the function answers to (a
+  // template's logical id, "Child/Function").
   pool::FunctionPool* Find(const std::string& name);
+  // The pool a qualifier selects: $LATEST, a version number, an alias (a
+  // weighted alias picks one of its two versions at random, per call) or a
+  // SAM AutoPublishAlias. nullptr when the function or qualifier is unknown.
+  pool::FunctionPool* Find(const std::string& name, const std::string& qualifier);
+  // A published version's pool (not an alias).
+  pool::FunctionPool* FindVersion(const std::string& name, const std::string& version);
+  std::optional<Origin> OriginOf(const std::string& name) const;
   std::vector<std::string> Names() const;
   size_t size() const { return functions_.size(); }
   pool::AccountConcurrency& account() { return account_; }
@@ -53,10 +91,23 @@ class FunctionRegistry {
   void Shutdown();
 
  private:
+  struct Function {
+    Origin origin = Origin::kFile;
+    std::shared_ptr<pool::FunctionConcurrency> concurrency;
+    std::unique_ptr<pool::FunctionPool> latest;
+    std::map<std::string, std::unique_ptr<pool::FunctionPool>, std::less<>> versions;
+    std::map<std::string, AliasRoute, std::less<>> aliases;
+  };
+  // Calls `visit` with every pool: each function's $LATEST, then its versions.
+  template <typename Visit>
+  void ForEachPool(Visit visit) const;
   Result<std::shared_ptr<const pool::FunctionContext>> MakeContext(
-      const config::FunctionConfig& config);
+      const config::FunctionConfig& config, const std::string& version,
+      std::shared_ptr<logs::FunctionLog> log);
   Status CheckAliases(const config::FunctionConfig& config) const;
+  Status CheckReservation(const std::string& name, std::optional<int> reserved) const;
   void IndexAliases();
+  void Retire(Function& function);
   void Renew(pool::FunctionPool& pool);
   void ArmIdleSweep();
   bool ReclaimOldestIdle();
@@ -64,8 +115,9 @@ class FunctionRegistry {
   pool::PoolServices& services_;
   sandbox::RuntimeLocator& runtimes_;
   pool::AccountConcurrency account_;
-  std::map<std::string, std::unique_ptr<pool::FunctionPool>> functions_;
+  std::map<std::string, Function> functions_;
   std::unordered_map<std::string, std::string> aliases_;  // other name -> function name
+  std::minstd_rand alias_random_{std::random_device{}()};
   // Pools of removed functions, kept until their invocations finish.
   std::vector<std::unique_ptr<pool::FunctionPool>> retired_;
   boost::asio::steady_timer idle_sweep_;

@@ -30,7 +30,7 @@ class SamProjectServer:
         port_file = os.path.join(self.tmp, "port")
         self._err = open(os.path.join(self.tmp, "stderr"), "wb")
         self.proc = subprocess.Popen(
-            [emu_binary(), "serve", "--port", "0", "--port-file", port_file, "--api-port", "0",
+            [emu_binary(), "serve", "--ephemeral", "--port", "0", "--port-file", port_file, "--api-port", "0",
              "--log-dir", os.path.join(self.tmp, "logs"), "--no-cpu-limit"],
             cwd=self.project, stdout=subprocess.DEVNULL, stderr=self._err,
             # the shell's value of a variable the template declares would win, as in SAM CLI

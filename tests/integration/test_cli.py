@@ -42,7 +42,7 @@ class HelpTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
             json.dump({"Functions": {}}, config)
             config.flush()
-            p = run_cli("serve", "--config", config.name, "--port", "0", "--no-such-flag")
+            p = run_cli("serve", "--ephemeral", "--config", config.name, "--port", "0", "--no-such-flag")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("--no-such-flag", p.stdout + p.stderr)
 
@@ -59,7 +59,7 @@ class ConfigErrorTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write(config_text)
         port_file = os.path.join(self.tmp, "port")
-        p = run_cli("serve", "--config", path, "--port", "0", "--port-file", port_file,
+        p = run_cli("serve", "--ephemeral", "--config", path, "--port", "0", "--port-file", port_file,
                     "--log-dir", os.path.join(self.tmp, "logs"))
         self.assertNotEqual(p.returncode, 0, f"started with a bad config:\n{config_text}")
         self.assertFalse(os.path.exists(port_file) and open(port_file).read().strip(),
@@ -141,7 +141,7 @@ class ConfigErrorTest(unittest.TestCase):
         self.assertMentions(message, "fn-zip", "broken.zip")
 
     def test_missing_config_file(self):
-        p = run_cli("serve", "--config", os.path.join(self.tmp, "absent.yaml"), "--port", "0")
+        p = run_cli("serve", "--ephemeral", "--config", os.path.join(self.tmp, "absent.yaml"), "--port", "0")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("absent.yaml", p.stdout + p.stderr)
 
@@ -149,7 +149,7 @@ class ConfigErrorTest(unittest.TestCase):
         path = os.path.join(self.tmp, "ok.yaml")
         with open(path, "w") as f:
             json.dump({"Functions": {"ok": probe_function()}}, f)
-        p = run_cli("serve", "--config", path, "--port", "0", "--log-level", "loudest")
+        p = run_cli("serve", "--ephemeral", "--config", path, "--port", "0", "--log-level", "loudest")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("loudest", p.stdout + p.stderr)
 
@@ -204,7 +204,7 @@ class ListenTest(unittest.TestCase):
                     "    Environment: { GREETING: hi, COUNT: 3 }\n")
         port_file = os.path.join(tmp, "port")
         with open(os.path.join(tmp, "stderr"), "wb") as err:
-            proc = subprocess.Popen([emu_binary(), "serve", "--config", config, "--port", "0",
+            proc = subprocess.Popen([emu_binary(), "serve", "--ephemeral", "--config", config, "--port", "0",
                                      "--port-file", port_file, "--log-dir",
                                      os.path.join(tmp, "logs")],
                                     stdout=subprocess.DEVNULL, stderr=err)
@@ -237,7 +237,7 @@ class ListenTest(unittest.TestCase):
         path = os.path.join(tmp, "config.yaml")
         with open(path, "w") as f:
             json.dump({"Functions": {"ok": probe_function()}}, f)
-        p = run_cli("serve", "--config", path, "--port", str(busy.getsockname()[1]),
+        p = run_cli("serve", "--ephemeral", "--config", path, "--port", str(busy.getsockname()[1]),
                     "--log-dir", os.path.join(tmp, "logs"))
         self.assertNotEqual(p.returncode, 0)
         self.assertIn(str(busy.getsockname()[1]), p.stdout + p.stderr)
@@ -258,7 +258,7 @@ class ListenTest(unittest.TestCase):
         with open(path, "w") as f:
             json.dump({"Functions": {"ok": function}}, f)
         port = str(busy.getsockname()[1])
-        p = run_cli("serve", "--config", path, "--port", "0", "--api-port", port,
+        p = run_cli("serve", "--ephemeral", "--config", path, "--port", "0", "--api-port", port,
                     "--log-dir", os.path.join(tmp, "logs"))
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn(port, p.stderr)
@@ -279,7 +279,7 @@ class ListenTest(unittest.TestCase):
         path = os.path.join(tmp, "config.yaml")
         with open(path, "w") as f:
             json.dump({"Functions": {}}, f)
-        p = run_cli("serve", "--config", path, "--host", "no-such-host.invalid", "--port", "0",
+        p = run_cli("serve", "--ephemeral", "--config", path, "--host", "no-such-host.invalid", "--port", "0",
                     "--log-dir", os.path.join(tmp, "logs"))
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("--host no-such-host.invalid", p.stderr)

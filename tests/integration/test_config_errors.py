@@ -28,7 +28,7 @@ class ConfigErrorMessageTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write(config_text)
         port_file = os.path.join(self.tmp, "port")
-        p = subprocess.run([emu_binary(), "serve", "--config", path, "--port", "0",
+        p = subprocess.run([emu_binary(), "serve", "--ephemeral", "--config", path, "--port", "0",
                             "--port-file", port_file, "--log-dir", os.path.join(self.tmp, "logs")],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 2, p.stderr)

@@ -54,7 +54,7 @@ class PtyServer:
     def __init__(self, config_path, args=(), env=None, cwd=None):
         self.tmp = tempfile.mkdtemp(prefix="lambda-emu-pty-")
         self.port_file = os.path.join(self.tmp, "port")
-        cmd = [emu_binary(), "serve", "--config", config_path, "--port", "0",
+        cmd = [emu_binary(), "serve", "--ephemeral", "--config", config_path, "--port", "0",
                "--port-file", self.port_file, *args]
         if "--log-dir" not in args:
             cmd += ["--log-dir", os.path.join(self.tmp, "logs")]
@@ -366,7 +366,7 @@ class GitignoreHintTest(unittest.TestCase):
             os.remove(port_file)
         out = os.path.join(folder, "out")
         with open(out, "wb") as sink:
-            proc = subprocess.Popen([emu_binary(), "serve", "--config", "config.yaml", "--port",
+            proc = subprocess.Popen([emu_binary(), "serve", "--ephemeral", "--config", "config.yaml", "--port",
                                      "0", "--port-file", port_file], cwd=folder, stdout=sink,
                                     stderr=sink)
             try:

@@ -47,7 +47,7 @@ class SamServer(EmuServer):
         # tests running side by side would fight over.
         api = [] if any(a.startswith("--api-port") or a == "--port-file" for a in self.args) \
             else ["--api-port", "0"]
-        return [emu_binary(), "serve", "--port", "0", "--port-file", port_file,
+        return [emu_binary(), "serve", "--ephemeral", "--port", "0", "--port-file", port_file,
                 "--log-dir", os.path.join(self.tmp, "logs"), "--no-cpu-limit", *api, *self.args]
 
     def start(self):
@@ -411,7 +411,7 @@ class ServeStartupTest(unittest.TestCase):
 
     def run_serve(self, cwd, *args):
         port_file = os.path.join(cwd, "port")
-        p = subprocess.run([emu_binary(), "serve", "--port", "0", "--port-file", port_file,
+        p = subprocess.run([emu_binary(), "serve", "--ephemeral", "--port", "0", "--port-file", port_file,
                             "--log-dir", os.path.join(cwd, "logs"), *args], cwd=cwd,
                            capture_output=True, text=True, timeout=30)
         self.assertFalse(os.path.exists(port_file) and open(port_file).read().strip(),

@@ -88,6 +88,10 @@ class EmuServer:
                "--port-file", port_file, *self.args]
         if "--log-dir" not in self.args:
             cmd += ["--log-dir", os.path.join(self.tmp, "logs")]
+        # Each server its own state directory (the default, .lambda-emu/state in
+        # the working directory, would be shared by tests running in parallel).
+        if "--state-dir" not in self.args and "--ephemeral" not in self.args:
+            cmd += ["--state-dir", os.path.join(self.tmp, "state")]
         env = dict(os.environ)
         if self.env:
             env.update(self.env)

@@ -138,7 +138,7 @@ class LambdaEmu:
         api_port_file = os.path.join(self.root, "api-port")
         os.makedirs(self.work_dir)
         project = ["--template", self.template] if self.template else ["--config", self.config]
-        command = [binary, "serve", *project, "--port", "0", "--port-file", port_file,
+        command = [binary, "serve", "--ephemeral", *project, "--port", "0", "--port-file", port_file,
                    "--api-port", "0", "--api-port-file", api_port_file,
                    "--log-dir", self.log_dir, "--work-dir", self.work_dir, *self.extra_args]
         env = dict(os.environ)

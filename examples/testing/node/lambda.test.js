@@ -41,7 +41,7 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-emu-node-'));
   const portFile = path.join(tmp, 'port');
   server = spawn(findBinary(), [
-    'serve', '--template', TEMPLATE, '--port', '0', '--port-file', portFile,
+    'serve', '--ephemeral', '--template', TEMPLATE, '--port', '0', '--port-file', portFile,
     '--api-port', '0', '--log-dir', path.join(tmp, 'logs'), '--work-dir', path.join(tmp, 'work'),
     '--log-level', 'warn',
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
