@@ -32,6 +32,19 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kMaxZippedBytes = 52428800;
+
+// A missing member: Lambda writes "Value null at 'member'", unquoted, where
+// ValidationErrors quotes every value.
+constexpr std::string_view kNull = "\x01null";
+
+AwsError Invalid(const ValidationErrors& errors) {
+  std::string message = errors.Message();
+  const std::string quoted = "'" + std::string(kNull) + "'";
+  for (auto at = message.find(quoted); at != std::string::npos; at = message.find(quoted)) {
+    message.replace(at, quoted.size(), "null");
+  }
+  return AwsError::Validation(message);
+}
 constexpr std::string_view kLayerNamePattern =
     "(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+";
 constexpr std::string_view kLayerVersionArnPattern =
@@ -195,7 +208,7 @@ std::optional<Filters> FiltersOf(std::string_view query, std::optional<AwsError>
   }
   PageSize(query, errors);
   if (!errors.empty()) {
-    error = AwsError::Validation(errors);
+    error = Invalid(errors);
     return std::nullopt;
   }
   return filters;
@@ -241,8 +254,8 @@ ManagementApi::Awaitable ManagementApi::PublishLayerVersion(http::Request& req,
     errors.Add(Shown(license), "licenseInfo", "Member must have length less than or equal to 512");
   }
   const json content = body->value("Content", json());
-  if (content.is_null()) errors.Add("null", "content", "Member must not be null");
-  if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
+  if (content.is_null()) errors.Add(kNull, "content", "Member must not be null");
+  if (!errors.empty()) co_return Fail(req, Invalid(errors));
 
   const json zip_file = content.is_object() ? content.value("ZipFile", json()) : json();
   if (!zip_file.is_string()) {
@@ -331,7 +344,7 @@ http::Response ManagementApi::GetLayerVersionByArn(const http::Request& req,
     errors.Add(
         arn, "arn",
         "Member must satisfy regular expression pattern: " + std::string(kLayerVersionArnPattern));
-    return Fail(req, AwsError::Validation(errors));
+    return Fail(req, Invalid(errors));
   }
   const AwsError missing = AwsError::ResourceNotFound(std::string(kNoSuchResource));
   if (parts[3] != settings_.region || parts[4] != settings_.account_id) return Fail(req, missing);

@@ -35,6 +35,9 @@ using namespace management;
 namespace http_ns = beast::http;
 using nlohmann::json;
 
+// Each change is a named control::ControlPlane::Change moved into Update, not
+// a temporary: GCC 12 destroys a co_await expression's temporaries twice.
+
 namespace {
 
 constexpr std::string_view kDestinationPattern =
@@ -44,6 +47,19 @@ constexpr std::string_view kPolicyQualifierPattern = "(|[a-zA-Z0-9$_-]+)";
 constexpr std::string_view kTaggableResourcePattern =
     R"(arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+))";
 constexpr size_t kMaxTags = 50;
+
+// A missing member: Lambda writes "Value null at 'member'", unquoted, where
+// ValidationErrors quotes every value.
+constexpr std::string_view kNull = "\x01null";
+
+AwsError Invalid(const ValidationErrors& errors) {
+  std::string message = errors.Message();
+  const std::string quoted = "'" + std::string(kNull) + "'";
+  for (auto at = message.find(quoted); at != std::string::npos; at = message.find(quoted)) {
+    message.replace(at, quoted.size(), "null");
+  }
+  return AwsError::Validation(message);
+}
 constexpr std::string_view kNoSuchResource = "The resource you requested does not exist.";
 
 bool OnlyOf(const std::string& text, std::string_view allowed) {
@@ -189,14 +205,14 @@ std::optional<AwsError> CheckUrlQualifier(const std::optional<std::string>& qual
         *qualifier, "qualifier",
         "Member must satisfy regular expression pattern: " + std::string(kUrlQualifierPattern));
   }
-  return AwsError::Validation(errors);
+  return Invalid(errors);
 }
 
 void CheckUrlConfig(const json& body, bool create, ValidationErrors& errors) {
   if (body.contains("AuthType") || create) {
     const json value = body.value("AuthType", json());
     if (value.is_null()) {
-      errors.Add("null", "authType", "Member must not be null");
+      errors.Add(kNull, "authType", "Member must not be null");
     } else if (value != "NONE" && value != "AWS_IAM") {
       errors.Add(Shown(value), "authType", "Member must satisfy enum value set: [AWS_IAM, NONE]");
     }
@@ -262,7 +278,7 @@ void CheckPolicyQualifier(const std::optional<std::string>& qualifier, Validatio
 void CheckPermission(const json& body, ValidationErrors& errors) {
   const json sid = body.value("StatementId", json());
   if (sid.is_null()) {
-    errors.Add("null", "statementId", "Member must not be null");
+    errors.Add(kNull, "statementId", "Member must not be null");
   } else {
     std::string text = Shown(sid);
     if (text.size() > 100) {
@@ -275,7 +291,7 @@ void CheckPermission(const json& body, ValidationErrors& errors) {
   }
   const json action = body.value("Action", json());
   if (action.is_null()) {
-    errors.Add("null", "action", "Member must not be null");
+    errors.Add(kNull, "action", "Member must not be null");
   } else {
     std::string text = Shown(action);
     bool valid = action.is_string() &&
@@ -290,7 +306,7 @@ void CheckPermission(const json& body, ValidationErrors& errors) {
   }
   const json principal = body.value("Principal", json());
   if (principal.is_null()) {
-    errors.Add("null", "principal", "Member must not be null");
+    errors.Add(kNull, "principal", "Member must not be null");
   } else if (!principal.is_string() || principal.get<std::string>().empty() ||
              principal.get<std::string>().find_first_of(" \t\r\n") != std::string::npos) {
     errors.Add(Shown(principal), "principal",
@@ -379,7 +395,7 @@ std::optional<AwsError> CheckTaggable(const std::string& arn) {
   errors.Add(
       arn, "resource",
       "Member must satisfy regular expression pattern: " + std::string(kTaggableResourcePattern));
-  return AwsError::Validation(errors);
+  return Invalid(errors);
 }
 
 std::optional<AwsError> RefuseQualifiedTagArn(const std::string& arn) {
@@ -412,7 +428,7 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionEventInvokeConfig(http::Re
   if (!body) co_return Fail(req, *error);
   ValidationErrors errors;
   CheckEventInvokeConfig(*body, errors);
-  if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
+  if (!errors.empty()) co_return Fail(req, Invalid(errors));
   WriteTarget target = ResolveWrite(function, query, true);
   if (target.error) {
     if (IsNotFound(*target.error)) {
@@ -468,24 +484,25 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionEventInvokeConfig(http::Re
                             success + ", onFailure=" + failure + ") is invalid."));
   }
   json stored;
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        auto existing = record.event_invoke_configs.find(qualifier);
-        if (!replace && existing == record.event_invoke_configs.end()) {
-          return control::Error{control::Error::Kind::kNotFound,
-                                "The function " + arn + " doesn't have an EventInvokeConfig"};
-        }
-        json config = replace ? json::object() : existing->second;
-        for (const char* key : {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"}) {
-          if (body->contains(key)) config[key] = (*body)[key];
-        }
-        config["DestinationConfig"] =
-            NormalDestinations(destinations, config.value("DestinationConfig", json::object()));
-        config["LastModified"] = NowMs();
-        record.event_invoke_configs[qualifier] = config;
-        stored = std::move(config);
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    auto existing = record.event_invoke_configs.find(qualifier);
+    if (!replace && existing == record.event_invoke_configs.end()) {
+      return control::Error{control::Error::Kind::kNotFound,
+                            "The function " + arn + " doesn't have an EventInvokeConfig"};
+    }
+    json config = replace ? json::object() : existing->second;
+    for (const char* key : {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"}) {
+      if (body->contains(key)) config[key] = (*body)[key];
+    }
+    config["DestinationConfig"] =
+        NormalDestinations(destinations, config.value("DestinationConfig", json::object()));
+    config["LastModified"] = NowMs();
+    record.event_invoke_configs[qualifier] = config;
+    stored = std::move(config);
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, EventInvokeJson(arn, stored));
 }
@@ -517,11 +534,12 @@ ManagementApi::Awaitable ManagementApi::DeleteFunctionEventInvokeConfig(http::Re
   if (target.error) co_return Fail(req, IsNotFound(*target.error) ? missing : *target.error);
   const std::string qualifier = target.qualifier.value_or("$LATEST");
   if (!target.record->event_invoke_configs.count(qualifier)) co_return Fail(req, missing);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        record.event_invoke_configs.erase(qualifier);
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    record.event_invoke_configs.erase(qualifier);
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }
@@ -558,7 +576,7 @@ ManagementApi::Awaitable ManagementApi::CreateFunctionUrlConfig(http::Request& r
   if (auto invalid = CheckUrlQualifier(named.qualifier)) co_return Fail(req, *invalid);
   ValidationErrors errors;
   CheckUrlConfig(*body, true, errors);
-  if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
+  if (!errors.empty()) co_return Fail(req, Invalid(errors));
   WriteTarget target = ResolveWrite(function, query, true);
   if (target.error) {
     if (IsNotFound(*target.error)) {
@@ -573,17 +591,18 @@ ManagementApi::Awaitable ManagementApi::CreateFunctionUrlConfig(http::Request& r
   if (body->contains("Cors")) stored["Cors"] = (*body)["Cors"];
   if (body->contains("InvokeMode")) stored["InvokeMode"] = (*body)["InvokeMode"];
   stored["CreationTime"] = stored["LastModifiedTime"] = NowMs();
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        if (record.url_configs.count(qualifier)) {
-          return control::Error{control::Error::Kind::kConflict,
-                                "Failed to create function url config for [functionArn = " + arn +
-                                    "]. Error message:  FunctionUrlConfig exists for this Lambda "
-                                    "function"};
-        }
-        record.url_configs[qualifier] = stored;
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    if (record.url_configs.count(qualifier)) {
+      return control::Error{control::Error::Kind::kConflict,
+                            "Failed to create function url config for [functionArn = " + arn +
+                                "]. Error message:  FunctionUrlConfig exists for this Lambda "
+                                "function"};
+    }
+    record.url_configs[qualifier] = stored;
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, UrlJson(arn, settings_.region, stored, UrlView::kCreate),
                http_ns::status::created);
@@ -616,7 +635,7 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionUrlConfig(http::Request& r
   if (auto invalid = CheckUrlQualifier(named.qualifier)) co_return Fail(req, *invalid);
   ValidationErrors errors;
   CheckUrlConfig(*body, false, errors);
-  if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
+  if (!errors.empty()) co_return Fail(req, Invalid(errors));
   WriteTarget target = ResolveWrite(function, query, true);
   if (target.error) {
     if (IsNotFound(*target.error)) {
@@ -628,19 +647,20 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionUrlConfig(http::Request& r
   const std::string arn =
       control_.FunctionArn(target.name) + (qualifier.empty() ? "" : ":" + qualifier);
   json stored;
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        auto found = record.url_configs.find(qualifier);
-        if (found == record.url_configs.end()) {
-          return control::Error{control::Error::Kind::kNotFound, std::string(kNoSuchResource)};
-        }
-        for (const char* key : {"AuthType", "Cors", "InvokeMode"}) {
-          if (body->contains(key)) found->second[key] = (*body)[key];
-        }
-        found->second["LastModifiedTime"] = NowMs();
-        stored = found->second;
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    auto found = record.url_configs.find(qualifier);
+    if (found == record.url_configs.end()) {
+      return control::Error{control::Error::Kind::kNotFound, std::string(kNoSuchResource)};
+    }
+    for (const char* key : {"AuthType", "Cors", "InvokeMode"}) {
+      if (body->contains(key)) found->second[key] = (*body)[key];
+    }
+    found->second["LastModifiedTime"] = NowMs();
+    stored = found->second;
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, UrlJson(arn, settings_.region, stored, UrlView::kUpdate));
 }
@@ -655,11 +675,12 @@ ManagementApi::Awaitable ManagementApi::DeleteFunctionUrlConfig(http::Request& r
   if (target.error) co_return Fail(req, IsNotFound(*target.error) ? missing : *target.error);
   const std::string qualifier = target.qualifier.value_or("");
   if (!target.record->url_configs.count(qualifier)) co_return Fail(req, missing);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        record.url_configs.erase(qualifier);
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    record.url_configs.erase(qualifier);
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }
@@ -696,7 +717,7 @@ ManagementApi::Awaitable ManagementApi::AddPermission(http::Request& req, std::s
   ValidationErrors errors;
   CheckPolicyQualifier(QueryParam(query, "Qualifier"), errors);
   CheckPermission(*body, errors);
-  if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
+  if (!errors.empty()) co_return Fail(req, Invalid(errors));
   if (named.qualifier == "$LATEST") {
     co_return Fail(req, AwsError::InvalidParameterValue(
                             "We currently do not support adding policies for $LATEST."));
@@ -722,38 +743,38 @@ ManagementApi::Awaitable ManagementApi::AddPermission(http::Request& req, std::s
   const json statement =
       StatementOf(*body, *principal,
                   control_.FunctionArn(target.name) + (qualifier.empty() ? "" : ":" + qualifier));
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        if (!revision.empty()) {
-          // The policy's RevisionId; before the first statement, the
-          // function's (or the alias's) RevisionId.
-          std::string current;
-          if (auto it = record.policy_revisions.find(qualifier);
-              it != record.policy_revisions.end()) {
-            current = it->second;
-          } else if (auto alias = record.aliases.find(qualifier); alias != record.aliases.end()) {
-            current = alias->second.revision_id;
-          } else if (const control::FunctionVersion* version = record.Version(qualifier)) {
-            current = version->state.revision_id;
-          }
-          if (revision != current) {
-            return control::Error{control::Error::Kind::kPreconditionFailed,
-                                  RevisionMismatch().message};
-          }
-        }
-        auto& statements = record.policies[qualifier];
-        for (const auto& existing : statements) {
-          if (existing.value("Sid", "") == sid) {
-            return control::Error{control::Error::Kind::kConflict,
-                                  "The statement id (" + sid +
-                                      ") provided already exists. Please provide a new statement "
-                                      "id, or remove the existing statement."};
-          }
-        }
-        statements.push_back(statement);
-        record.policy_revisions[qualifier] = control::NewRevisionId();
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    if (!revision.empty()) {
+      // The policy's RevisionId; before the first statement, the
+      // function's (or the alias's) RevisionId.
+      std::string current;
+      if (auto it = record.policy_revisions.find(qualifier); it != record.policy_revisions.end()) {
+        current = it->second;
+      } else if (auto alias = record.aliases.find(qualifier); alias != record.aliases.end()) {
+        current = alias->second.revision_id;
+      } else if (const control::FunctionVersion* version = record.Version(qualifier)) {
+        current = version->state.revision_id;
+      }
+      if (revision != current) {
+        return control::Error{control::Error::Kind::kPreconditionFailed,
+                              RevisionMismatch().message};
+      }
+    }
+    auto& statements = record.policies[qualifier];
+    for (const auto& existing : statements) {
+      if (existing.value("Sid", "") == sid) {
+        return control::Error{control::Error::Kind::kConflict,
+                              "The statement id (" + sid +
+                                  ") provided already exists. Please provide a new statement "
+                                  "id, or remove the existing statement."};
+      }
+    }
+    statements.push_back(statement);
+    record.policy_revisions[qualifier] = control::NewRevisionId();
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, {{"Statement", Ordered(statement).dump()}}, http_ns::status::created);
 }
@@ -792,7 +813,7 @@ ManagementApi::Awaitable ManagementApi::RemovePermission(http::Request& req,
     errors.Add(sid, "statementId",
                "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
   }
-  if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
+  if (!errors.empty()) co_return Fail(req, Invalid(errors));
   WriteTarget target = ResolveWrite(function, query, true);
   if (target.error) {
     if (IsNotFound(*target.error)) {
@@ -808,33 +829,33 @@ ManagementApi::Awaitable ManagementApi::RemovePermission(http::Request& req,
   }
   const std::string qualifier = target.qualifier.value_or("");
   const std::string revision = QueryParam(query, "RevisionId").value_or("");
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        auto policy = record.policies.find(qualifier);
-        if (policy == record.policies.end() || policy->second.empty()) {
-          return control::Error{control::Error::Kind::kNotFound,
-                                "No policy is associated with the given resource."};
-        }
-        if (!revision.empty() && revision != record.policy_revisions[qualifier]) {
-          return control::Error{control::Error::Kind::kPreconditionFailed,
-                                RevisionMismatch().message};
-        }
-        auto& statements = policy->second;
-        auto it = std::find_if(statements.begin(), statements.end(),
-                               [&](const json& s) { return s.value("Sid", "") == sid; });
-        if (it == statements.end()) {
-          return control::Error{control::Error::Kind::kNotFound,
-                                "Statement " + sid + " is not found in resource policy."};
-        }
-        statements.erase(it);
-        if (statements.empty()) {
-          record.policies.erase(policy);
-          record.policy_revisions.erase(qualifier);
-        } else {
-          record.policy_revisions[qualifier] = control::NewRevisionId();
-        }
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    auto policy = record.policies.find(qualifier);
+    if (policy == record.policies.end() || policy->second.empty()) {
+      return control::Error{control::Error::Kind::kNotFound,
+                            "No policy is associated with the given resource."};
+    }
+    if (!revision.empty() && revision != record.policy_revisions[qualifier]) {
+      return control::Error{control::Error::Kind::kPreconditionFailed, RevisionMismatch().message};
+    }
+    auto& statements = policy->second;
+    auto it = std::find_if(statements.begin(), statements.end(),
+                           [&](const json& s) { return s.value("Sid", "") == sid; });
+    if (it == statements.end()) {
+      return control::Error{control::Error::Kind::kNotFound,
+                            "Statement " + sid + " is not found in resource policy."};
+    }
+    statements.erase(it);
+    if (statements.empty()) {
+      record.policies.erase(policy);
+      record.policy_revisions.erase(qualifier);
+    } else {
+      record.policy_revisions[qualifier] = control::NewRevisionId();
+    }
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }
@@ -861,15 +882,16 @@ ManagementApi::Awaitable ManagementApi::TagResource(http::Request& req, std::str
   }
   WriteTarget target = ResolveWrite(arn, {}, false);
   if (target.error) co_return Fail(req, *target.error);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        for (const auto& [key, value] : tags.items()) record.tags[key] = value.get<std::string>();
-        if (record.tags.size() > kMaxTags) {
-          return control::Error{control::Error::Kind::kInvalidParameter,
-                                "Number of tags exceeds resource tag limit."};
-        }
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    for (const auto& [key, value] : tags.items()) record.tags[key] = value.get<std::string>();
+    if (record.tags.size() > kMaxTags) {
+      return control::Error{control::Error::Kind::kInvalidParameter,
+                            "Number of tags exceeds resource tag limit."};
+    }
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }
@@ -894,17 +916,18 @@ ManagementApi::Awaitable ManagementApi::UntagResource(http::Request& req, std::s
   }
   if (!given) {
     ValidationErrors errors;
-    errors.Add("null", "tagKeys", "Member must not be null");
-    co_return Fail(req, AwsError::Validation(errors));
+    errors.Add(kNull, "tagKeys", "Member must not be null");
+    co_return Fail(req, Invalid(errors));
   }
   if (auto refused = RefuseQualifiedTagArn(arn)) co_return Fail(req, *refused);
   WriteTarget target = ResolveWrite(arn, {}, false);
   if (target.error) co_return Fail(req, *target.error);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        for (const auto& key : keys) record.tags.erase(key);
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    for (const auto& key : keys) record.tags.erase(key);
+    return std::nullopt;
+  };
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }
