@@ -33,8 +33,7 @@ constexpr std::string_view kTaggableResourcePattern =
 
 namespace management {
 
-http::Response Ok(const http::Request& req, const nlohmann::json& body,
-                  http_ns::status status) {
+http::Response Ok(const http::Request& req, const nlohmann::json& body, http_ns::status status) {
   http::Response res = http::MakeResponse(req, status, body.dump());
   res.set("x-amzn-RequestId", pool::NewRequestId());
   return res;
@@ -62,13 +61,15 @@ AwsError FromControl(const control::Error& error) {
     case Kind::kValidation:
       return AwsError::Validation(error.message);
     case Kind::kPreconditionFailed:
-      return {http_ns::status::precondition_failed, "PreconditionFailedException", error.message,
-              {}};
+      return {
+          http_ns::status::precondition_failed, "PreconditionFailedException", error.message, {}};
     case Kind::kCodeStorageExceeded:
       return {http_ns::status::bad_request, "CodeStorageExceededException", error.message, {}};
     case Kind::kProvisionedNotFound:
-      return {http_ns::status::not_found, "ProvisionedConcurrencyConfigNotFoundException",
-              error.message, {}};
+      return {http_ns::status::not_found,
+              "ProvisionedConcurrencyConfigNotFoundException",
+              error.message,
+              {}};
     case Kind::kService:
       break;
   }
@@ -87,7 +88,8 @@ std::optional<nlohmann::json> Body(const http::Request& req, std::optional<AwsEr
 }
 
 AwsError RevisionMismatch() {
-  return {http_ns::status::precondition_failed, "PreconditionFailedException",
+  return {http_ns::status::precondition_failed,
+          "PreconditionFailedException",
           "The Revision Id provided does not match the latest Revision Id. Call the "
           "GetFunction/GetAlias API to retrieve the latest Revision Id",
           {}};
@@ -217,7 +219,8 @@ nlohmann::json ManagementApi::Configuration(const control::FunctionVersion& vers
   std::vector<LayerReference> layers;
   const auto& state = version.state;
   for (size_t i = 0; i < state.layer_arns.size(); ++i) {
-    layers.push_back({state.layer_arns[i], i < state.layer_sizes.size() ? state.layer_sizes[i] : 0});
+    layers.push_back(
+        {state.layer_arns[i], i < state.layer_sizes.size() ? state.layer_sizes[i] : 0});
   }
   return FunctionConfigurationJson(version.config, version.version, state, layers, settings_,
                                    qualifier, view);

@@ -76,8 +76,7 @@ class ManagementApi {
   Awaitable PutProvisionedConcurrencyConfig(http::Request& req, std::string_view function,
                                             std::string_view query);
   http::Response GetProvisionedConcurrencyConfig(const http::Request& req,
-                                                 std::string_view function,
-                                                 std::string_view query);
+                                                 std::string_view function, std::string_view query);
   Awaitable DeleteProvisionedConcurrencyConfig(http::Request& req, std::string_view function,
                                                std::string_view query);
   http::Response ListProvisionedConcurrencyConfigs(const http::Request& req,
@@ -93,8 +92,7 @@ class ManagementApi {
                                               std::string_view query);
   Awaitable DeleteFunctionEventInvokeConfig(http::Request& req, std::string_view function,
                                             std::string_view query);
-  http::Response ListFunctionEventInvokeConfigs(const http::Request& req,
-                                                std::string_view function,
+  http::Response ListFunctionEventInvokeConfigs(const http::Request& req, std::string_view function,
                                                 std::string_view query);
   Awaitable CreateFunctionUrlConfig(http::Request& req, std::string_view function,
                                     std::string_view query);
@@ -154,8 +152,8 @@ class ManagementApi {
   WriteTarget ResolveWrite(std::string_view function, std::string_view query, bool qualified);
   // The FunctionConfiguration of an API-made function's version, as
   // `qualifier` (empty, $LATEST, a number or an alias) asks for it.
-  nlohmann::json Configuration(const control::FunctionVersion& version,
-                               std::string_view qualifier, ConfigurationView view) const;
+  nlohmann::json Configuration(const control::FunctionVersion& version, std::string_view qualifier,
+                               ConfigurationView view) const;
   nlohmann::json AliasJson(const std::string& function, const control::Alias& alias) const;
   // A ProvisionedConcurrencyConfig with its live counts.
   nlohmann::json ProvisionedJson(const control::FunctionRecord& record,

@@ -42,7 +42,13 @@ ManagementApi::Awaitable ManagementApi::PutFunctionConcurrency(http::Request& re
                             "function name or an unqualified function ARN."));
   }
   WriteTarget target = ResolveWrite(function, {}, false);
-  if (target.error) co_return Fail(req, *target.error);
+  if (target.error) {
+    // PutFunctionConcurrency names $LATEST in its not-found message.
+    if (target.error->type == "ResourceNotFoundException" && ref && !ref->region) {
+      target.error->message += ":$LATEST";
+    }
+    co_return Fail(req, *target.error);
+  }
   const json& value = body->value("ReservedConcurrentExecutions", json());
   if (!value.is_number_integer() || value.get<long long>() < 0) {
     ValidationErrors errors;
@@ -61,11 +67,14 @@ ManagementApi::Awaitable ManagementApi::PutFunctionConcurrency(http::Request& re
                             "account's UnreservedConcurrentExecution below its minimum value of [" +
                             std::to_string(floor) + "]."));
   }
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        record.reserved_concurrency = reserved;
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    record.reserved_concurrency = reserved;
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, {{"ReservedConcurrentExecutions", reserved}});
 }
@@ -74,11 +83,14 @@ ManagementApi::Awaitable ManagementApi::DeleteFunctionConcurrency(http::Request&
                                                                   std::string_view function) {
   WriteTarget target = ResolveWrite(function, {}, false);
   if (target.error) co_return Fail(req, *target.error);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        record.reserved_concurrency.reset();
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    record.reserved_concurrency.reset();
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }
@@ -164,31 +176,34 @@ ManagementApi::Awaitable ManagementApi::PutProvisionedConcurrencyConfig(http::Re
                             "UnreservedConcurrentExecution below its minimum value of [" +
                             std::to_string(std::min(kMinUnreserved, account.limit())) + "]."));
   }
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        std::string version = qualifier;
-        auto alias = record.aliases.find(qualifier);
-        if (alias != record.aliases.end()) {
-          version = alias->second.function_version;
-          if (record.provisioned.count(version)) {
-            return control::Error{control::Error::Kind::kConflict,
-                                  "Alias can't be used for Provisioned Concurrency configuration "
-                                  "on an already Provisioned version"};
-          }
-        } else {
-          for (const auto& [other, count] : record.provisioned) {
-            auto other_alias = record.aliases.find(other);
-            if (other_alias != record.aliases.end() &&
-                other_alias->second.function_version == qualifier) {
-              return control::Error{control::Error::Kind::kConflict,
-                                    "Version is pointed by a Provisioned Concurrency alias"};
-            }
-          }
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    std::string version = qualifier;
+    auto alias = record.aliases.find(qualifier);
+    if (alias != record.aliases.end()) {
+      version = alias->second.function_version;
+      if (record.provisioned.count(version)) {
+        return control::Error{control::Error::Kind::kConflict,
+                              "Alias can't be used for Provisioned Concurrency configuration "
+                              "on an already Provisioned version"};
+      }
+    } else {
+      for (const auto& [other, count] : record.provisioned) {
+        auto other_alias = record.aliases.find(other);
+        if (other_alias != record.aliases.end() &&
+            other_alias->second.function_version == qualifier) {
+          return control::Error{control::Error::Kind::kConflict,
+                                "Version is pointed by a Provisioned Concurrency alias"};
         }
-        record.provisioned[qualifier] = requested;
-        record.provisioned_modified_ms[qualifier] = NowMs();
-        return std::nullopt;
-      });
+      }
+    }
+    record.provisioned[qualifier] = requested;
+    record.provisioned_modified_ms[qualifier] = NowMs();
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   json response = ProvisionedJson(*control_.Find(target.name), qualifier);
   co_return Ok(req, response, http_ns::status::accepted);
@@ -219,12 +234,15 @@ ManagementApi::Awaitable ManagementApi::DeleteProvisionedConcurrencyConfig(
     co_return Fail(req, *invalid);
   }
   if (!target.record->provisioned.count(qualifier)) co_return NoContent(req);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        record.provisioned.erase(qualifier);
-        record.provisioned_modified_ms.erase(qualifier);
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    record.provisioned.erase(qualifier);
+    record.provisioned_modified_ms.erase(qualifier);
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }

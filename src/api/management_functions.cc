@@ -78,8 +78,10 @@ void CheckConfiguration(const json& body, ValidationErrors& errors) {
   if (body.contains("Handler")) {
     const json& handler = body["Handler"];
     std::string text = Quoted(handler);
-    if (text.size() > 128) errors.Add(text, "handler", "Member must have length less than or equal to 128");
-    if (!handler.is_string() || text.empty() || text.find_first_of(" \t\r\n") != std::string::npos) {
+    if (text.size() > 128)
+      errors.Add(text, "handler", "Member must have length less than or equal to 128");
+    if (!handler.is_string() || text.empty() ||
+        text.find_first_of(" \t\r\n") != std::string::npos) {
       errors.Add(text, "handler", "Member must satisfy regular expression pattern: [^\\s]+");
     }
   }
@@ -148,7 +150,8 @@ std::optional<AwsError> ApplyConfiguration(const json& body, control::ControlPla
     std::string runtime = Quoted(body["Runtime"]);
     if (!config::ParseRuntime(runtime)) {
       std::string list;
-      for (const auto& name : config::SupportedRuntimes()) list += (list.empty() ? "" : ", ") + name;
+      for (const auto& name : config::SupportedRuntimes())
+        list += (list.empty() ? "" : ", ") + name;
       return AwsError::InvalidParameterValue("Value " + runtime +
                                              " at 'runtime' failed to satisfy constraint: Member "
                                              "must satisfy enum value set: [" +
@@ -177,8 +180,7 @@ std::optional<AwsError> ApplyConfiguration(const json& body, control::ControlPla
     c.environment.clear();
     for (const auto& [key, value] : variables.items()) {
       if (!value.is_string()) {
-        return AwsError::InvalidParameterValue("Environment variable " + key +
-                                               " must be a string");
+        return AwsError::InvalidParameterValue("Environment variable " + key + " must be a string");
       }
       c.environment.emplace_back(key, value.get<std::string>());
       measured[key] = value;
@@ -259,8 +261,10 @@ std::optional<std::string> ZipFile(const json& value, std::optional<AwsError>& e
     return std::nullopt;
   }
   if (bytes->size() > kMaxZippedBytes) {
-    error = AwsError{http_ns::status::payload_too_large, "RequestEntityTooLargeException",
-                     "Zipped size must be smaller than 52428800 bytes", {}};
+    error = AwsError{http_ns::status::payload_too_large,
+                     "RequestEntityTooLargeException",
+                     "Zipped size must be smaller than 52428800 bytes",
+                     {}};
     return std::nullopt;
   }
   return bytes;
@@ -300,9 +304,9 @@ control::FunctionVersion Publish(control::FunctionRecord& record, const std::str
 std::uint64_t ManagementApi::BodyLimit(const http::Request& header) {
   std::string_view target = header.target();
   auto method = header.method();
-  bool code = (method == http_ns::verb::post && (target == "/2015-03-31/functions" ||
-                                                  target == "/2015-03-31/functions/" ||
-                                                  target.starts_with("/2018-10-31/layers/"))) ||
+  bool code = (method == http_ns::verb::post &&
+               (target == "/2015-03-31/functions" || target == "/2015-03-31/functions/" ||
+                target.starts_with("/2018-10-31/layers/"))) ||
               (method == http_ns::verb::put && target.starts_with("/2015-03-31/functions/") &&
                target.ends_with("/code"));
   return code ? kMaxCodeRequestBytes : kMaxSyncPayloadBytes;
@@ -363,8 +367,10 @@ ManagementApi::Awaitable ManagementApi::CreateFunction(http::Request& req) {
                             "Runtime and Handler are required for a function of PackageType Zip."));
   }
   if (registry_.Find(ref->name) || control_.Busy(ref->name)) {
-    co_return Fail(req, {http_ns::status::conflict, "ResourceConflictException",
-                         "Function already exist: " + ref->name, {}});
+    co_return Fail(req, {http_ns::status::conflict,
+                         "ResourceConflictException",
+                         "Function already exist: " + ref->name,
+                         {}});
   }
 
   control::FunctionRecord record;
@@ -388,7 +394,8 @@ ManagementApi::Awaitable ManagementApi::CreateFunction(http::Request& req) {
   }
 
   auto stored = co_await control_.StoreCode(std::move(*zip));
-  if (auto* refused = std::get_if<control::Error>(&stored)) co_return Fail(req, FromControl(*refused));
+  if (auto* refused = std::get_if<control::Error>(&stored))
+    co_return Fail(req, FromControl(*refused));
   const control::StoredCode& package = std::get<control::StoredCode>(stored);
   latest.config.code_dir = package.dir;
   latest.config.code_source = package.dir;
@@ -400,9 +407,13 @@ ManagementApi::Awaitable ManagementApi::CreateFunction(http::Request& req) {
   std::optional<control::FunctionVersion> published;
   if (body->value("Publish", false)) published = Publish(record, "");
 
-  if (auto refused = co_await control_.Create(record)) co_return Fail(req, FromControl(*refused));
-  json response = published ? Configuration(*published, published->version, ConfigurationView::kFull)
-                            : Configuration(record.latest, "", ConfigurationView::kFull);
+  control::FunctionRecord created = record;
+  if (auto refused = co_await control_.Create(std::move(created))) {
+    co_return Fail(req, FromControl(*refused));
+  }
+  json response = published
+                      ? Configuration(*published, published->version, ConfigurationView::kFull)
+                      : Configuration(record.latest, "", ConfigurationView::kFull);
   MarkTransition(response, true);
   co_return Ok(req, response, http_ns::status::created);
 }
@@ -415,7 +426,8 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionCode(http::Request& req,
   WriteTarget target = ResolveWrite(function, {}, false);
   if (target.error) co_return Fail(req, *target.error);
   ValidationErrors errors;
-  if (body->contains("Architectures")) CheckConfiguration({{"Architectures", (*body)["Architectures"]}}, errors);
+  if (body->contains("Architectures"))
+    CheckConfiguration({{"Architectures", (*body)["Architectures"]}}, errors);
   if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
   if (!body->contains("ZipFile")) {
     co_return Fail(req, AwsError::InvalidParameterValue(
@@ -428,10 +440,12 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionCode(http::Request& req,
   }
   auto zip = ZipFile((*body)["ZipFile"], error);
   if (!zip) co_return Fail(req, *error);
-  if (control_.Busy(target.name)) co_return Fail(req, FromControl(control_.UpdateInProgress(target.name)));
+  if (control_.Busy(target.name))
+    co_return Fail(req, FromControl(control_.UpdateInProgress(target.name)));
 
   auto stored = co_await control_.StoreCode(std::move(*zip));
-  if (auto* refused = std::get_if<control::Error>(&stored)) co_return Fail(req, FromControl(*refused));
+  if (auto* refused = std::get_if<control::Error>(&stored))
+    co_return Fail(req, FromControl(*refused));
   const control::StoredCode package = std::get<control::StoredCode>(stored);
   const bool dry_run = body->value("DryRun", false);
   const bool publish = body->value("Publish", false);
@@ -458,16 +472,18 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionCode(http::Request& req,
     co_return Ok(req, Configuration(preview, "", ConfigurationView::kFull));
   }
   std::optional<control::FunctionVersion> published;
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        if (revision && *revision != record.latest.state.revision_id) {
-          return control::Error{control::Error::Kind::kPreconditionFailed,
-                                RevisionMismatch().message};
-        }
-        apply(record.latest);
-        if (publish) published = Publish(record, "");
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    if (revision && *revision != record.latest.state.revision_id) {
+      return control::Error{control::Error::Kind::kPreconditionFailed, RevisionMismatch().message};
+    }
+    apply(record.latest);
+    if (publish) published = Publish(record, "");
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   const control::FunctionRecord* record = control_.Find(target.name);
   if (published) {
@@ -498,19 +514,21 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionConfiguration(http::Reques
   // Checked on a copy first, so a refusal is answered before anything waits.
   control::FunctionVersion preview = target.record->latest;
   if (auto refused = ApplyConfiguration(*body, control_, preview)) co_return Fail(req, *refused);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        if (revision && *revision != record.latest.state.revision_id) {
-          return control::Error{control::Error::Kind::kPreconditionFailed,
-                                RevisionMismatch().message};
-        }
-        if (auto invalid = ApplyConfiguration(*body, control_, record.latest)) {
-          return control::Error{control::Error::Kind::kInvalidParameter, invalid->message};
-        }
-        record.latest.state.last_modified_ms = NowMs();
-        record.latest.state.revision_id = control::NewRevisionId();
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    if (revision && *revision != record.latest.state.revision_id) {
+      return control::Error{control::Error::Kind::kPreconditionFailed, RevisionMismatch().message};
+    }
+    if (auto invalid = ApplyConfiguration(*body, control_, record.latest)) {
+      return control::Error{control::Error::Kind::kInvalidParameter, invalid->message};
+    }
+    record.latest.state.last_modified_ms = NowMs();
+    record.latest.state.revision_id = control::NewRevisionId();
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   json response = Configuration(control_.Find(target.name)->latest, "", ConfigurationView::kFull);
   MarkTransition(response, false);
@@ -544,29 +562,33 @@ ManagementApi::Awaitable ManagementApi::DeleteFunction(http::Request& req,
     co_return NoContent(req);
   }
   const std::string qualifier = *target.qualifier;
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        if (record.aliases.count(qualifier)) {
-          return control::Error{control::Error::Kind::kInvalidParameter,
-                                "Deletion of aliases is not supported: use DeleteAlias"};
-        }
-        std::string users;
-        for (const auto& [name, alias] : record.aliases) {
-          bool routes = alias.function_version == qualifier ||
-                        alias.additional_weights.count(qualifier) > 0;
-          if (routes) users += (users.empty() ? "" : ", ") + name;
-        }
-        if (!users.empty()) {
-          return control::Error{control::Error::Kind::kConflict,
-                                "Unable to delete version because the following aliases "
-                                "reference it: [" + users + "]"};
-        }
-        record.versions.erase(std::stoi(qualifier));
-        record.provisioned.erase(qualifier);
-        record.event_invoke_configs.erase(qualifier);
-        record.policies.erase(qualifier);
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    if (record.aliases.count(qualifier)) {
+      return control::Error{control::Error::Kind::kInvalidParameter,
+                            "Deletion of aliases is not supported: use DeleteAlias"};
+    }
+    std::string users;
+    for (const auto& [name, alias] : record.aliases) {
+      bool routes =
+          alias.function_version == qualifier || alias.additional_weights.count(qualifier) > 0;
+      if (routes) users += (users.empty() ? "" : ", ") + name;
+    }
+    if (!users.empty()) {
+      return control::Error{control::Error::Kind::kConflict,
+                            "Unable to delete version because the following aliases "
+                            "reference it: [" +
+                                users + "]"};
+    }
+    record.versions.erase(std::stoi(qualifier));
+    record.provisioned.erase(qualifier);
+    record.event_invoke_configs.erase(qualifier);
+    record.policies.erase(qualifier);
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }

@@ -30,9 +30,11 @@ bool IsNumber(const std::string& text) {
 
 void CheckAliasName(const std::string& name, ValidationErrors& errors) {
   bool valid = !name.empty() && name.size() <= 128 && !IsNumber(name) &&
-               name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                      "0123456789-_") == std::string::npos;
-  if (name.size() > 128) errors.Add(name, "name", "Member must have length less than or equal to 128");
+               name.find_first_not_of(
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789-_") == std::string::npos;
+  if (name.size() > 128)
+    errors.Add(name, "name", "Member must have length less than or equal to 128");
   if (!valid) {
     errors.Add(name, "name",
                "Member must satisfy regular expression pattern: " + std::string(kAliasPattern));
@@ -44,13 +46,15 @@ std::optional<AwsError> ParseRouting(const json& body, const std::string& primar
                                      std::map<std::string, double>& weights) {
   if (!body.contains("RoutingConfig")) return std::nullopt;
   const json& map = body["RoutingConfig"].value("AdditionalVersionWeights", json::object());
-  if (!map.is_object()) return AwsError::InvalidParameterValue("AdditionalVersionWeights must be a map");
+  if (!map.is_object())
+    return AwsError::InvalidParameterValue("AdditionalVersionWeights must be a map");
   std::string shown = "{";
   bool bad_weight = false;
   bool bad_key = false;
   for (const auto& [version, weight] : map.items()) {
-    shown += (shown.size() > 1 ? ", " : "") + version + "=" +
-             (weight.is_number() ? std::to_string(weight.get<double>()) : weight.dump());
+    // Lambda prints the weights as Java does: 2.0, 0.25.
+    json as_double = weight.is_number() ? json(weight.get<double>()) : weight;
+    shown += (shown.size() > 1 ? ", " : "") + version + "=" + as_double.dump();
     if (!weight.is_number() || weight.get<double>() < 0 || weight.get<double>() > 1) {
       bad_weight = true;
     }
@@ -106,49 +110,49 @@ ManagementApi::Awaitable ManagementApi::PublishVersion(http::Request& req,
   const std::string revision = body->value("RevisionId", "");
   const std::string description = body->value("Description", "");
   int published = 0;
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        const control::FunctionVersion& latest = record.latest;
-        if (!code_sha.empty() && code_sha != latest.state.code_sha256) {
-          return control::Error{control::Error::Kind::kInvalidParameter,
-                                "CodeSHA256 (" + code_sha +
-                                    ") is different from current CodeSHA256 in $LATEST (" +
-                                    latest.state.code_sha256 +
-                                    "). Please try again with the CodeSHA256 in $LATEST."};
-        }
-        if (!revision.empty() && revision != latest.state.revision_id) {
-          return control::Error{control::Error::Kind::kPreconditionFailed,
-                                RevisionMismatch().message};
-        }
-        // Nothing changed since the last version: Lambda answers with it.
-        if (!record.versions.empty()) {
-          const control::FunctionVersion& last = record.versions.rbegin()->second;
-          config::FunctionConfig a = last.config;
-          a.description = latest.config.description;
-          if (a == latest.config && last.state.code_sha256 == latest.state.code_sha256 &&
-              last.state.layer_arns == latest.state.layer_arns &&
-              last.state.role == latest.state.role && last.state.extra == latest.state.extra) {
-            published = record.versions.rbegin()->first;
-            return std::nullopt;
-          }
-        }
-        control::FunctionVersion version = latest;
-        published = ++record.last_version;
-        version.version = std::to_string(published);
-        if (!description.empty()) version.config.description = description;
-        version.state.revision_id = control::NewRevisionId();
-        version.state.last_modified_ms = NowMs();
-        record.versions[published] = std::move(version);
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    const control::FunctionVersion& latest = record.latest;
+    if (!code_sha.empty() && code_sha != latest.state.code_sha256) {
+      return control::Error{
+          control::Error::Kind::kInvalidParameter,
+          "CodeSHA256 (" + code_sha + ") is different from current CodeSHA256 in $LATEST (" +
+              latest.state.code_sha256 + "). Please try again with the CodeSHA256 in $LATEST."};
+    }
+    if (!revision.empty() && revision != latest.state.revision_id) {
+      return control::Error{control::Error::Kind::kPreconditionFailed, RevisionMismatch().message};
+    }
+    // Nothing changed since the last version: Lambda answers with it.
+    if (!record.versions.empty()) {
+      const control::FunctionVersion& last = record.versions.rbegin()->second;
+      config::FunctionConfig a = last.config;
+      a.description = latest.config.description;
+      if (a == latest.config && last.state.code_sha256 == latest.state.code_sha256 &&
+          last.state.layer_arns == latest.state.layer_arns &&
+          last.state.role == latest.state.role && last.state.extra == latest.state.extra) {
+        published = record.versions.rbegin()->first;
         return std::nullopt;
-      });
+      }
+    }
+    control::FunctionVersion version = latest;
+    published = ++record.last_version;
+    version.version = std::to_string(published);
+    if (!description.empty()) version.config.description = description;
+    version.state.revision_id = control::NewRevisionId();
+    version.state.last_modified_ms = NowMs();
+    record.versions[published] = std::move(version);
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   const control::FunctionVersion& version = control_.Find(target.name)->versions.at(published);
   co_return Ok(req, Configuration(version, version.version, ConfigurationView::kFull),
                http_ns::status::created);
 }
 
-ManagementApi::Awaitable ManagementApi::CreateAlias(http::Request& req,
-                                                    std::string_view function) {
+ManagementApi::Awaitable ManagementApi::CreateAlias(http::Request& req, std::string_view function) {
   std::optional<AwsError> error;
   auto body = Body(req, error);
   if (!body) co_return Fail(req, *error);
@@ -172,19 +176,22 @@ ManagementApi::Awaitable ManagementApi::CreateAlias(http::Request& req,
     co_return Fail(req, *invalid);
   }
   const std::string arn = control_.FunctionArn(target.name);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        if (record.aliases.count(name)) {
-          return control::Error{control::Error::Kind::kConflict,
-                                "Alias already exists: " + arn + ":" + name};
-        }
-        if (!record.Version(version)) return control_.FunctionNotFound(target.name, version);
-        for (const auto& [other, weight] : alias.additional_weights) {
-          if (!record.Version(other)) return control_.FunctionNotFound(target.name, other);
-        }
-        record.aliases[name] = alias;
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    if (record.aliases.count(name)) {
+      return control::Error{control::Error::Kind::kConflict,
+                            "Alias already exists: " + arn + ":" + name};
+    }
+    if (!record.Version(version)) return control_.FunctionNotFound(target.name, version);
+    for (const auto& [other, weight] : alias.additional_weights) {
+      if (!record.Version(other)) return control_.FunctionNotFound(target.name, other);
+    }
+    record.aliases[name] = alias;
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, AliasJson(target.name, alias), http_ns::status::created);
 }
@@ -217,32 +224,35 @@ ManagementApi::Awaitable ManagementApi::UpdateAlias(http::Request& req, std::str
   }
   if (!current) co_return Fail(req, AwsError::ResourceNotFound("Cannot find alias arn: " + arn));
   control::Alias updated = *current;
-  if (body->contains("FunctionVersion")) updated.function_version = body->value("FunctionVersion", "");
+  if (body->contains("FunctionVersion"))
+    updated.function_version = body->value("FunctionVersion", "");
   if (body->contains("Description")) updated.description = body->value("Description", "");
   if (auto invalid = ParseRouting(*body, updated.function_version, updated.additional_weights)) {
     co_return Fail(req, *invalid);
   }
   const std::string revision = body->value("RevisionId", "");
   updated.revision_id = control::NewRevisionId();
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        auto found = record.aliases.find(name);
-        if (found == record.aliases.end()) {
-          return control::Error{control::Error::Kind::kNotFound, "Cannot find alias arn: " + arn};
-        }
-        if (!revision.empty() && revision != found->second.revision_id) {
-          return control::Error{control::Error::Kind::kPreconditionFailed,
-                                RevisionMismatch().message};
-        }
-        if (!record.Version(updated.function_version)) {
-          return control_.FunctionNotFound(target.name, updated.function_version);
-        }
-        for (const auto& [other, weight] : updated.additional_weights) {
-          if (!record.Version(other)) return control_.FunctionNotFound(target.name, other);
-        }
-        found->second = updated;
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    auto found = record.aliases.find(name);
+    if (found == record.aliases.end()) {
+      return control::Error{control::Error::Kind::kNotFound, "Cannot find alias arn: " + arn};
+    }
+    if (!revision.empty() && revision != found->second.revision_id) {
+      return control::Error{control::Error::Kind::kPreconditionFailed, RevisionMismatch().message};
+    }
+    if (!record.Version(updated.function_version)) {
+      return control_.FunctionNotFound(target.name, updated.function_version);
+    }
+    for (const auto& [other, weight] : updated.additional_weights) {
+      if (!record.Version(other)) return control_.FunctionNotFound(target.name, other);
+    }
+    found->second = updated;
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, AliasJson(target.name, updated));
 }
@@ -254,15 +264,18 @@ ManagementApi::Awaitable ManagementApi::DeleteAlias(http::Request& req, std::str
   const std::string name = UrlDecode(alias);
   // Deleting an alias that is not there is not an error.
   if (!target.record->aliases.count(name)) co_return NoContent(req);
-  auto refused = co_await control_.Update(
-      target.name, [&](control::FunctionRecord& record) -> std::optional<control::Error> {
-        record.aliases.erase(name);
-        record.provisioned.erase(name);
-        record.event_invoke_configs.erase(name);
-        record.url_configs.erase(name);
-        record.policies.erase(name);
-        return std::nullopt;
-      });
+  control::ControlPlane::Change change =
+      [&](control::FunctionRecord& record) -> std::optional<control::Error> {
+    record.aliases.erase(name);
+    record.provisioned.erase(name);
+    record.event_invoke_configs.erase(name);
+    record.url_configs.erase(name);
+    record.policies.erase(name);
+    return std::nullopt;
+  };
+  // Moved in, not a temporary: GCC 12 destroys a co_await expression's
+  // temporaries twice.
+  auto refused = co_await control_.Update(target.name, std::move(change));
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }

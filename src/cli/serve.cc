@@ -22,15 +22,15 @@
 #include "api/router.h"
 #include "cli/front_doors.h"
 #include "config/watcher.h"
+#include "control/control_plane.h"
 #include "http/server.h"
 #include "logs/function_log.h"
-#include "control/control_plane.h"
 #include "registry/function_registry.h"
-#include "state/state_store.h"
-#include "state/state_worker.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/reaper.h"
 #include "sandbox/runtime_command.h"
+#include "state/state_store.h"
+#include "state/state_worker.h"
 
 namespace lambda_emu::cli {
 

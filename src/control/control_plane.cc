@@ -38,8 +38,10 @@ Status Unpack(const fs::path& zip, const fs::path& dir) {
     fs::remove_all(partial, ec);
     return s;
   }
-  { std::FILE* marker = std::fopen((partial / kUnpackedMarker).c_str(), "w");
-    if (marker) std::fclose(marker); }
+  {
+    std::FILE* marker = std::fopen((partial / kUnpackedMarker).c_str(), "w");
+    if (marker) std::fclose(marker);
+  }
   fs::remove_all(dir, ec);
   fs::rename(partial, dir, ec);
   if (ec) return Status::Error("cannot move " + partial.string() + " into place: " + ec.message());
@@ -141,8 +143,8 @@ Status ControlPlane::Load() {
     Sync(nullptr, record);
   }
   if (!functions_.empty() || !layers_.empty()) {
-    spdlog::info("state: {} function(s) and {} layer(s) from {}", functions_.size(),
-                 layers_.size(), store_.dir().string());
+    spdlog::info("state: {} function(s) and {} layer(s) from {}", functions_.size(), layers_.size(),
+                 store_.dir().string());
   }
   return Status::Ok();
 }
@@ -163,26 +165,30 @@ std::vector<const FunctionRecord*> ControlPlane::Functions() const {
 
 boost::asio::awaitable<Outcome<StoredCode>> ControlPlane::StoreCode(std::string zip) {
   auto* store = &store_;
-  const fs::path root = unpack_root_;
+  // Pointers only: GCC 12 may destroy a co_await expression's temporaries
+  // (this lambda's std::function) twice.
+  const fs::path* root = &unpack_root_;
   auto* bytes = &zip;
-  Outcome<StoredCode> stored = co_await worker_.Run<Outcome<StoredCode>>(
-      [store, root, bytes]() -> Outcome<StoredCode> {
-        auto blob = store->PutBlob(*bytes);
-        if (!blob.ok()) return Error{Error::Kind::kService, blob.status().message()};
-        StoredCode code;
-        code.blob = *blob;
-        code.sha256_base64 = HexToBase64(*blob);
-        code.size = static_cast<std::int64_t>(bytes->size());
-        code.dir = root / *blob;
-        if (!Unpack(store->BlobPath(*blob), code.dir).ok()) {
-          // Not a zip (or a broken one): it is referenced by nothing, and
-          // the next start-up's collection removes the blob.
-          return Error{Error::Kind::kInvalidParameter,
-                       "Could not unzip uploaded file. Please check your file, then try to "
-                       "upload again."};
-        }
-        return code;
-      });
+  // A named function, not a temporary: GCC 12 destroys the temporaries of
+  // a co_await expression twice.
+  std::function<Outcome<StoredCode>()> work = [store, root, bytes]() -> Outcome<StoredCode> {
+    auto blob = store->PutBlob(*bytes);
+    if (!blob.ok()) return Error{Error::Kind::kService, blob.status().message()};
+    StoredCode code;
+    code.blob = *blob;
+    code.sha256_base64 = HexToBase64(*blob);
+    code.size = static_cast<std::int64_t>(bytes->size());
+    code.dir = *root / *blob;
+    if (!Unpack(store->BlobPath(*blob), code.dir).ok()) {
+      // Not a zip (or a broken one): it is referenced by nothing, and
+      // the next start-up's collection removes the blob.
+      return Error{Error::Kind::kInvalidParameter,
+                   "Could not unzip uploaded file. Please check your file, then try to "
+                   "upload again."};
+    }
+    return code;
+  };
+  Outcome<StoredCode> stored = co_await worker_.Run(std::move(work));
   co_return stored;
 }
 
@@ -210,10 +216,12 @@ boost::asio::awaitable<std::optional<Error>> ControlPlane::Write(
   auto* store = &store_;
   auto* p = &puts;
   auto* d = &deletes;
-  Status written = co_await worker_.Run<Status>([store, p, d] { return store->Commit(*p, *d); });
+  std::function<Status()> work = [store, p, d] { return store->Commit(*p, *d); };
+  Status written = co_await worker_.Run(std::move(work));
   if (!written.ok()) {
     spdlog::error("state: {}", written.message());
-    co_return Error{Error::Kind::kService, "cannot write the state directory: " + written.message()};
+    co_return Error{Error::Kind::kService,
+                    "cannot write the state directory: " + written.message()};
   }
   co_return std::nullopt;
 }
@@ -224,7 +232,8 @@ boost::asio::awaitable<std::optional<Error>> ControlPlane::Create(FunctionRecord
     co_return Error{Error::Kind::kConflict, "Function already exist: " + name};
   }
   busy_.insert(name);
-  auto failed = co_await Write(Put(kFunctionKind, name, ToJson(record).dump()), {});
+  auto puts = Put(kFunctionKind, name, ToJson(record).dump());
+  auto failed = co_await Write(std::move(puts), {});
   busy_.erase(name);
   if (failed) co_return failed;
   auto& stored = functions_[name] = std::move(record);
@@ -239,7 +248,8 @@ boost::asio::awaitable<std::optional<Error>> ControlPlane::Update(const std::str
   FunctionRecord copy = functions_.at(name);
   if (auto refused = change(copy)) co_return refused;
   busy_.insert(name);
-  auto failed = co_await Write(Put(kFunctionKind, name, ToJson(copy).dump()), {});
+  auto puts = Put(kFunctionKind, name, ToJson(copy).dump());
+  auto failed = co_await Write(std::move(puts), {});
   busy_.erase(name);
   if (failed) co_return failed;
   FunctionRecord before = std::move(functions_.at(name));
@@ -252,7 +262,8 @@ boost::asio::awaitable<std::optional<Error>> ControlPlane::Delete(const std::str
   if (!Find(name)) co_return FunctionNotFound(name);
   if (busy_.count(name)) co_return UpdateInProgress(name);
   busy_.insert(name);
-  auto failed = co_await Write({}, Remove(kFunctionKind, name));
+  auto deletes = Remove(kFunctionKind, name);
+  auto failed = co_await Write({}, std::move(deletes));
   busy_.erase(name);
   if (failed) co_return failed;
   functions_.erase(name);
@@ -273,14 +284,16 @@ std::vector<const LayerRecord*> ControlPlane::Layers() const {
 
 boost::asio::awaitable<std::optional<Error>> ControlPlane::PutLayer(LayerRecord layer) {
   const std::string key = layer.name;
-  auto failed = co_await Write(Put(kLayerKind, key, ToJson(layer).dump()), {});
+  auto puts = Put(kLayerKind, key, ToJson(layer).dump());
+  auto failed = co_await Write(std::move(puts), {});
   if (failed) co_return failed;
   layers_[key] = std::move(layer);
   co_return std::nullopt;
 }
 
 boost::asio::awaitable<std::optional<Error>> ControlPlane::DeleteLayer(const std::string& name) {
-  auto failed = co_await Write({}, Remove(kLayerKind, name));
+  auto deletes = Remove(kLayerKind, name);
+  auto failed = co_await Write({}, std::move(deletes));
   if (failed) co_return failed;
   layers_.erase(name);
   co_return std::nullopt;

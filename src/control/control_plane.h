@@ -40,14 +40,14 @@ namespace lambda_emu::control {
 // each kind to its status and error type.
 struct Error {
   enum class Kind {
-    kNotFound,                // 404 ResourceNotFoundException
-    kConflict,                // 409 ResourceConflictException
-    kInvalidParameter,        // 400 InvalidParameterValueException
-    kValidation,              // 400 ValidationException
-    kPreconditionFailed,      // 412 PreconditionFailedException
-    kCodeStorageExceeded,     // 400 CodeStorageExceededException
-    kProvisionedNotFound,     // 404 ProvisionedConcurrencyConfigNotFoundException
-    kService,                 // 500 ServiceException
+    kNotFound,             // 404 ResourceNotFoundException
+    kConflict,             // 409 ResourceConflictException
+    kInvalidParameter,     // 400 InvalidParameterValueException
+    kValidation,           // 400 ValidationException
+    kPreconditionFailed,   // 412 PreconditionFailedException
+    kCodeStorageExceeded,  // 400 CodeStorageExceededException
+    kProvisionedNotFound,  // 404 ProvisionedConcurrencyConfigNotFoundException
+    kService,              // 500 ServiceException
   };
   Kind kind;
   std::string message;
@@ -58,7 +58,7 @@ using Outcome = std::variant<T, Error>;
 
 // A deployment package once stored: its blob and what GetFunction reports.
 struct StoredCode {
-  std::string blob;          // hex SHA-256
+  std::string blob;           // hex SHA-256
   std::string sha256_base64;  // CodeSha256
   std::int64_t size = 0;
   std::filesystem::path dir;  // where its files are unpacked

@@ -42,8 +42,9 @@ json VersionToJson(const FunctionVersion& v) {
   };
 }
 
-FunctionVersion VersionFromJson(const json& j, const std::string& name,
-                                const std::function<std::filesystem::path(const std::string&)>& unpack) {
+FunctionVersion VersionFromJson(
+    const json& j, const std::string& name,
+    const std::function<std::filesystem::path(const std::string&)>& unpack) {
   FunctionVersion v;
   v.version = j.at("Version").get<std::string>();
   config::FunctionConfig& c = v.config;
@@ -153,14 +154,16 @@ Result<FunctionRecord> FunctionRecordFromJson(
       alias.function_version = a.at("FunctionVersion").get<std::string>();
       alias.description = a.at("Description").get<std::string>();
       alias.revision_id = a.at("RevisionId").get<std::string>();
-      alias.additional_weights = a.at("AdditionalVersionWeights").get<std::map<std::string, double>>();
+      alias.additional_weights =
+          a.at("AdditionalVersionWeights").get<std::map<std::string, double>>();
       r.aliases.emplace(alias.name, std::move(alias));
     }
     if (!j.at("ReservedConcurrency").is_null()) {
       r.reserved_concurrency = j.at("ReservedConcurrency").get<int>();
     }
     r.provisioned = j.at("Provisioned").get<std::map<std::string, int>>();
-    r.provisioned_modified_ms = j.at("ProvisionedModified").get<std::map<std::string, std::int64_t>>();
+    r.provisioned_modified_ms =
+        j.at("ProvisionedModified").get<std::map<std::string, std::int64_t>>();
     r.event_invoke_configs = j.at("EventInvokeConfigs").get<std::map<std::string, json>>();
     r.url_configs = j.at("UrlConfigs").get<std::map<std::string, json>>();
     r.policies = j.at("Policies").get<std::map<std::string, std::vector<json>>>();

@@ -37,7 +37,7 @@ struct VersionState {
   std::string last_update_status = "Successful";
   std::string last_update_status_reason;
   std::string last_update_status_reason_code;
-  std::vector<std::string> layer_arns;  // as the function's Layers names them
+  std::vector<std::string> layer_arns;   // as the function's Layers names them
   std::vector<std::string> layer_blobs;  // their packages (hex SHA-256), in the same order
   std::vector<std::int64_t> layer_sizes;
   // Configuration kept and reported but not acted on (DeadLetterConfig,
@@ -92,6 +92,7 @@ std::string NewRevisionId();
 // code blob's hex SHA-256 into the directory its files are unpacked in.
 nlohmann::json ToJson(const FunctionRecord& record);
 Result<FunctionRecord> FunctionRecordFromJson(
-    const nlohmann::json& json, const std::function<std::filesystem::path(const std::string&)>& unpack);
+    const nlohmann::json& json,
+    const std::function<std::filesystem::path(const std::string&)>& unpack);
 
 }  // namespace lambda_emu::control

@@ -9,8 +9,7 @@
 
 namespace lambda_emu::pool {
 
-FunctionPool::FunctionPool(PoolServices& services,
-                           std::shared_ptr<FunctionConcurrency> concurrency,
+FunctionPool::FunctionPool(PoolServices& services, std::shared_ptr<FunctionConcurrency> concurrency,
                            std::shared_ptr<const FunctionContext> function)
     : services_(services),
       concurrency_(std::move(concurrency)),

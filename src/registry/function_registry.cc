@@ -87,7 +87,8 @@ Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeConte
   context->command = command->argv;
   context->runtime_dir = command->runtime_dir;
   context->debugging = command->debug.has_value();
-  context->log = log ? std::move(log) : std::make_shared<logs::FunctionLog>(config.name, settings.log_dir);
+  context->log =
+      log ? std::move(log) : std::make_shared<logs::FunctionLog>(config.name, settings.log_dir);
 
   auto& env = context->environment;
   auto add = [&env](const std::string& key, const std::string& value) {
@@ -216,8 +217,8 @@ Status FunctionRegistry::Put(const config::FunctionConfig& config, Origin origin
   function.origin = origin;
   function.concurrency = std::make_shared<pool::FunctionConcurrency>(account_);
   function.concurrency->SetReserved(config.reserved_concurrency);
-  function.latest =
-      std::make_unique<pool::FunctionPool>(services_, function.concurrency, std::move(context.value()));
+  function.latest = std::make_unique<pool::FunctionPool>(services_, function.concurrency,
+                                                         std::move(context.value()));
   function.latest->EnsureProvisioned();
   functions_.emplace(config.name, std::move(function));
   IndexAliases();

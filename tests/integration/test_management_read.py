@@ -202,9 +202,16 @@ class ManagementReadTest(ManagementCase):
         self.assertIn("at 'qualifier'", message)
 
     def test_unknown_operation_stays_unknown(self):
-        r = self.emu.request("DELETE", "/2015-03-31/functions/gamma")
+        r = self.emu.request("PATCH", "/2015-03-31/functions/gamma")
         self.assertEqual(r.status, 404, r)
         self.assertEqual(r.header("x-amzn-ErrorType").split(":")[0], "UnknownOperationException")
+
+    def test_writes_to_a_file_function_are_refused_and_say_where_to_change_it(self):
+        r = self.emu.request("DELETE", "/2015-03-31/functions/gamma")
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(r.header("x-amzn-ErrorType"), "InvalidParameterValueException")
+        self.assertIn("config file or template", r.json()["message"])
+        self.assertEqual(self.emu.request("GET", "/2015-03-31/functions/gamma").status, 200)
 
     # -- ListFunctions ----------------------------------------------------
     def test_list_functions_sorted_without_state(self):
