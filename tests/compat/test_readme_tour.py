@@ -18,10 +18,10 @@ from emu import EmuServer
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def tour_commands():
+def tour_commands(after_text="with the aws CLI"):
     with open(os.path.join(REPO, "README.md")) as f:
         readme = f.read()
-    after = readme[readme.index("with the aws CLI"):]
+    after = readme[readme.index(after_text):]
     return re.search(r"```sh\n(.*?)```", after, re.S).group(1)
 
 
@@ -58,7 +58,7 @@ class ReadmeTourTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.emu.stop()
 
-    def run_tour(self, major):
+    def run_tour(self, major, after_text="with the aws CLI", rename=None):
         binary = find_cli(major)
         if binary is None:
             self.skipTest("aws CLI v%d is not installed (scripts/setup installs v2 as awscli)"
@@ -69,7 +69,14 @@ class ReadmeTourTest(unittest.TestCase):
         path_dir = os.path.join(work, "bin")  # `aws` is this version
         os.mkdir(path_dir)
         os.symlink(binary, os.path.join(path_dir, "aws"))
-        script = tour_commands().replace("127.0.0.1:3001", "127.0.0.1:%d" % self.emu.port)
+        script = tour_commands(after_text).replace("127.0.0.1:3001", "127.0.0.1:%d" % self.emu.port)
+        if rename:
+            script = script.replace("made-here", rename).replace("/tmp/hello.zip",
+                                                                os.path.join(work, "hello.zip"))
+            # In the tour's terminal: the first block's credentials are exported.
+            export = tour_commands().splitlines()[0]
+            self.assertTrue(export.startswith("export AWS_ACCESS_KEY_ID"), export)
+            script = export + "\n" + script + "\ncat out.json\n"
         env = dict(os.environ, PATH=path_dir + os.pathsep + os.environ["PATH"],
                    AWS_CONFIG_FILE=os.path.join(work, "none"),
                    AWS_SHARED_CREDENTIALS_FILE=os.path.join(work, "none"))
@@ -95,6 +102,24 @@ class ReadmeTourTest(unittest.TestCase):
 
     def test_tour_with_aws_cli_v2(self):
         self.check(self.run_tour(2))
+
+    def check_made_through_the_api(self, output, name):
+        self.assertIn('"StateReasonCode": "Creating"', output)
+        self.assertIn('"FunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:%s:1"' % name,
+                      output)
+        self.assertIn('"ExecutedVersion": "1"', output)
+        self.assertIn('"message": "Hello, world!"', output)
+
+    def test_functions_made_through_the_api_with_aws_cli_v1(self):
+        # One server for both CLI versions: each creates its own function.
+        self.check_made_through_the_api(
+            self.run_tour(1, "### Functions made through the API", rename="made-here-v1"),
+            "made-here-v1")
+
+    def test_functions_made_through_the_api_with_aws_cli_v2(self):
+        self.check_made_through_the_api(
+            self.run_tour(2, "### Functions made through the API", rename="made-here-v2"),
+            "made-here-v2")
 
 
 if __name__ == "__main__":
