@@ -7,6 +7,7 @@ ResourceNotFoundException class.
 import base64
 import hashlib
 import json
+import time
 import unittest
 import urllib.request
 
@@ -24,6 +25,18 @@ class Boto3ManagementTest(unittest.TestCase):
                                            Tags={"team": "payments"})
         cls.emu = serve_for_class(cls, functions)
         cls.client = cls.emu.boto3_client()
+
+    def test_invoke_async_runs_the_function_and_answers_202(self):
+        before = self.emu.request("GET", "/_emu/functions/m-02").json()["Invocations"]
+        resp = self.client.invoke_async(FunctionName="m-02", InvokeArgs=b'{"from": "invoke-async"}')
+        self.assertEqual(resp["Status"], 202)
+        self.assertEqual(resp["ResponseMetadata"]["HTTPStatusCode"], 202)
+        deadline = time.monotonic() + 10
+        while self.emu.request("GET", "/_emu/functions/m-02").json()["Invocations"] == before:
+            self.assertLess(time.monotonic(), deadline, "the invoke-async event never ran")
+            time.sleep(0.05)
+        with self.assertRaises(self.client.exceptions.ResourceNotFoundException):
+            self.client.invoke_async(FunctionName="nope", InvokeArgs=b"{}")
 
     def test_get_function(self):
         resp = self.client.get_function(FunctionName="m-03")
