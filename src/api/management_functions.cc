@@ -287,18 +287,6 @@ void MarkTransition(json& configuration, bool created) {
   }
 }
 
-// A new published version from $LATEST (PublishVersion, and Publish=true).
-control::FunctionVersion Publish(control::FunctionRecord& record, const std::string& description) {
-  control::FunctionVersion version = record.latest;
-  int number = ++record.last_version;
-  version.version = std::to_string(number);
-  if (!description.empty()) version.config.description = description;
-  version.state.revision_id = control::NewRevisionId();
-  version.state.last_modified_ms = NowMs();
-  record.versions[number] = version;
-  return version;
-}
-
 }  // namespace
 
 std::uint64_t ManagementApi::BodyLimit(const http::Request& header) {
@@ -405,7 +393,9 @@ ManagementApi::Awaitable ManagementApi::CreateFunction(http::Request& req) {
   latest.state.last_modified_ms = NowMs();
   latest.state.revision_id = control::NewRevisionId();
   std::optional<control::FunctionVersion> published;
-  if (body->value("Publish", false)) published = Publish(record, "");
+  if (body->value("Publish", false)) {
+    published = record.versions.at(control::PublishLatest(record, "", NowMs()));
+  }
 
   control::FunctionRecord created = record;
   if (auto refused = co_await control_.Create(std::move(created))) {
@@ -478,7 +468,7 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionCode(http::Request& req,
       return control::Error{control::Error::Kind::kPreconditionFailed, RevisionMismatch().message};
     }
     apply(record.latest);
-    if (publish) published = Publish(record, "");
+    if (publish) published = record.versions.at(control::PublishLatest(record, "", NowMs()));
     return std::nullopt;
   };
   // Moved in, not a temporary: GCC 12 destroys a co_await expression's

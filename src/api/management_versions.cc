@@ -122,25 +122,7 @@ ManagementApi::Awaitable ManagementApi::PublishVersion(http::Request& req,
     if (!revision.empty() && revision != latest.state.revision_id) {
       return control::Error{control::Error::Kind::kPreconditionFailed, RevisionMismatch().message};
     }
-    // Nothing changed since the last version: Lambda answers with it.
-    if (!record.versions.empty()) {
-      const control::FunctionVersion& last = record.versions.rbegin()->second;
-      config::FunctionConfig a = last.config;
-      a.description = latest.config.description;
-      if (a == latest.config && last.state.code_sha256 == latest.state.code_sha256 &&
-          last.state.layer_arns == latest.state.layer_arns &&
-          last.state.role == latest.state.role && last.state.extra == latest.state.extra) {
-        published = record.versions.rbegin()->first;
-        return std::nullopt;
-      }
-    }
-    control::FunctionVersion version = latest;
-    published = ++record.last_version;
-    version.version = std::to_string(published);
-    if (!description.empty()) version.config.description = description;
-    version.state.revision_id = control::NewRevisionId();
-    version.state.last_modified_ms = NowMs();
-    record.versions[published] = std::move(version);
+    published = control::PublishLatest(record, description, NowMs());
     return std::nullopt;
   };
   // Moved in, not a temporary: GCC 12 destroys a co_await expression's

@@ -107,6 +107,28 @@ std::string NewRevisionId() {
   return id;
 }
 
+int PublishLatest(FunctionRecord& record, const std::string& description, std::int64_t now_ms) {
+  const FunctionVersion& latest = record.latest;
+  if (!record.versions.empty()) {
+    const auto& [number, last] = *record.versions.rbegin();
+    config::FunctionConfig unchanged = last.config;
+    unchanged.description = latest.config.description;
+    if (unchanged == latest.config && last.state.code_sha256 == latest.state.code_sha256 &&
+        last.state.layer_arns == latest.state.layer_arns && last.state.role == latest.state.role &&
+        last.state.extra == latest.state.extra) {
+      return number;
+    }
+  }
+  FunctionVersion version = latest;
+  const int number = ++record.last_version;
+  version.version = std::to_string(number);
+  if (!description.empty()) version.config.description = description;
+  version.state.revision_id = NewRevisionId();
+  version.state.last_modified_ms = now_ms;
+  record.versions[number] = std::move(version);
+  return number;
+}
+
 json ToJson(const FunctionRecord& r) {
   json versions = json::array();
   for (const auto& [number, version] : r.versions) versions.push_back(VersionToJson(version));

@@ -88,6 +88,12 @@ struct FunctionRecord {
 // Another UUID for RevisionId (random).
 std::string NewRevisionId();
 
+// Publishes $LATEST as a new version (PublishVersion, and Publish on
+// CreateFunction/UpdateFunctionCode) and returns its number; when nothing
+// changed since the last published version, returns that one, as Lambda
+// does. `description` (if not empty) replaces $LATEST's on the new version.
+int PublishLatest(FunctionRecord& record, const std::string& description, std::int64_t now_ms);
+
 // The record as stored in the state directory, and back. `unpack` turns a
 // code blob's hex SHA-256 into the directory its files are unpacked in.
 nlohmann::json ToJson(const FunctionRecord& record);
