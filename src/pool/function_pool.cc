@@ -218,8 +218,8 @@ void FunctionPool::Replace(std::shared_ptr<const FunctionContext> function) {
 
 void FunctionPool::SetProvisionedConcurrency(int count) {
   provisioned_ = count;
-  // Provisioned environments beyond the new count: idle ones stop now
-  // (oldest first), busy ones stay until eviction treats them as on-demand.
+  // Provisioned environments beyond the new count: idle ones stop now; a
+  // busy one finishes its invocation and stays until the next change.
   int alive = 0;
   std::vector<std::shared_ptr<ExecutionEnvironment>> surplus;
   for (auto& [raw, env] : environments_) {
