@@ -33,23 +33,10 @@ namespace {
 
 constexpr size_t kMaxZippedBytes = 52428800;
 
-// A missing member: Lambda writes "Value null at 'member'", unquoted, where
-// ValidationErrors quotes every value.
-constexpr std::string_view kNull = "\x01null";
-
-AwsError Invalid(const ValidationErrors& errors) {
-  std::string message = errors.Message();
-  const std::string quoted = "'" + std::string(kNull) + "'";
-  for (auto at = message.find(quoted); at != std::string::npos; at = message.find(quoted)) {
-    message.replace(at, quoted.size(), "null");
-  }
-  return AwsError::Validation(message);
-}
 constexpr std::string_view kLayerNamePattern =
     "(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+";
 constexpr std::string_view kLayerVersionArnPattern =
     R"(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)";
-constexpr std::string_view kNoSuchResource = "The resource you requested does not exist.";
 
 // The Runtime enum of botocore's model (deprecated runtimes included): the
 // values a layer may declare itself compatible with.
@@ -82,66 +69,11 @@ bool IsRuntime(const json& value) {
 
 bool IsArchitecture(const json& value) { return value == "x86_64" || value == "arm64"; }
 
-bool IsName(std::string_view text) {
-  return !text.empty() && text.find_first_not_of(
-                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
-                              std::string_view::npos;
-}
-
-std::string Shown(const json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
 // "[a, b]", as Lambda quotes a list in a ValidationException.
 std::string ShownList(const json& list) {
   std::string shown = "[";
   for (size_t i = 0; i < list.size(); ++i) shown += (i ? ", " : "") + Shown(list[i]);
   return shown + "]";
-}
-
-// The layer's name from {LayerName}: a name, or the layer's ARN. Empty when
-// it is neither.
-std::string LayerNameOf(std::string_view segment) {
-  std::string decoded = UrlDecode(segment);
-  if (decoded.starts_with("arn:")) {
-    auto layer = decoded.find(":layer:");
-    if (layer == std::string::npos) return {};
-    decoded = decoded.substr(layer + 7);
-  }
-  return decoded.size() <= 140 && IsName(decoded) ? decoded : std::string();
-}
-
-// {VersionNumber}: a positive number, or Lambda's error.
-std::optional<int> VersionNumberOf(std::string_view segment, std::optional<AwsError>& error) {
-  std::string text = UrlDecode(segment);
-  bool negative = text.starts_with("-");
-  std::string digits = negative ? text.substr(1) : text;
-  if (digits.empty() || digits.size() > 9 ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    error = AwsError::ResourceNotFound(std::string(kNoSuchResource));
-    return std::nullopt;
-  }
-  int number = std::stoi(digits);
-  if (negative || number < 1) {
-    error = AwsError::InvalidParameterValue("Layer Version Cannot be less than 1");
-    return std::nullopt;
-  }
-  return number;
-}
-
-// Layers being published: a second publish of one waits for nothing and is
-// refused, so two never read the same last version number. io thread only.
-std::set<std::string>& Publishing() {
-  static std::set<std::string> publishing;
-  return publishing;
-}
-
-}  // namespace
-
-namespace {
-
-std::string LayerArnOf(const pool::ServerSettings& settings, const std::string& name) {
-  return "arn:aws:lambda:" + settings.region + ":" + settings.account_id + ":layer:" + name;
 }
 
 // A LayerVersionsListItem (ListLayerVersions, ListLayers' LatestMatchingVersion).
@@ -183,6 +115,7 @@ std::string HostOf(const http::Request& req) {
 struct Filters {
   std::optional<std::string> runtime;
   std::optional<std::string> architecture;
+  int page_size = 0;  // MaxItems, at most 50
 
   bool Match(const control::LayerVersion& version) const {
     auto has = [](const std::vector<std::string>& list, const std::string& value) {
@@ -206,7 +139,7 @@ std::optional<Filters> FiltersOf(std::string_view query, std::optional<AwsError>
     errors.Add(*filters.architecture, "compatibleArchitecture",
                "Member must satisfy enum value set: [x86_64, arm64]");
   }
-  PageSize(query, errors);
+  filters.page_size = PageSize(query, errors);
   if (!errors.empty()) {
     error = Invalid(errors);
     return std::nullopt;
@@ -280,13 +213,8 @@ ManagementApi::Awaitable ManagementApi::PublishLayerVersion(http::Request& req,
     co_return Fail(req, FromControl(*refused));
   }
   const control::StoredCode& code = std::get<control::StoredCode>(stored);
-  if (Publishing().count(name)) {
-    co_return Fail(req, {http_ns::status::conflict,
-                         "ResourceConflictException",
-                         "The operation cannot be performed at this time. An update is in "
-                         "progress for resource: " +
-                             LayerArnOf(settings_, name),
-                         {}});
+  if (LayersChanging().count(name)) {
+    co_return Fail(req, LayerBusy(settings_, name));
   }
   control::LayerRecord record;
   record.name = name;
@@ -303,9 +231,9 @@ ManagementApi::Awaitable ManagementApi::PublishLayerVersion(http::Request& req,
   version.created_ms = NowMs();
   version.dir = code.dir;
   record.versions[version.version] = version;
-  Publishing().insert(name);
+  LayersChanging().insert(name);
   auto refused = co_await control_.PutLayer(std::move(record));
-  Publishing().erase(name);
+  LayersChanging().erase(name);
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return Ok(req, VersionJson(settings_, HostOf(req), name, version), http_ns::status::created);
 }
@@ -337,8 +265,8 @@ http::Response ManagementApi::GetLayerVersionByArn(const http::Request& req,
   bool valid = parts.size() == 8 && parts[0] == "arn" && parts[1].starts_with("aws") &&
                parts[2] == "lambda" && !parts[3].empty() && parts[4].size() == 12 &&
                parts[4].find_first_not_of("0123456789") == std::string::npos &&
-               parts[5] == "layer" && IsName(parts[6]) && !parts[7].empty() &&
-               parts[7].find_first_not_of("0123456789") == std::string::npos;
+               parts[5] == "layer" && !parts[6].empty() && OnlyOf(parts[6], kNameChars) &&
+               !parts[7].empty() && parts[7].find_first_not_of("0123456789") == std::string::npos;
   if (!valid || arn.size() > 140) {
     ValidationErrors errors;
     errors.Add(
@@ -360,18 +288,22 @@ http::Response ManagementApi::ListLayers(const http::Request& req, std::string_v
   std::optional<AwsError> error;
   auto filters = FiltersOf(query, error);
   if (!filters) return Fail(req, *error);
-  json layers = json::array();
+  // By name (the marker), each with its newest version that matches the
+  // filters; a layer with none is not listed.
+  std::vector<std::string> names;
+  std::vector<json> items;
   for (const control::LayerRecord* record : control_.Layers()) {
-    // The newest version that matches the filters.
     for (auto it = record->versions.rbegin(); it != record->versions.rend(); ++it) {
       if (!filters->Match(it->second)) continue;
-      layers.push_back({{"LayerName", record->name},
-                        {"LayerArn", LayerArnOf(settings_, record->name)},
-                        {"LatestMatchingVersion", ListItem(settings_, record->name, it->second)}});
+      names.push_back(record->name);
+      items.push_back({{"LayerName", record->name},
+                       {"LayerArn", LayerArnOf(settings_, record->name)},
+                       {"LatestMatchingVersion", ListItem(settings_, record->name, it->second)}});
       break;
     }
   }
-  return Ok(req, {{"Layers", layers}});
+  return Ok(req, Listing(names, query, filters->page_size, "Layers",
+                         [&](size_t i) { return std::move(items[i]); }));
 }
 
 http::Response ManagementApi::ListLayerVersions(const http::Request& req, std::string_view layer,
@@ -379,14 +311,23 @@ http::Response ManagementApi::ListLayerVersions(const http::Request& req, std::s
   std::optional<AwsError> error;
   auto filters = FiltersOf(query, error);
   if (!filters) return Fail(req, *error);
-  json versions = json::array();
+  // Newest first; the marker is a version number.
+  std::vector<std::string> numbers;
+  std::vector<json> items;
   if (const control::LayerRecord* record = control_.FindLayer(LayerNameOf(layer))) {
     for (auto it = record->versions.rbegin(); it != record->versions.rend(); ++it) {
-      if (filters->Match(it->second))
-        versions.push_back(ListItem(settings_, record->name, it->second));
+      if (!filters->Match(it->second)) continue;
+      numbers.push_back(std::to_string(it->first));
+      items.push_back(ListItem(settings_, record->name, it->second));
     }
   }
-  return Ok(req, {{"LayerVersions", versions}});
+  // A marker that is not a number comes after every version.
+  auto newer = [](const std::string& number, const std::string& marker) {
+    return !IsNumber(marker) || marker.size() > 9 || std::stoi(number) > std::stoi(marker);
+  };
+  return Ok(req, Listing(
+                     numbers, query, filters->page_size, "LayerVersions",
+                     [&](size_t i) { return std::move(items[i]); }, newer));
 }
 
 ManagementApi::Awaitable ManagementApi::DeleteLayerVersion(http::Request& req,
@@ -402,22 +343,17 @@ ManagementApi::Awaitable ManagementApi::DeleteLayerVersion(http::Request& req,
   const std::string name = LayerNameOf(layer);
   const control::LayerRecord* existing = control_.FindLayer(name);
   if (!existing || !existing->versions.count(*number)) co_return NoContent(req);
-  if (Publishing().count(name)) {
-    co_return Fail(req, {http_ns::status::conflict,
-                         "ResourceConflictException",
-                         "The operation cannot be performed at this time. An update is in "
-                         "progress for resource: " +
-                             LayerArnOf(settings_, name),
-                         {}});
+  if (LayersChanging().count(name)) {
+    co_return Fail(req, LayerBusy(settings_, name));
   }
   // The record stays (with no versions) so that its numbers are not reused;
   // functions using the version keep its unpacked files until the next
   // start-up finds nothing referring to them.
   control::LayerRecord record = *existing;
   record.versions.erase(*number);
-  Publishing().insert(name);
+  LayersChanging().insert(name);
   auto refused = co_await control_.PutLayer(std::move(record));
-  Publishing().erase(name);
+  LayersChanging().erase(name);
   if (refused) co_return Fail(req, FromControl(*refused));
   co_return NoContent(req);
 }

@@ -26,9 +26,6 @@ constexpr std::int64_t kCodeSizeZipped = 52428800;
 // MaxItems asks for.
 constexpr int kMaxPageItems = 50;
 
-constexpr std::string_view kTaggableResourcePattern =
-    R"(arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+))";
-
 }  // namespace
 
 namespace management {
@@ -87,11 +84,11 @@ std::optional<nlohmann::json> Body(const http::Request& req, std::optional<AwsEr
   return body;
 }
 
-AwsError RevisionMismatch() {
+AwsError RevisionMismatch(std::string_view read) {
   return {http_ns::status::precondition_failed,
           "PreconditionFailedException",
-          "The Revision Id provided does not match the latest Revision Id. Call the "
-          "GetFunction/GetAlias API to retrieve the latest Revision Id",
+          "The Revision Id provided does not match the latest Revision Id. Call the " +
+              std::string(read) + " API to retrieve the latest Revision Id",
           {}};
 }
 
@@ -426,18 +423,7 @@ http::Response ManagementApi::GetFunctionConcurrency(const http::Request& req,
 
 http::Response ManagementApi::ListTags(const http::Request& req, std::string_view resource) {
   std::string arn = UrlDecode(resource);
-  std::optional<FunctionRef> ref = ParseFunctionRef(arn);
-  if (arn.size() > kMaxFunctionNameLength || !ref || !ref->region || !ref->account ||
-      arn.find(":function:") == std::string::npos) {
-    ValidationErrors errors;
-    if (arn.size() > kMaxFunctionNameLength) {
-      errors.Add(arn, "resource", "Member must have length less than or equal to 256");
-    }
-    errors.Add(
-        arn, "resource",
-        "Member must satisfy regular expression pattern: " + std::string(kTaggableResourcePattern));
-    return Fail(req, AwsError::Validation(errors));
-  }
+  if (auto invalid = CheckTaggable(arn)) return Fail(req, *invalid);
   Target target = Resolve(arn, {}, false);
   if (target.error) return Fail(req, *target.error);
   if (target.record) {

@@ -16,10 +16,14 @@
 //   GET /2016-08-19/account-settings/                   GetAccountSettings
 // and GET /_emu/code/{name}.zip, the download GetFunction's Code.Location
 // points at. Deployment packages are built on request (and cached while the
-// files stay the same), never on the invoke path. The writes are listed in
-// management_functions.cc, management_versions.cc and
-// management_concurrency.cc, one file per group. io thread only.
+// files stay the same), never on the invoke path. The writes (and the reads
+// that sit beside them) are listed in management_functions.cc,
+// management_versions.cc, management_concurrency.cc,
+// management_event_invoke.cc, management_urls.cc, management_policy.cc,
+// management_tags.cc, layers_api.cc and layer_permissions.cc, one file per
+// group. io thread only.
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -83,7 +87,7 @@ class ManagementApi {
                                                    std::string_view function,
                                                    std::string_view query);
 
-  // Event-invoke configs, Function URL configs, permissions, tags (management_configs.cc).
+  // Event-invoke configs (management_event_invoke.cc).
   Awaitable PutFunctionEventInvokeConfig(http::Request& req, std::string_view function,
                                          std::string_view query);
   Awaitable UpdateFunctionEventInvokeConfig(http::Request& req, std::string_view function,
@@ -94,6 +98,7 @@ class ManagementApi {
                                             std::string_view query);
   http::Response ListFunctionEventInvokeConfigs(const http::Request& req, std::string_view function,
                                                 std::string_view query);
+  // Function URL configs (management_urls.cc).
   Awaitable CreateFunctionUrlConfig(http::Request& req, std::string_view function,
                                     std::string_view query);
   http::Response GetFunctionUrlConfig(const http::Request& req, std::string_view function,
@@ -104,11 +109,13 @@ class ManagementApi {
                                     std::string_view query);
   http::Response ListFunctionUrlConfigs(const http::Request& req, std::string_view function,
                                         std::string_view query);
+  // Permissions (management_policy.cc).
   Awaitable AddPermission(http::Request& req, std::string_view function, std::string_view query);
   Awaitable RemovePermission(http::Request& req, std::string_view function,
                              std::string_view statement, std::string_view query);
   http::Response GetPolicy(const http::Request& req, std::string_view function,
                            std::string_view query);
+  // Tags (management_tags.cc).
   Awaitable TagResource(http::Request& req, std::string_view resource);
   Awaitable UntagResource(http::Request& req, std::string_view resource, std::string_view query);
   // Layers (layers_api.cc).
@@ -121,6 +128,14 @@ class ManagementApi {
                                    std::string_view query);
   Awaitable DeleteLayerVersion(http::Request& req, std::string_view layer,
                                std::string_view version);
+  // Layer permissions (layer_permissions.cc).
+  Awaitable AddLayerVersionPermission(http::Request& req, std::string_view layer,
+                                      std::string_view version, std::string_view query);
+  http::Response GetLayerVersionPolicy(const http::Request& req, std::string_view layer,
+                                       std::string_view version);
+  Awaitable RemoveLayerVersionPermission(http::Request& req, std::string_view layer,
+                                         std::string_view version, std::string_view statement,
+                                         std::string_view query);
   // GET /_emu/layers/{name}/{version}.zip: a layer version's package, where
   // GetLayerVersion's Content.Location points.
   http::Response DownloadLayer(const http::Request& req, std::string_view layer,
@@ -150,6 +165,22 @@ class ManagementApi {
     std::optional<AwsError> error;
   };
   WriteTarget ResolveWrite(std::string_view function, std::string_view query, bool qualified);
+  // The layer version {LayerName}/{VersionNumber} names (an API-made layer's),
+  // or the error Lambda gives.
+  struct LayerTarget {
+    const control::LayerRecord* record = nullptr;
+    std::string name;
+    int number = 0;
+    std::optional<AwsError> error;
+  };
+  LayerTarget ResolveLayerVersion(std::string_view layer, std::string_view version);
+  // A change to a layer version's policy: the error Lambda gives, or nullopt
+  // once it has changed `stored`.
+  using LayerPolicyChange =
+      std::function<std::optional<AwsError>(const LayerTarget&, control::LayerVersion& stored)>;
+  boost::asio::awaitable<std::optional<AwsError>> ChangeLayerPolicy(std::string_view layer,
+                                                                    std::string_view version,
+                                                                    LayerPolicyChange change);
   // The FunctionConfiguration of an API-made function's version, as
   // `qualifier` (empty, $LATEST, a number or an alias) asks for it.
   nlohmann::json Configuration(const control::FunctionVersion& version, std::string_view qualifier,

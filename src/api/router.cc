@@ -145,7 +145,9 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
     co_return res;
   }
 
-  // Event-invoke, URL, policy, tag and layer operations (management_configs.cc, layers_api.cc).
+  // Event-invoke, URL, policy, tag and layer operations (management_event_invoke.cc,
+  // management_urls.cc, management_policy.cc, management_tags.cc, layers_api.cc,
+  // layer_permissions.cc).
   if (s.size() >= 4 && s[0] == "2019-09-25" && s[1] == "functions" &&
       s[3] == "event-invoke-config") {
     if (s.size() == 5 && s[4] == "list" && method == verb::get) {
@@ -212,6 +214,15 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
       if (method == verb::delete_) {
         co_return co_await management_.DeleteLayerVersion(req, s[2], s[4]);
       }
+    }
+    if (s.size() == 6 && s[3] == "versions" && s[5] == "policy") {
+      if (method == verb::post) {
+        co_return co_await management_.AddLayerVersionPermission(req, s[2], s[4], t.query);
+      }
+      if (method == verb::get) co_return management_.GetLayerVersionPolicy(req, s[2], s[4]);
+    }
+    if (s.size() == 7 && s[3] == "versions" && s[5] == "policy" && method == verb::delete_) {
+      co_return co_await management_.RemoveLayerVersionPermission(req, s[2], s[4], s[6], t.query);
     }
   }
   if (method == verb::get && s.size() == 4 && s[0] == "_emu" && s[1] == "layers") {

@@ -15,7 +15,9 @@ json ToJson(const LayerRecord& layer) {
                         {"Blob", v.blob},
                         {"CodeSha256", v.sha256_base64},
                         {"CodeSize", v.size},
-                        {"Created", v.created_ms}});
+                        {"Created", v.created_ms},
+                        {"Policy", v.policy},
+                        {"PolicyRevisionId", v.policy_revision_id}});
   }
   return {{"Name", layer.name}, {"LastVersion", layer.last_version}, {"Versions", versions}};
 }
@@ -38,6 +40,9 @@ Result<LayerRecord> LayerRecordFromJson(
       v.sha256_base64 = item.at("CodeSha256").get<std::string>();
       v.size = item.at("CodeSize").get<std::int64_t>();
       v.created_ms = item.at("Created").get<std::int64_t>();
+      // Absent before layer permissions existed.
+      v.policy = item.value("Policy", json::array()).get<std::vector<json>>();
+      v.policy_revision_id = item.value("PolicyRevisionId", "");
       v.dir = unpack(v.blob);
       layer.versions.emplace(v.version, std::move(v));
     }

@@ -1,7 +1,7 @@
 #pragma once
 // LayerRecord: one Lambda layer made through the management API
 // (PublishLayerVersion): its versions, each an immutable package with the
-// metadata GetLayerVersion reports, and its JSON form in the state
+// metadata GetLayerVersion reports and its permissions, and its JSON form in the state
 // directory. Plain values; no locking.
 
 #include <cstdint>
@@ -27,6 +27,11 @@ struct LayerVersion {
   std::int64_t size = 0;
   std::int64_t created_ms = 0;
   std::filesystem::path dir;  // unpacked: python/, nodejs/node_modules, bin/, lib/
+  // The version's resource-based policy (AddLayerVersionPermission): its
+  // statements, and the RevisionId it has had since its last change (empty
+  // while there is none). Older state files have neither: empty.
+  std::vector<nlohmann::json> policy;
+  std::string policy_revision_id;
 };
 
 struct LayerRecord {

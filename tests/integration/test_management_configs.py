@@ -1,8 +1,9 @@
 """The management API's configurations kept with a function, and layers:
 event-invoke configs, Function URL configs, permissions (AddPermission,
 RemovePermission, GetPolicy), TagResource/UntagResource, and
-PublishLayerVersion and the other layer operations, through boto3 against the
-real server, with the success shapes and the error texts Lambda gives; a
+PublishLayerVersion and the other layer operations (with layer versions'
+permissions), through boto3 against the real server, the List operations'
+Marker/MaxItems paging, with the success shapes and the error texts Lambda gives; a
 Python function imports a module that only its layer's python/ folder has;
 everything survives a restart on the same --state-dir.
 """
@@ -628,6 +629,213 @@ class LayerTest(ServerCase):
                          "same layer.", 400)
 
 
+def pages(call, key, **kwargs):
+    """Every page of a List operation, following NextMarker."""
+    result, marker = [], None
+    while True:
+        page = call(**kwargs, **({"Marker": marker} if marker else {}))
+        result.append(page[key])
+        marker = page.get("NextMarker")
+        if not marker:
+            return result
+
+
+class PagingTest(ServerCase):
+    """ListFunctionEventInvokeConfigs, ListFunctionUrlConfigs, ListLayers and
+    ListLayerVersions: MaxItems items a page (at most 50), NextMarker while
+    more remain, the marker being the item the next page starts at."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        c = cls.client
+        create_function(c, "page-fn")
+        for n in range(1, 4):
+            # A version a code: publishing unchanged code gives the last version again.
+            if n > 1:
+                c.update_function_code(FunctionName="page-fn",
+                                       ZipFile=zip_of({"index.py": HANDLER + b"#%d\n" % n}))
+            c.publish_version(FunctionName="page-fn")
+            c.create_alias(FunctionName="page-fn", Name=f"a{n}", FunctionVersion=str(n))
+
+    def test_event_invoke_configs(self):
+        c = self.client
+        qualifiers = ["$LATEST", "1", "2", "3", "a1", "a2", "a3"]
+        for q in qualifiers:
+            c.put_function_event_invoke_config(FunctionName="page-fn", Qualifier=q,
+                                               MaximumRetryAttempts=1)
+        arns = [ARN_PREFIX + "page-fn:" + q for q in qualifiers]
+        got = pages(c.list_function_event_invoke_configs, "FunctionEventInvokeConfigs",
+                    FunctionName="page-fn", MaxItems=3)
+        self.assertEqual([[x["FunctionArn"] for x in page] for page in got],
+                         [arns[0:3], arns[3:6], arns[6:]])
+        first = c.list_function_event_invoke_configs(FunctionName="page-fn", MaxItems=3)
+        self.assertEqual(first["NextMarker"], arns[3])
+        whole = c.list_function_event_invoke_configs(FunctionName="page-fn")
+        self.assertNotIn("NextMarker", whole)
+        self.assertEqual(len(whole["FunctionEventInvokeConfigs"]), 7)
+        # botocore refuses MaxItems 0 itself; the server still checks it.
+        r = self.raw("GET", "/2019-09-25/functions/page-fn/event-invoke-config/list?MaxItems=0")
+        self.assertEqual((r.status, r.json()["message"]),
+                         (400, "1 validation error detected: Value '0' at 'maxItems' failed to "
+                          "satisfy constraint: Member must have value greater than or equal to 1"))
+        for q in qualifiers:
+            c.delete_function_event_invoke_config(FunctionName="page-fn", Qualifier=q)
+
+    def test_url_configs(self):
+        c = self.client
+        c.create_function_url_config(FunctionName="page-fn", AuthType="NONE")
+        for n in range(1, 4):
+            c.create_function_url_config(FunctionName="page-fn", Qualifier=f"a{n}",
+                                         AuthType="NONE")
+        arns = [ARN_PREFIX + "page-fn"] + [ARN_PREFIX + f"page-fn:a{n}" for n in range(1, 4)]
+        got = pages(c.list_function_url_configs, "FunctionUrlConfigs", FunctionName="page-fn",
+                    MaxItems=2)
+        self.assertEqual([[x["FunctionArn"] for x in page] for page in got],
+                         [arns[0:2], arns[2:4]])
+        resumed = c.list_function_url_configs(FunctionName="page-fn", Marker=arns[1])
+        self.assertEqual([x["FunctionArn"] for x in resumed["FunctionUrlConfigs"]], arns[1:])
+        self.assertNotIn("NextMarker", resumed)
+        c.delete_function_url_config(FunctionName="page-fn")
+        for n in range(1, 4):
+            c.delete_function_url_config(FunctionName="page-fn", Qualifier=f"a{n}")
+
+    def test_layers_and_layer_versions(self):
+        c = self.client
+        names = [f"page-lay-{n}" for n in range(5)]
+        for name in names:
+            c.publish_layer_version(LayerName=name, Content={"ZipFile": zip_of({"a": b"a"})})
+        for _ in range(4):
+            c.publish_layer_version(LayerName="page-lay-0", Content={"ZipFile": zip_of({"a": b""})})
+        got = pages(c.list_layers, "Layers", MaxItems=2)
+        self.assertEqual([len(page) for page in got], [2, 2, 1])
+        self.assertEqual([x["LayerName"] for page in got for x in page], names)
+        self.assertEqual(c.list_layers(MaxItems=2)["NextMarker"], names[2])
+        versions = pages(c.list_layer_versions, "LayerVersions", LayerName="page-lay-0",
+                         MaxItems=2)
+        self.assertEqual([[v["Version"] for v in page] for page in versions],
+                         [[5, 4], [3, 2], [1]])
+        # A marker whose version is gone since starts at the next older one.
+        marker = c.list_layer_versions(LayerName="page-lay-0", MaxItems=1)["NextMarker"]
+        self.assertEqual(marker, "4")
+        c.delete_layer_version(LayerName="page-lay-0", VersionNumber=4)
+        after = c.list_layer_versions(LayerName="page-lay-0", Marker=marker)["LayerVersions"]
+        self.assertEqual([v["Version"] for v in after], [3, 2, 1])
+        # At most 50 a page, whatever MaxItems asks for.
+        for n in range(5, 52):
+            c.publish_layer_version(LayerName=f"page-lay-{n}",
+                                    Content={"ZipFile": zip_of({"a": b"a"})})
+        # (botocore would refuse MaxItems above 50 itself.)
+        big = self.raw("GET", "/2018-10-31/layers?MaxItems=1000").json()
+        self.assertEqual(len(big["Layers"]), 50)
+        self.assertEqual(big["NextMarker"], sorted(f"page-lay-{n}" for n in range(52))[50])
+        r = self.raw("GET", "/2018-10-31/layers/page-lay-0/versions?MaxItems=10001")
+        self.assertEqual((r.status, r.json()["message"]),
+                         (400, "1 validation error detected: Value '10001' at 'maxItems' failed "
+                          "to satisfy constraint: Member must have value less than or equal to "
+                          "10000"))
+
+
+class LayerPermissionTest(ServerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client.publish_layer_version(LayerName="perm-lay",
+                                         Content={"ZipFile": zip_of({"a": b"a"})})
+
+    def test_add_get_remove(self):
+        c = self.client
+        added = c.add_layer_version_permission(LayerName="perm-lay", VersionNumber=1,
+                                               StatementId="s1", Action="lambda:GetLayerVersion",
+                                               Principal="*")
+        self.assertEqual(added["ResponseMetadata"]["HTTPStatusCode"], 201)
+        self.assertEqual(json.loads(added["Statement"]),
+                         {"Sid": "s1", "Effect": "Allow", "Principal": "*",
+                          "Action": "lambda:GetLayerVersion", "Resource": LAYER_PREFIX + "perm-lay:1"})
+        # The statement's keys in Lambda's order.
+        self.assertTrue(added["Statement"].startswith('{"Sid":"s1","Effect":"Allow"'))
+        second = c.add_layer_version_permission(
+            LayerName=LAYER_PREFIX + "perm-lay", VersionNumber=1, StatementId="s2",
+            Action="lambda:GetLayerVersion", Principal="123456789012",
+            OrganizationId="o-abcdefghij", RevisionId=added["RevisionId"])
+        self.assertEqual(json.loads(second["Statement"])["Principal"],
+                         {"AWS": "arn:aws:iam::123456789012:root"})
+        self.assertEqual(json.loads(second["Statement"])["Condition"],
+                         {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}})
+        got = c.get_layer_version_policy(LayerName="perm-lay", VersionNumber=1)
+        self.assertEqual(got["RevisionId"], second["RevisionId"])
+        policy = json.loads(got["Policy"])
+        self.assertEqual((policy["Version"], policy["Id"]), ("2012-10-17", "default"))
+        self.assertEqual([s["Sid"] for s in policy["Statement"]], ["s1", "s2"])
+        self.assertError(lambda: c.remove_layer_version_permission(
+                             LayerName="perm-lay", VersionNumber=1, StatementId="s1",
+                             RevisionId=added["RevisionId"]),
+                         "PreconditionFailedException",
+                         "The Revision Id provided does not match the latest Revision Id. Call "
+                         "the GetLayerPolicy API to retrieve the latest Revision Id", 412)
+        c.remove_layer_version_permission(LayerName="perm-lay", VersionNumber=1,
+                                          StatementId="s1", RevisionId=got["RevisionId"])
+        policy = json.loads(c.get_layer_version_policy(LayerName="perm-lay",
+                                                       VersionNumber=1)["Policy"])
+        self.assertEqual([s["Sid"] for s in policy["Statement"]], ["s2"])
+        c.remove_layer_version_permission(LayerName="perm-lay", VersionNumber=1,
+                                          StatementId="s2")
+        self.assertError(lambda: c.get_layer_version_policy(LayerName="perm-lay",
+                                                            VersionNumber=1),
+                         "ResourceNotFoundException",
+                         "No policy is associated with the given resource.", 404)
+
+    def test_errors(self):
+        c = self.client
+        c.publish_layer_version(LayerName="perm-err", Content={"ZipFile": zip_of({"a": b"a"})})
+        add = lambda **kw: c.add_layer_version_permission(
+            **{"LayerName": "perm-err", "VersionNumber": 1, "StatementId": "s1",
+               "Action": "lambda:GetLayerVersion", "Principal": "*", **kw})
+        self.assertError(lambda: add(Action="*"), "ValidationException",
+                         "1 validation error detected: Value '*' at 'action' failed to satisfy "
+                         "constraint: Member must satisfy regular expression pattern: "
+                         "lambda:GetLayerVersion", 400)
+        for kw in ({"VersionNumber": 9}, {"LayerName": "nosuchlayer"}):
+            name = kw.get("LayerName", "perm-err")
+            number = kw.get("VersionNumber", 1)
+            self.assertError(lambda: add(**kw), "ResourceNotFoundException",
+                             f"Layer version {LAYER_PREFIX}{name}:{number} does not exist.", 404)
+        self.assertError(lambda: c.get_layer_version_policy(LayerName="perm-err",
+                                                            VersionNumber=9),
+                         "ResourceNotFoundException",
+                         f"Layer version {LAYER_PREFIX}perm-err:9 does not exist.", 404)
+        self.assertError(lambda: c.get_layer_version_policy(LayerName="perm-err",
+                                                            VersionNumber=1),
+                         "ResourceNotFoundException",
+                         "No policy is associated with the given resource.", 404)
+        self.assertError(lambda: c.remove_layer_version_permission(
+                             LayerName="perm-err", VersionNumber=1, StatementId="s1"),
+                         "ResourceNotFoundException",
+                         "No policy is associated with the given resource.", 404)
+        add()
+        self.assertError(add, "ResourceConflictException",
+                         "The statement id (s1) provided already exists. Please provide a new "
+                         "statement id, or remove the existing statement.", 409)
+        self.assertError(lambda: add(StatementId="s2", RevisionId="not-the-revision"),
+                         "PreconditionFailedException",
+                         "The Revision Id provided does not match the latest Revision Id. Call "
+                         "the GetLayerPolicy API to retrieve the latest Revision Id", 412)
+        self.assertError(lambda: c.remove_layer_version_permission(
+                             LayerName="perm-err", VersionNumber=1, StatementId="nosuchsid"),
+                         "ResourceNotFoundException",
+                         "Statement nosuchsid is not found in resource policy.", 404)
+        with self.assertRaises(ClientError) as cm:
+            add(StatementId="s3", Principal="lambda.amazonaws.com")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIn("at 'principal'", cm.exception.response["Error"]["Message"])
+        # Versions are separate: version 2 has no policy of its own.
+        c.publish_layer_version(LayerName="perm-err", Content={"ZipFile": zip_of({"b": b"b"})})
+        self.assertError(lambda: c.get_layer_version_policy(LayerName="perm-err",
+                                                            VersionNumber=2),
+                         "ResourceNotFoundException",
+                         "No policy is associated with the given resource.", 404)
+
+
 class PersistenceAndLayerUseTest(unittest.TestCase):
     """A function runs a module shipped only in its layer's python/ folder, and
     every configuration survives a restart on the same --state-dir."""
@@ -672,6 +880,9 @@ class PersistenceAndLayerUseTest(unittest.TestCase):
         revision = c.get_policy(FunctionName="uses-layer")["RevisionId"]
         arn = ARN_PREFIX + "uses-layer"
         c.tag_resource(Resource=arn, Tags={"team": "core"})
+        layer_policy = c.add_layer_version_permission(
+            LayerName="shared", VersionNumber=1, StatementId="everyone",
+            Action="lambda:GetLayerVersion", Principal="*")
         self.stop()
 
         self.emu = start_server(self.state_dir)
@@ -688,6 +899,10 @@ class PersistenceAndLayerUseTest(unittest.TestCase):
         self.assertEqual(c.list_tags(Resource=arn)["Tags"], {"team": "core"})
         self.assertEqual(c.get_layer_version(LayerName="shared", VersionNumber=1)["Content"]
                          ["CodeSha256"], layer["Content"]["CodeSha256"])
+        layer_policy_after = c.get_layer_version_policy(LayerName="shared", VersionNumber=1)
+        self.assertEqual(layer_policy_after["RevisionId"], layer_policy["RevisionId"])
+        self.assertEqual([s["Sid"] for s in json.loads(layer_policy_after["Policy"])["Statement"]],
+                         ["everyone"])
         # A new version of the layer continues the numbering.
         again = c.publish_layer_version(LayerName="shared",
                                         Content={"ZipFile": zip_of({"python/y.py": b""})})
