@@ -35,7 +35,10 @@ http::Response AdminApi::Function(const http::Request& req, std::string_view nam
     return ToResponse(AwsError::ResourceNotFound("Function not found: " + std::string(name)), req,
                       pool::NewRequestId());
   }
-  return http::MakeResponse(req, http_ns::status::ok, metrics::RenderJson(pool->Snapshot()).dump());
+  metrics::FunctionSnapshot snapshot = pool->Snapshot();
+  auto origin = registry_.OriginOf(pool->function().config.name);
+  if (origin) snapshot.source = *origin == registry::Origin::kFile ? "file" : "api";
+  return http::MakeResponse(req, http_ns::status::ok, metrics::RenderJson(snapshot).dump());
 }
 
 // Ready means: the project loaded, the server takes invokes, and every

@@ -131,6 +131,7 @@ nlohmann::json RenderJson(const FunctionSnapshot& f) {
   const FunctionMetrics& m = *f.metrics;
   nlohmann::json j = {
       {"FunctionName", f.name},
+      {"Source", f.source},
       {"Invocations", m.invocations},
       {"Errors", m.errors},
       {"ErrorsByType", m.errors_by_type},

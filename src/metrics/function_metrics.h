@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace lambda_emu::metrics {
 
@@ -60,6 +61,9 @@ struct FunctionMetrics {
 // A function's live figures next to its counters.
 struct FunctionSnapshot {
   std::string name;
+  // Where the function is defined: "file" (config file or template) or
+  // "api" (the management API); empty when not known.
+  std::string_view source;
   const FunctionMetrics* metrics = nullptr;
   int concurrent_executions = 0;
   int environments_starting = 0;

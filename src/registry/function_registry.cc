@@ -361,11 +361,16 @@ std::vector<std::string> FunctionRegistry::Names() const {
 std::vector<metrics::FunctionSnapshot> FunctionRegistry::Snapshots() const {
   std::vector<metrics::FunctionSnapshot> out;
   out.reserve(functions_.size());
-  ForEachPool([&out](pool::FunctionPool& pool) {
-    out.push_back(pool.Snapshot());
-    // A published version is reported as NAME:VERSION.
-    if (pool.function().version != "$LATEST") out.back().name += ":" + pool.function().version;
-  });
+  for (const auto& [name, function] : functions_) {
+    const std::string_view source = function.origin == Origin::kFile ? "file" : "api";
+    out.push_back(function.latest->Snapshot());
+    out.back().source = source;
+    for (const auto& [version, pool] : function.versions) {
+      out.push_back(pool->Snapshot());
+      out.back().source = source;
+      out.back().name += ":" + version;  // a published version is NAME:VERSION
+    }
+  }
   return out;
 }
 

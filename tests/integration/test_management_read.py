@@ -212,6 +212,7 @@ class ManagementReadTest(ManagementCase):
         self.assertEqual(r.header("x-amzn-ErrorType"), "InvalidParameterValueException")
         self.assertIn("config file or template", r.json()["message"])
         self.assertEqual(self.emu.request("GET", "/2015-03-31/functions/gamma").status, 200)
+        self.assertEqual(self.emu.request("GET", "/_emu/functions/gamma").json()["Source"], "file")
 
     # -- ListFunctions ----------------------------------------------------
     def test_list_functions_sorted_without_state(self):

@@ -97,6 +97,7 @@ class StateDirStartTest(unittest.TestCase):
                                         Code={"ZipFile": zip_of("def handler(e, c): return 7\n")})
             self.assertEqual(json.load(emu.boto3_client().invoke(FunctionName="hello")["Payload"]), 7)
             self.assertIn("kept in memory only", emu.stderr())
+            self.assertEqual(emu.request("GET", "/_emu/functions/hello").json()["Source"], "api")
         self.assertFalse(os.path.exists(os.path.join(self.tmp, ".lambda-emu", "state")))
 
     def test_the_default_state_directory_is_in_the_working_directory(self):
