@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -141,6 +142,40 @@ class RestartTest(unittest.TestCase):
             self.assertEqual(json.load(c.invoke(FunctionName="f")["Payload"]), ["two", "$LATEST"])
             self.assertEqual(c.get_function(FunctionName="f")["Configuration"]["RevisionId"],
                              revision)
+
+
+class ConfigReloadTest(unittest.TestCase):
+    """A reload of the config file touches only the file's functions: API-made
+    ones stay; a file function with an API function's name wins."""
+
+    def wait_reloaded(self, emu, count):
+        deadline = time.monotonic() + 15
+        while emu.stderr().count("config reloaded") < count:
+            self.assertLess(time.monotonic(), deadline, emu.stderr())
+            time.sleep(0.05)
+
+    def write_config(self, emu, functions):
+        with open(emu.config_path, "w") as f:
+            json.dump({"Functions": functions}, f)
+
+    def test_api_functions_survive_a_reload_and_the_file_wins_a_shared_name(self):
+        from emu import probe_function
+        with EmuServer({"from-file": probe_function()}) as emu:
+            c = emu.boto3_client()
+            for name in ("made-here", "both"):
+                c.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+                                  Handler="app.handler",
+                                  Code={"ZipFile": zip_of("def handler(e, c): return 'api'\n")})
+            self.write_config(emu, {"from-file": probe_function(), "both": probe_function()})
+            emu.proc.send_signal(signal.SIGUSR1)
+            self.wait_reloaded(emu, 1)
+            names = {f["FunctionName"] for f in c.list_functions()["Functions"]}
+            self.assertEqual(names, {"from-file", "made-here", "both"})
+            self.assertEqual(json.load(c.invoke(FunctionName="made-here")["Payload"]), "api")
+            self.assertEqual(emu.request("GET", "/_emu/functions/both").json()["Source"], "file")
+            # The file's function is the file's: the API may not change it.
+            with self.assertRaises(c.exceptions.InvalidParameterValueException):
+                c.delete_function(FunctionName="both")
 
 
 if __name__ == "__main__":
