@@ -208,6 +208,9 @@ ManagementApi::Awaitable ManagementApi::PublishLayerVersion(http::Request& req,
                                  "Zipped size must be smaller than 52428800 bytes",
                                  {}});
   }
+  if (auto full = control_.CheckCodeStorage(static_cast<std::int64_t>(zip->size()))) {
+    co_return Fail(req, FromControl(*full));
+  }
   auto stored = co_await control_.StoreCode(std::move(*zip));
   if (auto* refused = std::get_if<control::Error>(&stored)) {
     co_return Fail(req, FromControl(*refused));

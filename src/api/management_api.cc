@@ -18,7 +18,6 @@ namespace http_ns = beast::http;
 namespace {
 
 // Lambda's default account quotas (GetAccountSettings.AccountLimit).
-constexpr std::int64_t kTotalCodeSize = 80530636800;
 constexpr std::int64_t kCodeSizeUnzipped = 262144000;
 constexpr std::int64_t kCodeSizeZipped = 52428800;
 
@@ -454,7 +453,7 @@ http::Response ManagementApi::GetAccountSettings(const http::Request& req) {
   const auto& account = registry_.account();
   nlohmann::json body = {
       {"AccountLimit",
-       {{"TotalCodeSize", kTotalCodeSize},
+       {{"TotalCodeSize", settings_.code_storage_limit},
         {"CodeSizeUnzipped", kCodeSizeUnzipped},
         {"CodeSizeZipped", kCodeSizeZipped},
         {"ConcurrentExecutions", account.limit()},

@@ -381,6 +381,9 @@ ManagementApi::Awaitable ManagementApi::CreateFunction(http::Request& req) {
     for (const auto& [key, value] : (*body)["Tags"].items()) record.tags[key] = Quoted(value);
   }
 
+  if (auto full = control_.CheckCodeStorage(static_cast<std::int64_t>(zip->size()))) {
+    co_return Fail(req, FromControl(*full));
+  }
   auto stored = co_await control_.StoreCode(std::move(*zip));
   if (auto* refused = std::get_if<control::Error>(&stored))
     co_return Fail(req, FromControl(*refused));
@@ -433,6 +436,9 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionCode(http::Request& req,
   if (control_.Busy(target.name))
     co_return Fail(req, FromControl(control_.UpdateInProgress(target.name)));
 
+  if (auto full = control_.CheckCodeStorage(static_cast<std::int64_t>(zip->size()))) {
+    co_return Fail(req, FromControl(*full));
+  }
   auto stored = co_await control_.StoreCode(std::move(*zip));
   if (auto* refused = std::get_if<control::Error>(&stored))
     co_return Fail(req, FromControl(*refused));

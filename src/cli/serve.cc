@@ -92,6 +92,13 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   serve
+      ->add_option("--code-storage-limit", o.code_storage_limit,
+                   "Bytes of deployment packages the management API keeps (every version's and "
+                   "layer's); beyond it CreateFunction, UpdateFunctionCode and "
+                   "PublishLayerVersion get CodeStorageExceededException")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve
       ->add_option("--idle-ttl", o.idle_ttl_s,
                    "Seconds an idle environment is kept warm before it is stopped")
       ->capture_default_str()
@@ -201,6 +208,7 @@ int RunServe(const ServeOptions& o) {
   pool::ServerSettings settings = MakeSettings(o.environment, own_work_dir);
   settings.log_dir = fs::absolute(o.log_dir);
   settings.account_concurrency = o.account_concurrency;
+  settings.code_storage_limit = o.code_storage_limit;
   settings.idle_ttl = std::chrono::milliseconds(static_cast<long>(o.idle_ttl_s * 1000));
   auto cleanup_work_dir = [&] {
     std::error_code ec;

@@ -22,6 +22,7 @@ struct ServeOptions {
   std::string state_dir = ".lambda-emu/state";
   bool ephemeral = false;  // keep them in memory only
   int account_concurrency = 1000;
+  long long code_storage_limit = 80530636800;  // bytes (Lambda's 75 GB)
   double idle_ttl_s = 600;
   int max_environments = 0;
   bool watch = false;

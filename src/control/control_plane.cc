@@ -271,6 +271,23 @@ boost::asio::awaitable<std::optional<Error>> ControlPlane::Delete(const std::str
   co_return std::nullopt;
 }
 
+std::int64_t ControlPlane::StoredCodeSize() const {
+  std::int64_t total = 0;
+  for (const auto& [name, record] : functions_) {
+    total += record.latest.state.code_size;
+    for (const auto& [number, version] : record.versions) total += version.state.code_size;
+  }
+  for (const auto& [name, layer] : layers_) {
+    for (const auto& [number, version] : layer.versions) total += version.size;
+  }
+  return total;
+}
+
+std::optional<Error> ControlPlane::CheckCodeStorage(std::int64_t more) const {
+  if (StoredCodeSize() + more <= settings_.code_storage_limit) return std::nullopt;
+  return Error{Error::Kind::kCodeStorageExceeded, "Code storage limit exceeded."};
+}
+
 const LayerRecord* ControlPlane::FindLayer(const std::string& name) const {
   auto it = layers_.find(name);
   return it == layers_.end() ? nullptr : &it->second;

@@ -92,6 +92,12 @@ class ControlPlane {
   boost::asio::awaitable<std::optional<Error>> Update(const std::string& name, Change change);
   boost::asio::awaitable<std::optional<Error>> Delete(const std::string& name);
 
+  // Bytes of packages kept: every API-made function's versions and every
+  // layer version, as Lambda counts its code storage quota.
+  std::int64_t StoredCodeSize() const;
+  // CodeStorageExceededException when `more` bytes would pass the limit.
+  std::optional<Error> CheckCodeStorage(std::int64_t more) const;
+
   // Layers: name -> versions.
   const LayerRecord* FindLayer(const std::string& name) const;
   std::vector<const LayerRecord*> Layers() const;

@@ -26,6 +26,8 @@ struct ServerSettings {
   std::filesystem::path log_dir;
   std::chrono::milliseconds init_timeout{10000};
   int account_concurrency = 1000;
+  // The account's code storage (Lambda's quota: 75 GB), for the management API.
+  std::int64_t code_storage_limit = 80530636800;
   bool cpu_limit = true;                       // CPU proportional to memory (1,769 MB = 1 vCPU)
   std::uint64_t pids_limit = 1024;             // tasks per environment; 0 = unlimited
   std::chrono::milliseconds idle_ttl{600000};  // idle environments are stopped after this
