@@ -64,6 +64,18 @@ std::string Quoted(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+// An integer member within [min, max], worded as the model's constraint.
+void CheckRange(const json& value, std::string_view member, int min, int max,
+                ValidationErrors& errors) {
+  if (!value.is_number_integer() || value.get<long long>() < min) {
+    errors.Add(Quoted(value), member,
+               "Member must have value greater than or equal to " + std::to_string(min));
+  } else if (value.get<long long>() > max) {
+    errors.Add(Quoted(value), member,
+               "Member must have value less than or equal to " + std::to_string(max));
+  }
+}
+
 // The fields of a FunctionConfiguration a request may set (CreateFunction,
 // UpdateFunctionConfiguration), after the model's checks. Absent fields are
 // left as they are in `version`.
@@ -86,22 +98,11 @@ void CheckConfiguration(const json& body, ValidationErrors& errors) {
     }
   }
   if (body.contains("MemorySize")) {
-    const json& memory = body["MemorySize"];
-    if (!memory.is_number_integer() || memory.get<long long>() < config::kMinMemoryMb) {
-      errors.Add(Quoted(memory), "memorySize",
-                 "Member must have value greater than or equal to 128");
-    } else if (memory.get<long long>() > config::kMaxMemoryMb) {
-      errors.Add(Quoted(memory), "memorySize",
-                 "Member must have value less than or equal to 10240");
-    }
+    CheckRange(body["MemorySize"], "memorySize", config::kMinMemoryMb, config::kMaxMemoryMb,
+               errors);
   }
   if (body.contains("Timeout")) {
-    const json& timeout = body["Timeout"];
-    if (!timeout.is_number_integer() || timeout.get<long long>() < config::kMinTimeoutS) {
-      errors.Add(Quoted(timeout), "timeout", "Member must have value greater than or equal to 1");
-    } else if (timeout.get<long long>() > config::kMaxTimeoutS) {
-      errors.Add(Quoted(timeout), "timeout", "Member must have value less than or equal to 900");
-    }
+    CheckRange(body["Timeout"], "timeout", config::kMinTimeoutS, config::kMaxTimeoutS, errors);
   }
   if (body.contains("Description")) {
     const json& description = body["Description"];
@@ -111,14 +112,8 @@ void CheckConfiguration(const json& body, ValidationErrors& errors) {
     }
   }
   if (body.contains("EphemeralStorage")) {
-    const json& size = body["EphemeralStorage"].value("Size", json());
-    if (!size.is_number_integer() || size.get<long long>() < config::kMinEphemeralMb) {
-      errors.Add(Quoted(size), "ephemeralStorage.size",
-                 "Member must have value greater than or equal to 512");
-    } else if (size.get<long long>() > config::kMaxEphemeralMb) {
-      errors.Add(Quoted(size), "ephemeralStorage.size",
-                 "Member must have value less than or equal to 10240");
-    }
+    CheckRange(body["EphemeralStorage"].value("Size", json()), "ephemeralStorage.size",
+               config::kMinEphemeralMb, config::kMaxEphemeralMb, errors);
   }
   if (body.contains("Architectures")) {
     const json& list = body["Architectures"];
@@ -577,9 +572,7 @@ ManagementApi::Awaitable ManagementApi::DeleteFunction(http::Request& req,
                                 users + "]"};
     }
     record.versions.erase(std::stoi(qualifier));
-    record.provisioned.erase(qualifier);
-    record.event_invoke_configs.erase(qualifier);
-    record.policies.erase(qualifier);
+    record.ForgetQualifier(qualifier);
     return std::nullopt;
   };
   // Moved in, not a temporary: GCC 12 destroys a co_await expression's

@@ -249,10 +249,7 @@ ManagementApi::Awaitable ManagementApi::DeleteAlias(http::Request& req, std::str
   control::ControlPlane::Change change =
       [&](control::FunctionRecord& record) -> std::optional<control::Error> {
     record.aliases.erase(name);
-    record.provisioned.erase(name);
-    record.event_invoke_configs.erase(name);
-    record.url_configs.erase(name);
-    record.policies.erase(name);
+    record.ForgetQualifier(name);
     return std::nullopt;
   };
   // Moved in, not a temporary: GCC 12 destroys a co_await expression's

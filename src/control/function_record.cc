@@ -96,6 +96,15 @@ const FunctionVersion* FunctionRecord::Version(const std::string& qualifier) con
   return it == versions.end() || std::to_string(number) != qualifier ? nullptr : &it->second;
 }
 
+void FunctionRecord::ForgetQualifier(const std::string& qualifier) {
+  provisioned.erase(qualifier);
+  provisioned_modified_ms.erase(qualifier);
+  event_invoke_configs.erase(qualifier);
+  url_configs.erase(qualifier);
+  policies.erase(qualifier);
+  policy_revisions.erase(qualifier);
+}
+
 std::string NewRevisionId() {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";

@@ -83,6 +83,9 @@ struct FunctionRecord {
   const std::string& name() const { return latest.config.name; }
   // The version a qualifier names ($LATEST or a number), nullptr if none.
   const FunctionVersion* Version(const std::string& qualifier) const;
+  // Drops what is kept per qualifier (provisioned concurrency, event-invoke
+  // and URL configs, policy) when its version or alias is deleted.
+  void ForgetQualifier(const std::string& qualifier);
 };
 
 // Another UUID for RevisionId (random).
