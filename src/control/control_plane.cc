@@ -155,22 +155,12 @@ const FunctionRecord* ControlPlane::Find(const std::string& name) const {
   return &it->second;
 }
 
-std::vector<const FunctionRecord*> ControlPlane::Functions() const {
-  std::vector<const FunctionRecord*> out;
-  for (const auto& [name, record] : functions_) {
-    if (const FunctionRecord* found = Find(name)) out.push_back(found);
-  }
-  return out;
-}
-
 boost::asio::awaitable<Outcome<StoredCode>> ControlPlane::StoreCode(std::string zip) {
+  // Pointers, and a named function moved in rather than a temporary: GCC 12
+  // destroys the temporaries of a co_await expression twice.
   auto* store = &store_;
-  // Pointers only: GCC 12 may destroy a co_await expression's temporaries
-  // (this lambda's std::function) twice.
   const fs::path* root = &unpack_root_;
   auto* bytes = &zip;
-  // A named function, not a temporary: GCC 12 destroys the temporaries of
-  // a co_await expression twice.
   std::function<Outcome<StoredCode>()> work = [store, root, bytes]() -> Outcome<StoredCode> {
     auto blob = store->PutBlob(*bytes);
     if (!blob.ok()) return Error{Error::Kind::kService, blob.status().message()};

@@ -77,7 +77,6 @@ class ControlPlane {
 
   // The API-made function called `name`, unless the file defines that name.
   const FunctionRecord* Find(const std::string& name) const;
-  std::vector<const FunctionRecord*> Functions() const;
   // The function is being changed (a write is in flight).
   bool Busy(const std::string& name) const { return busy_.count(name) > 0; }
 
