@@ -35,24 +35,10 @@ constexpr std::string_view kDestinationPattern =
 // The model's constraints on a FunctionEventInvokeConfig request.
 void CheckEventInvokeConfig(const json& body, ValidationErrors& errors) {
   if (body.contains("MaximumRetryAttempts")) {
-    const json& value = body["MaximumRetryAttempts"];
-    if (!value.is_number_integer() || value.get<long long>() < 0) {
-      errors.Add(Shown(value), "maximumRetryAttempts",
-                 "Member must have value greater than or equal to 0");
-    } else if (value.get<long long>() > 2) {
-      errors.Add(Shown(value), "maximumRetryAttempts",
-                 "Member must have value less than or equal to 2");
-    }
+    CheckRange(body["MaximumRetryAttempts"], "maximumRetryAttempts", 0, 2, errors);
   }
   if (body.contains("MaximumEventAgeInSeconds")) {
-    const json& value = body["MaximumEventAgeInSeconds"];
-    if (!value.is_number_integer() || value.get<long long>() < 60) {
-      errors.Add(Shown(value), "maximumEventAgeInSeconds",
-                 "Member must have value greater than or equal to 60");
-    } else if (value.get<long long>() > 21600) {
-      errors.Add(Shown(value), "maximumEventAgeInSeconds",
-                 "Member must have value less than or equal to 21600");
-    }
+    CheckRange(body["MaximumEventAgeInSeconds"], "maximumEventAgeInSeconds", 60, 21600, errors);
   }
   const json destinations = body.value("DestinationConfig", json::object());
   if (!destinations.is_object()) return;

@@ -60,22 +60,6 @@ bool MatchesRole(const std::string& role) {
   return true;
 }
 
-std::string Quoted(const json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
-// An integer member within [min, max], worded as the model's constraint.
-void CheckRange(const json& value, std::string_view member, int min, int max,
-                ValidationErrors& errors) {
-  if (!value.is_number_integer() || value.get<long long>() < min) {
-    errors.Add(Quoted(value), member,
-               "Member must have value greater than or equal to " + std::to_string(min));
-  } else if (value.get<long long>() > max) {
-    errors.Add(Quoted(value), member,
-               "Member must have value less than or equal to " + std::to_string(max));
-  }
-}
-
 // The fields of a FunctionConfiguration a request may set (CreateFunction,
 // UpdateFunctionConfiguration), after the model's checks. Absent fields are
 // left as they are in `version`.
@@ -83,13 +67,13 @@ void CheckConfiguration(const json& body, ValidationErrors& errors) {
   if (body.contains("Role")) {
     const json& role = body["Role"];
     if (!role.is_string() || !MatchesRole(role.get<std::string>())) {
-      errors.Add(Quoted(role), "role",
+      errors.Add(Shown(role), "role",
                  "Member must satisfy regular expression pattern: " + std::string(kRolePattern));
     }
   }
   if (body.contains("Handler")) {
     const json& handler = body["Handler"];
-    std::string text = Quoted(handler);
+    std::string text = Shown(handler);
     if (text.size() > 128)
       errors.Add(text, "handler", "Member must have length less than or equal to 128");
     if (!handler.is_string() || text.empty() ||
@@ -107,7 +91,7 @@ void CheckConfiguration(const json& body, ValidationErrors& errors) {
   if (body.contains("Description")) {
     const json& description = body["Description"];
     if (!description.is_string() || description.get<std::string>().size() > 256) {
-      errors.Add(Quoted(description), "description",
+      errors.Add(Shown(description), "description",
                  "Member must have length less than or equal to 256");
     }
   }
@@ -121,7 +105,7 @@ void CheckConfiguration(const json& body, ValidationErrors& errors) {
     bool valid = list.is_array();
     if (valid) {
       for (size_t i = 0; i < list.size(); ++i) {
-        shown += (i ? ", " : "") + Quoted(list[i]);
+        shown += (i ? ", " : "") + Shown(list[i]);
         valid = valid && (list[i] == "x86_64" || list[i] == "arm64");
       }
     }
@@ -142,7 +126,7 @@ std::optional<AwsError> ApplyConfiguration(const json& body, control::ControlPla
   config::FunctionConfig& c = version.config;
   control::VersionState& s = version.state;
   if (body.contains("Runtime")) {
-    std::string runtime = Quoted(body["Runtime"]);
+    std::string runtime = Shown(body["Runtime"]);
     if (!config::ParseRuntime(runtime)) {
       std::string list;
       for (const auto& name : config::SupportedRuntimes())
@@ -217,7 +201,7 @@ std::optional<AwsError> ApplyConfiguration(const json& body, control::ControlPla
     c.layers.clear();
     std::map<std::string, std::string> seen;  // layer ARN -> version ARN
     for (const auto& item : layers) {
-      std::string arn = Quoted(item);
+      std::string arn = Shown(item);
       auto resolved = control.ResolveLayer(arn);
       if (auto* error = std::get_if<control::Error>(&resolved)) return FromControl(*error);
       std::string layer = arn.substr(0, arn.rfind(':'));
@@ -321,7 +305,7 @@ ManagementApi::Awaitable ManagementApi::CreateFunction(http::Request& req) {
   if (!body) co_return Fail(req, *error);
 
   ValidationErrors errors;
-  std::string raw_name = body->contains("FunctionName") ? Quoted((*body)["FunctionName"]) : "";
+  std::string raw_name = body->contains("FunctionName") ? Shown((*body)["FunctionName"]) : "";
   std::optional<FunctionRef> ref;
   if (raw_name.size() > 140) {
     errors.Add(raw_name, "functionName", "Member must have length less than or equal to 140");
@@ -373,7 +357,7 @@ ManagementApi::Awaitable ManagementApi::CreateFunction(http::Request& req) {
   auto zip = ZipFile(code["ZipFile"], error);
   if (!zip) co_return Fail(req, *error);
   if (body->contains("Tags")) {
-    for (const auto& [key, value] : (*body)["Tags"].items()) record.tags[key] = Quoted(value);
+    for (const auto& [key, value] : (*body)["Tags"].items()) record.tags[key] = Shown(value);
   }
 
   if (auto full = control_.CheckCodeStorage(static_cast<std::int64_t>(zip->size()))) {
@@ -441,7 +425,7 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionCode(http::Request& req,
   const bool dry_run = body->value("DryRun", false);
   const bool publish = body->value("Publish", false);
   const std::optional<std::string> revision =
-      body->contains("RevisionId") ? std::optional(Quoted((*body)["RevisionId"])) : std::nullopt;
+      body->contains("RevisionId") ? std::optional(Shown((*body)["RevisionId"])) : std::nullopt;
   std::string architecture;
   if (body->contains("Architectures") && !(*body)["Architectures"].empty()) {
     architecture = (*body)["Architectures"][0].get<std::string>();
@@ -498,7 +482,7 @@ ManagementApi::Awaitable ManagementApi::UpdateFunctionConfiguration(http::Reques
   CheckConfiguration(*body, errors);
   if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
   const std::optional<std::string> revision =
-      body->contains("RevisionId") ? std::optional(Quoted((*body)["RevisionId"])) : std::nullopt;
+      body->contains("RevisionId") ? std::optional(Shown((*body)["RevisionId"])) : std::nullopt;
   if (revision && *revision != target.record->latest.state.revision_id) {
     co_return Fail(req, RevisionMismatch());
   }

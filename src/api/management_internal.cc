@@ -66,6 +66,17 @@ std::string Shown(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+void CheckRange(const json& value, std::string_view member, long long min, long long max,
+                ValidationErrors& errors) {
+  if (!value.is_number_integer() || value.get<long long>() < min) {
+    errors.Add(Shown(value), member,
+               "Member must have value greater than or equal to " + std::to_string(min));
+  } else if (value.get<long long>() > max) {
+    errors.Add(Shown(value), member,
+               "Member must have value less than or equal to " + std::to_string(max));
+  }
+}
+
 bool IsNotFound(const AwsError& error) {
   return error.type == "ResourceNotFoundException" &&
          error.message.starts_with("Function not found: ");

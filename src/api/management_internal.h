@@ -77,6 +77,11 @@ bool IsNumber(std::string_view text);
 bool IsAliasName(std::string_view text);
 // A member's value as a ValidationException quotes it.
 std::string Shown(const nlohmann::json& value);
+
+// An integer member within [min, max] into `errors`, worded as the model's
+// constraint ("Member must have value less than or equal to MAX").
+void CheckRange(const nlohmann::json& value, std::string_view member, long long min, long long max,
+                ValidationErrors& errors);
 // The control plane's "Function not found: ..." error.
 bool IsNotFound(const AwsError& error);
 
