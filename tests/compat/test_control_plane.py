@@ -496,6 +496,26 @@ class ErrorsTest(AwsErrorAssertions, unittest.TestCase):
 
 
 # ---------------------------------------------------------------------------------------------
+class UpdateCodeDryRunTest(unittest.TestCase):
+    """UpdateFunctionCode with DryRun answers as if applied and changes nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = serve_for_class(cls, config=NO_FUNCTIONS, args=["--ephemeral"])
+        cls.client = client_for(cls.emu)
+
+    def test_dry_run_changes_nothing(self):
+        create(self.client, "dry", marker="before")
+        before = self.client.get_function_configuration(FunctionName="dry")
+        new_zip = make_zip("after")
+        answer = self.client.update_function_code(FunctionName="dry", ZipFile=new_zip, DryRun=True)
+        self.assertEqual(answer["CodeSha256"], sha256_b64(new_zip))
+        after = self.client.get_function_configuration(FunctionName="dry")
+        self.assertEqual(after["CodeSha256"], before["CodeSha256"])
+        self.assertEqual(after["RevisionId"], before["RevisionId"])
+        self.assertEqual(payload_of(self.client.invoke(FunctionName="dry"))["marker"], "before")
+
+
 class PagingTest(unittest.TestCase):
     NAMES = [f"cp-page-{i}" for i in range(7)]
 
