@@ -1,7 +1,8 @@
 #include "sandbox/spawn.h"
 
 #include <fcntl.h>
-#include <linux/sched.h>  // clone_args, CLONE_INTO_CGROUP
+#include <linux/close_range.h>  // CLOSE_RANGE_CLOEXEC
+#include <linux/sched.h>        // clone_args, CLONE_INTO_CGROUP
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -16,6 +17,10 @@ namespace lambda_emu::sandbox {
 namespace {
 
 using Stage = SpawnFailure::Stage;
+
+// Without close_range (Linux < 5.11) descriptors below this are marked
+// close-on-exec one by one.
+constexpr int kMaxInheritedFd = 65536;
 
 // Async-signal-safe: runs between fork and exec.
 [[noreturn]] void ChildFail(int report_fd, Stage stage) {
@@ -119,6 +124,14 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
     if (::chdir(cwd.c_str()) != 0) ChildFail(report[1], Stage::kChdir);
     if (::dup2(devnull, 0) < 0 || ::dup2(output[1], 1) < 0 || ::dup2(output[1], 2) < 0) {
       ChildFail(report[1], Stage::kDup);
+    }
+    // Only stdin, stdout and stderr reach the runtime (the status pipe is
+    // close-on-exec itself). Asio opens sockets without SOCK_CLOEXEC, so
+    // without this every runtime inherited the server's listeners and open
+    // connections: a runtime held the Invoke API's port after the server had
+    // closed it, and every environment cost descriptors in every other one.
+    if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
+      for (int fd = 3; fd < kMaxInheritedFd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
     ::execvpe(argv[0], argv.data(), envp.data());
     ChildFail(report[1], Stage::kExec);
