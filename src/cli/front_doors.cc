@@ -44,6 +44,13 @@ FrontDoors::FrontDoors(boost::asio::io_context& io, registry::FunctionRegistry& 
 
 FrontDoors::~FrontDoors() { Stop(); }
 
+std::vector<http::Server*> FrontDoors::Servers() const {
+  std::vector<http::Server*> servers;
+  if (api_) servers.push_back(api_.get());
+  for (const auto& [name, server] : urls_) servers.push_back(server.get());
+  return servers;
+}
+
 void FrontDoors::Stop() {
   if (api_) api_->Stop();
   for (auto& [name, server] : urls_) server->Stop();

@@ -37,6 +37,8 @@ class FrontDoors {
   // reload: only the ones not running yet). Writes the routes to `out`.
   Status Apply(const config::ServerConfig& config, std::ostream* out);
   void Stop();
+  // The listeners running now (for a graceful shutdown).
+  std::vector<http::Server*> Servers() const;
 
  private:
   Result<std::shared_ptr<http::Server>> Listen(int port, std::string log_name,

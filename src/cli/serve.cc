@@ -21,6 +21,7 @@
 #include "api/invoke_api.h"
 #include "api/router.h"
 #include "cli/front_doors.h"
+#include "cli/graceful_shutdown.h"
 #include "config/watcher.h"
 #include "control/control_plane.h"
 #include "http/server.h"
@@ -107,6 +108,18 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
       ->add_option("--max-environments", o.max_environments,
                    "Cap on live environments across all functions (0 = none); at the cap the "
                    "least recently used idle one is stopped, or the invoke gets 429")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve
+      ->add_option("--max-concurrent-inits", o.max_concurrent_inits,
+                   "Environments initializing at once, across all functions (default: two per "
+                   "CPU, at least 4; 0 = no limit); further invokes wait for a start or a free "
+                   "environment")
+      ->check(CLI::NonNegativeNumber);
+  serve
+      ->add_option("--shutdown-grace", o.shutdown_grace_s,
+                   "Seconds invocations in flight get to finish after SIGTERM or Ctrl-C; the "
+                   "ones still running then are answered with an error")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   serve->add_flag("--watch", o.watch,
@@ -236,6 +249,8 @@ int RunServe(const ServeOptions& o) {
   }
   pool::PoolServices services{
       io, reaper, *cgroups, settings, 1, 0, static_cast<size_t>(o.max_environments), {}};
+  services.starts.set_limit(o.max_concurrent_inits < 0 ? pool::StartBudget::DefaultLimit()
+                                                       : o.max_concurrent_inits);
   sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                        ? sandbox::DefaultRuntimesDir()
                                        : fs::path(o.environment.runtimes_dir),
@@ -418,18 +433,34 @@ int RunServe(const ServeOptions& o) {
     arm_reload();
 
     if (server) {
+      GracefulShutdown shutdown(
+          io, registry,
+          [&] {
+            std::vector<http::Server*> servers{server.get()};
+            if (doors) {
+              for (http::Server* door : doors->Servers()) servers.push_back(door);
+            }
+            return servers;
+          },
+          std::chrono::milliseconds(static_cast<long>(o.shutdown_grace_s * 1000)),
+          [&] {
+            server->Stop();
+            if (doors) doors->Stop();
+            registry.Shutdown();
+            io.stop();
+          });
       boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
       if (sighup == SighupRole::kStop) stop_signals.add(SIGHUP);
-      stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        spdlog::info("received {}, shutting down", SignalName(signal));
-        server->Stop();
-        if (doors) doors->Stop();
-        reload_signal.cancel();
-        watcher.reset();
-        registry.Shutdown();
-        io.stop();
-      });
+      std::function<void()> arm_stop = [&] {
+        stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+          if (ec) return;
+          if (watcher) watcher.reset();
+          reload_signal.cancel();
+          shutdown.OnSignal(SignalName(signal));
+          arm_stop();
+        });
+      };
+      arm_stop();
       spdlog::info("lambda-emu {} listening on http://{}:{} with {} function(s); logs in {}",
                    LAMBDA_EMU_VERSION, o.host, server->port(), registry.size(),
                    settings.log_dir.string());

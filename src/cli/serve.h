@@ -25,6 +25,9 @@ struct ServeOptions {
   long long code_storage_limit = 80530636800;  // bytes (Lambda's 75 GB)
   double idle_ttl_s = 600;
   int max_environments = 0;
+  int max_concurrent_inits = -1;
+  double shutdown_grace_s = 5;  // SIGTERM: how long invocations in flight may take to finish  //
+                                // -1: StartBudget::DefaultLimit(); 0: no limit
   bool watch = false;
   // The API Gateway front door and Function URLs (when the project has routes).
   int api_port = 3000;

@@ -67,9 +67,19 @@ void Server::Stop() {
   stopped_ = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
-  for (tcp::socket* socket : connections_) {
+  for (auto& [socket, busy] : connections_) {
     socket->shutdown(tcp::socket::shutdown_both, ec);
     socket->close(ec);
+  }
+}
+
+void Server::StopAccepting() {
+  if (draining_ || stopped_) return;
+  draining_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  for (auto& [socket, busy] : connections_) {
+    if (!busy) socket->shutdown(tcp::socket::shutdown_both, ec);  // its read ends now
   }
 }
 
@@ -134,7 +144,8 @@ struct RequestLogEntry {
 asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
   auto self = shared_from_this();
   if (stopped_) co_return;
-  connections_.insert(socket.get());
+  if (draining_) co_return;
+  connections_.emplace(socket.get(), false);
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -143,7 +154,9 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     parser.header_limit(64 * 1024);
     auto [ec, n] = co_await http::async_read_header(*socket, buffer, parser, kAwait);
-    if (ec) break;
+    if (ec || draining_) break;
+    connections_[socket.get()] = true;
+    ++in_progress_;
 
     Response res;
     bool close_after = false;
@@ -181,12 +194,15 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<tcp::socket> socket) {
       }
     }
     if (stopped_) break;
-    res.keep_alive(!close_after);
+    res.keep_alive(!close_after && !draining_);
     if (!options_.server_name.empty()) res.set(http::field::server, options_.server_name);
     res.prepare_payload();
     auto [wec, written] = co_await http::async_write(*socket, res, kAwait);
-    if (wec || close_after) break;
+    connections_[socket.get()] = false;
+    --in_progress_;
+    if (wec || close_after || draining_) break;
   }
+  if (connections_[socket.get()]) --in_progress_;  // left with a request unanswered
   connections_.erase(socket.get());
   boost::system::error_code ignored;
   socket->shutdown(tcp::socket::shutdown_send, ignored);

@@ -23,7 +23,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
 #include <memory>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "lambda_emu/status.h"
 
@@ -61,6 +61,12 @@ class Server : public std::enable_shared_from_this<Server> {
 
   std::uint16_t port() const { return port_; }
   void Stop();
+  // The first step of a graceful shutdown: closes the listener and the
+  // connections waiting for a request; requests being handled finish and
+  // are answered with `Connection: close`.
+  void StopAccepting();
+  // Requests being handled now (their answer not yet written).
+  size_t requests_in_progress() const { return in_progress_; }
 
   // Internal; public for make_shared.
   Server(asio::io_context& io, ServerOptions options, Handler handler, OversizeHandler oversize);
@@ -79,7 +85,10 @@ class Server : public std::enable_shared_from_this<Server> {
   OversizeHandler oversize_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
-  std::unordered_set<tcp::socket*> connections_;
+  bool draining_ = false;  // StopAccepting() was called
+  size_t in_progress_ = 0;
+  // Open connections; true while one is handling a request.
+  std::unordered_map<tcp::socket*, bool> connections_;
 };
 
 // Small helpers shared by the API layers.

@@ -106,6 +106,13 @@ std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions) {
     Sample(out, "lambda_emu_concurrent_executions", "function=\"" + f.name + "\"",
            f.concurrent_executions);
   }
+  Family(out, "lambda_emu_invocations_waiting", "gauge",
+         "Invocations admitted and waiting for an environment (a start slot, "
+         "--max-concurrent-inits)");
+  for (const auto& f : functions) {
+    Sample(out, "lambda_emu_invocations_waiting", "function=\"" + f.name + "\"",
+           f.invocations_waiting);
+  }
   Family(out, "lambda_emu_environments", "gauge", "Execution environments by state");
   for (const auto& f : functions) {
     const std::string fn = "function=\"" + f.name + "\",state=";
@@ -142,6 +149,7 @@ nlohmann::json RenderJson(const FunctionSnapshot& f) {
       {"OomKills", m.oom_kills},
       {"ProvisionedInits", m.provisioned_inits},
       {"ConcurrentExecutions", f.concurrent_executions},
+      {"InvocationsWaiting", f.invocations_waiting},
       {"Environments",
        {{"Starting", f.environments_starting},
         {"Idle", f.environments_idle},

@@ -66,6 +66,7 @@ struct FunctionSnapshot {
   std::string_view source;
   const FunctionMetrics* metrics = nullptr;
   int concurrent_executions = 0;
+  int invocations_waiting = 0;  // admitted, waiting for an environment
   int environments_starting = 0;
   int environments_idle = 0;
   int environments_busy = 0;

@@ -67,7 +67,8 @@ ExecutionEnvironment::~ExecutionEnvironment() {
 }
 
 std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
-    std::shared_ptr<Invocation> first) {
+    std::shared_ptr<Invocation> first, StartSlot slot) {
+  start_slot_ = std::move(slot);
   const auto& config = function_->config;
   id_ = config.name + "-" + std::to_string(services_.next_environment_id++);
   log_stream_ = LogStreamName(function_->version);
@@ -182,6 +183,7 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
     init_duration_ms_ = MillisSince(spawned_at_);
     initialized_ = true;
     init_timer_.cancel();
+    start_slot_.Reset();
     state_ = pending_ ? State::kBusy : State::kReady;
     // Lambda allocates CPU in proportion to memory (1,769 MB is one vCPU);
     // like Lambda's init boost, the cap starts after init.
@@ -464,6 +466,7 @@ void ExecutionEnvironment::Die(const std::string& why, std::optional<Ending> end
   auto self = shared_from_this();  // the listener may drop the pool's reference
   spdlog::debug("{}: ending ({})", id_, why);
   state_ = State::kDead;
+  start_slot_.Reset();
   if (cgroup_) cgroup_->KillAll();
   sandbox::KillProcessGroup(pid_);
   if (ending) Finish(std::move(*ending));

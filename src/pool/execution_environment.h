@@ -56,8 +56,9 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
     std::string message;
   };
   // Spawns the runtime; `first` (optional) is delivered at its first /next.
-  // On failure nothing is left running and `first` is untouched.
-  std::optional<StartError> Start(std::shared_ptr<Invocation> first);
+  // `slot` is held until init ends (StartBudget). On failure nothing is left
+  // running, the slot is released and `first` is untouched.
+  std::optional<StartError> Start(std::shared_ptr<Invocation> first, StartSlot slot);
 
   // Hands a ready environment its next invocation.
   void Assign(std::shared_ptr<Invocation> invocation);
@@ -135,6 +136,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   boost::asio::steady_timer init_timer_;
   boost::asio::steady_timer invoke_timer_;
 
+  StartSlot start_slot_;  // held from Start until init ends
   Clock::time_point spawned_at_;
   Clock::time_point last_used_ = Clock::now();
   std::optional<double> init_duration_ms_;  // set at the first /next (or init failure)

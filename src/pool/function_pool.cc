@@ -17,7 +17,10 @@ FunctionPool::FunctionPool(PoolServices& services, std::shared_ptr<FunctionConcu
       provisioned_(function_->config.provisioned_concurrency),
       provisioned_retry_(services.io) {}
 
-FunctionPool::~FunctionPool() { Shutdown(); }
+FunctionPool::~FunctionPool() {
+  services_.starts.Cancel(this);
+  Shutdown();
+}
 
 const char* FunctionPool::TryAdmit() {
   const char* throttled = concurrency_->TryAdmit();
@@ -40,9 +43,9 @@ void FunctionPool::Throttle(Invocation& invocation, std::string reason) {
 
 void FunctionPool::Invoke(std::shared_ptr<Invocation> invocation) {
   if (const char* reason = TryAdmit()) return Throttle(*invocation, reason);
-  // --debug: behind those already waiting, even if the environment just
-  // became free (DispatchWaiting is posted, not yet run).
-  if (function_->debugging && !waiting_.empty()) return waiting_.push_back(std::move(invocation));
+  // Behind those already waiting, even if an environment just became free
+  // (DispatchWaiting is posted, not yet run).
+  if (!waiting_.empty()) return waiting_.push_back(std::move(invocation));
   Dispatch(std::move(invocation));
 }
 
@@ -60,40 +63,56 @@ bool FunctionPool::Retiring(const ExecutionEnvironment& env) const {
   return &env.function() != function_.get();
 }
 
-void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
+ExecutionEnvironment* FunctionPool::TakeReady() {
   while (!ready_.empty()) {
     ExecutionEnvironment* env = ready_.back();
     ready_.pop_back();
-    if (env->reusable() && !Retiring(*env)) {
-      env->Assign(std::move(invocation));
-      return;
-    }
+    if (env->reusable() && !Retiring(*env)) return env;
   }
+  return nullptr;
+}
+
+bool FunctionPool::RoomForEnvironment() {
+  if (services_.max_environments == 0 || services_.environments < services_.max_environments) {
+    return true;
+  }
+  if (services_.reclaim_idle && services_.reclaim_idle()) return true;
+  spdlog::warn("function {}: throttled, all {} environments are busy (--max-environments)",
+               function_->config.name, services_.max_environments);
+  return false;
+}
+
+void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
+  if (ExecutionEnvironment* env = TakeReady()) return env->Assign(std::move(invocation));
   // Under --debug a second environment would not get its debugger's port,
   // and a person stepping through the first expects the next event to wait.
   if (function_->debugging && !environments_.empty()) {
     waiting_.push_back(std::move(invocation));
     return;
   }
-  // A new environment: make room under the server-wide cap first.
-  if (services_.max_environments > 0 && services_.environments >= services_.max_environments &&
-      !(services_.reclaim_idle && services_.reclaim_idle())) {
+  if (!RoomForEnvironment()) {
     Release();
-    spdlog::warn("function {}: throttled, all {} environments are busy (--max-environments)",
-                 function_->config.name, services_.max_environments);
     return Throttle(*invocation, kAccountLimitExceeded);
   }
-  if (!StartEnvironment(invocation, /*provisioned=*/false)) Release();
+  StartSlot slot = services_.starts.TryAcquire();
+  if (!slot) {
+    // Every start slot is in use: wait for one, or for an environment of
+    // this function to become free, whichever comes first.
+    waiting_.push_back(std::move(invocation));
+    services_.starts.Enqueue(this);
+    return;
+  }
+  if (!StartEnvironment(invocation, /*provisioned=*/false, std::move(slot))) Release();
 }
 
 std::shared_ptr<ExecutionEnvironment> FunctionPool::StartEnvironment(
-    std::shared_ptr<Invocation> first, bool provisioned) {
+    std::shared_ptr<Invocation> first, bool provisioned, StartSlot slot) {
   auto env = std::make_shared<ExecutionEnvironment>(
       services_, function_, *this, provisioned ? "provisioned-concurrency" : "on-demand");
   if (first) first->cold_start = true;
   environments_.emplace(env.get(), env);
   ++services_.environments;
-  auto error = env->Start(first);
+  auto error = env->Start(first, std::move(slot));
   if (!error) return env;
 
   environments_.erase(env.get());
@@ -124,9 +143,7 @@ void FunctionPool::Retire() {
   Drain();
 }
 
-void FunctionPool::EnsureProvisioned() {
-  // Under --debug the one environment starts with the first invoke.
-  if (shutting_down_ || retired_ || function_->debugging) return;
+int FunctionPool::ProvisionedMissing() const {
   int alive = 0;
   for (const auto& [raw, env] : environments_) {
     if (env->provisioned() && !Retiring(*env) &&
@@ -134,8 +151,49 @@ void FunctionPool::EnsureProvisioned() {
       ++alive;
     }
   }
-  for (int i = alive; i < provisioned_; ++i) {
-    if (!StartEnvironment(nullptr, /*provisioned=*/true)) break;
+  return provisioned_ - alive;
+}
+
+void FunctionPool::EnsureProvisioned() {
+  // Under --debug the one environment starts with the first invoke.
+  if (shutting_down_ || retired_ || function_->debugging) return;
+  for (int missing = ProvisionedMissing(); missing > 0; --missing) {
+    StartSlot slot = services_.starts.TryAcquire();
+    if (!slot) return services_.starts.Enqueue(this);  // OnStartSlot goes on
+    if (!StartEnvironment(nullptr, /*provisioned=*/true, std::move(slot))) break;
+  }
+}
+
+// A start slot came free. Waiting invocations come first (a free
+// environment may have turned up meanwhile: they take that instead), then
+// missing provisioned environments. A pool that needs more queues again, at
+// the back, so the functions waiting take turns.
+void FunctionPool::OnStartSlot(StartSlot slot) {
+  if (shutting_down_) return;
+  while (!waiting_.empty()) {
+    ExecutionEnvironment* env = TakeReady();
+    if (!env) break;
+    auto invocation = std::move(waiting_.front());
+    waiting_.pop_front();
+    env->Assign(std::move(invocation));
+  }
+  if (!waiting_.empty()) {
+    if (function_->debugging && !environments_.empty()) return;  // waits for that one
+    auto invocation = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (!RoomForEnvironment()) {
+      Release();
+      Throttle(*invocation, kAccountLimitExceeded);
+    } else if (!StartEnvironment(invocation, /*provisioned=*/false, std::move(slot))) {
+      Release();
+    }
+    if (!waiting_.empty()) services_.starts.Enqueue(this);
+    return;
+  }
+  if (retired_ || function_->debugging || ProvisionedMissing() <= 0) return;
+  if (StartEnvironment(nullptr, /*provisioned=*/true, std::move(slot)) &&
+      ProvisionedMissing() > 0) {
+    services_.starts.Enqueue(this);
   }
 }
 
@@ -149,7 +207,7 @@ void FunctionPool::OnInvocationFinished(ExecutionEnvironment& env,
     return;
   }
   ready_.push_back(&env);
-  if (!waiting_.empty()) boost::asio::post(services_.io, [this] { DispatchWaiting(); });
+  PostDispatchWaiting();
 }
 
 void FunctionPool::OnEnvironmentReady(ExecutionEnvironment& env) {
@@ -159,7 +217,7 @@ void FunctionPool::OnEnvironmentReady(ExecutionEnvironment& env) {
   }
   if (Retiring(env)) return env.Shutdown();
   ready_.push_back(&env);
-  if (!waiting_.empty()) boost::asio::post(services_.io, [this] { DispatchWaiting(); });
+  PostDispatchWaiting();
 }
 
 void FunctionPool::OnEnvironmentDead(ExecutionEnvironment& env) {
@@ -168,21 +226,30 @@ void FunctionPool::OnEnvironmentDead(ExecutionEnvironment& env) {
   bool failed_init = !env.initialized();
   if (environments_.erase(&env) > 0) --services_.environments;
   if (was_provisioned && !shutting_down_) ReplaceProvisioned(failed_init);
-  if (!waiting_.empty()) boost::asio::post(services_.io, [this] { DispatchWaiting(); });
+  PostDispatchWaiting();
 }
 
-// --debug: the oldest waiting invocation goes to the environment once it is
-// free (or, if it died, to a new one).
+void FunctionPool::PostDispatchWaiting() {
+  if (waiting_.empty() || dispatch_waiting_posted_) return;
+  dispatch_waiting_posted_ = true;
+  boost::asio::post(services_.io, [this] { DispatchWaiting(); });
+}
+
+// Waiting invocations, oldest first, take the environments that are free;
+// if some are left, a new environment needs a start slot (under --debug:
+// only when the one environment is gone).
 void FunctionPool::DispatchWaiting() {
-  while (!waiting_.empty() && !shutting_down_) {
-    bool free = std::any_of(ready_.begin(), ready_.end(), [this](ExecutionEnvironment* env) {
-      return env->reusable() && !Retiring(*env);
-    });
-    if (!free && !environments_.empty()) return;
+  dispatch_waiting_posted_ = false;
+  if (shutting_down_) return;
+  while (!waiting_.empty()) {
+    ExecutionEnvironment* env = TakeReady();
+    if (!env) break;
     auto invocation = std::move(waiting_.front());
     waiting_.pop_front();
-    Dispatch(std::move(invocation));
+    env->Assign(std::move(invocation));
   }
+  if (waiting_.empty() || (function_->debugging && !environments_.empty())) return;
+  services_.starts.Enqueue(this);
 }
 
 // A provisioned environment that died is replaced: at once (after this call
@@ -285,6 +352,7 @@ ExecutionEnvironment* FunctionPool::OldestEvictable() const {
 
 void FunctionPool::Shutdown() {
   shutting_down_ = true;
+  services_.starts.Cancel(this);
   while (!waiting_.empty()) {
     auto invocation = std::move(waiting_.front());
     waiting_.pop_front();
@@ -306,6 +374,7 @@ metrics::FunctionSnapshot FunctionPool::Snapshot() const {
   s.name = function_->config.name;
   s.metrics = &metrics_;
   s.concurrent_executions = in_flight_;
+  s.invocations_waiting = static_cast<int>(waiting_.size());
   s.reserved_concurrency = concurrency_->reserved();
   s.provisioned_concurrency = provisioned_;
   s.provisioned_init_failures = provisioned_init_failures_;

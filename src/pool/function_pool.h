@@ -5,6 +5,9 @@
 //  - otherwise a new one starts (a cold start), unless the function's
 //    reserved concurrency, the account's unreserved pool or the server's
 //    environment cap is used up: then the invoke is throttled (429);
+//  - a start needs a slot of the server's StartBudget (a bounded number of
+//    inits in flight): without one the invoke waits, in order, and takes
+//    the first environment of this function that becomes free, warm or new;
 //  - ProvisionedConcurrency environments are started up front, replaced when
 //    they die (with a growing delay while they keep failing init), and never
 //    evicted; other idle environments are evicted after the idle TTL;
@@ -30,10 +33,11 @@
 #include "pool/execution_environment.h"
 #include "pool/invocation.h"
 #include "pool/services.h"
+#include "pool/start_budget.h"
 
 namespace lambda_emu::pool {
 
-class FunctionPool final : public ExecutionEnvironment::Listener {
+class FunctionPool final : public ExecutionEnvironment::Listener, public StartBudget::Waiter {
  public:
   FunctionPool(PoolServices& services, std::shared_ptr<FunctionConcurrency> concurrency,
                std::shared_ptr<const FunctionContext> function);
@@ -77,6 +81,9 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   const FunctionContext& function() const { return *function_; }
   std::shared_ptr<const FunctionContext> function_ptr() const { return function_; }
   int in_flight() const { return in_flight_; }
+  // Admitted invocations waiting for an environment (a start slot, or under
+  // --debug the one environment).
+  size_t waiting() const { return waiting_.size(); }
   size_t environment_count() const { return environments_.size(); }
   metrics::FunctionSnapshot Snapshot() const;
 
@@ -86,10 +93,19 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   void Dispatch(std::shared_ptr<Invocation> invocation);
   void Throttle(Invocation& invocation, std::string reason);
   std::shared_ptr<ExecutionEnvironment> StartEnvironment(std::shared_ptr<Invocation> first,
-                                                         bool provisioned);
+                                                         bool provisioned, StartSlot slot);
+  // Room for one more environment under --max-environments (an idle one of
+  // any function may be stopped for it).
+  bool RoomForEnvironment();
   bool Retiring(const ExecutionEnvironment& env) const;
+  ExecutionEnvironment* TakeReady();
+  int ProvisionedMissing() const;
   void ReplaceProvisioned(bool after_init_failure);
   void DispatchWaiting();
+  void PostDispatchWaiting();
+
+  // StartBudget::Waiter
+  void OnStartSlot(StartSlot slot) override;
 
   void OnInvocationFinished(ExecutionEnvironment& env,
                             const metrics::InvocationRecord& record) override;
@@ -102,8 +118,10 @@ class FunctionPool final : public ExecutionEnvironment::Listener {
   std::shared_ptr<const FunctionContext> function_;
   int provisioned_ = 0;
   std::unordered_map<ExecutionEnvironment*, std::shared_ptr<ExecutionEnvironment>> environments_;
-  std::vector<ExecutionEnvironment*> ready_;         // most recently used at the back
-  std::deque<std::shared_ptr<Invocation>> waiting_;  // --debug: admitted, for the one environment
+  std::vector<ExecutionEnvironment*> ready_;  // most recently used at the back
+  // Admitted, in arrival order, waiting for a start slot or (--debug) for the one environment.
+  std::deque<std::shared_ptr<Invocation>> waiting_;
+  bool dispatch_waiting_posted_ = false;
   int in_flight_ = 0;
   int provisioned_init_failures_ = 0;  // rounds in a row
   bool provisioned_retry_pending_ = false;

@@ -13,6 +13,7 @@
 
 #include "config/function_config.h"
 #include "logs/function_log.h"
+#include "pool/start_budget.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/debug_options.h"
 #include "sandbox/reaper.h"
@@ -45,6 +46,8 @@ struct PoolServices {
   // Stops the least recently used evictable idle environment of any
   // function; false when there is none. Set by the registry.
   std::function<bool()> reclaim_idle;
+  // Inits in flight, server-wide (--max-concurrent-inits; no limit until set).
+  StartBudget starts{io};
 };
 
 // Everything an environment of one function needs, computed once per

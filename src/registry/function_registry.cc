@@ -39,6 +39,13 @@ void FunctionRegistry::ForEachPool(Visit visit) const {
   }
 }
 
+int FunctionRegistry::InFlight() const {
+  int n = 0;
+  ForEachPool([&n](const pool::FunctionPool& pool) { n += pool.in_flight(); });
+  for (const auto& pool : retired_) n += pool->in_flight();
+  return n;
+}
+
 void FunctionRegistry::ArmIdleSweep() {
   // Check often enough that an environment lives at most ~1.25 TTL idle.
   auto ttl = services_.settings.idle_ttl;

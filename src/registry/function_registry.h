@@ -87,6 +87,8 @@ class FunctionRegistry {
   size_t size() const { return functions_.size(); }
   pool::AccountConcurrency& account() { return account_; }
   std::vector<metrics::FunctionSnapshot> Snapshots() const;
+  // Invocations admitted and not yet completed, across every function.
+  int InFlight() const;
 
   void Shutdown();
 
