@@ -208,15 +208,25 @@ Result<CodePackage> MakeCodePackage(const fs::path& source) {
 
 Result<std::shared_ptr<const CodePackage>> CodePackages::Get(const fs::path& source) {
   std::string fingerprint = Fingerprint(source);
-  auto it = cache_.find(source);
-  if (it != cache_.end() && !fingerprint.empty() && it->second.fingerprint == fingerprint) {
-    return it->second.package;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(source);
+    if (it != cache_.end() && !fingerprint.empty() && it->second.fingerprint == fingerprint) {
+      return it->second.package;
+    }
   }
   auto package = MakeCodePackage(source);
   if (!package.ok()) return package.status();
   auto shared = std::make_shared<const CodePackage>(std::move(*package));
+  std::lock_guard lock(mutex_);
   cache_[source] = Entry{std::move(fingerprint), shared};
   return shared;
+}
+
+std::shared_ptr<const CodePackage> CodePackages::Cached(const fs::path& source) const {
+  std::lock_guard lock(mutex_);
+  auto it = cache_.find(source);
+  return it == cache_.end() ? nullptr : it->second.package;
 }
 
 }  // namespace lambda_emu::api

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -38,17 +39,25 @@ Result<std::string> ZipDirectory(const std::filesystem::path& dir);
 // The package for `source`: a directory (zipped) or a .zip file (read).
 Result<CodePackage> MakeCodePackage(const std::filesystem::path& source);
 
+// The deployment packages of file-defined functions and layer folders, built
+// on request and cached while their files stay the same. Building one walks,
+// zips and hashes a folder, so Get runs on the state worker thread; the io
+// thread reads what the last Get built with Cached. Thread-safe.
 class CodePackages {
  public:
   // The package for `source`, rebuilt only when its files changed.
   Result<std::shared_ptr<const CodePackage>> Get(const std::filesystem::path& source);
+  // The package the last Get built for `source`, without looking at its
+  // files; nullptr if there was none.
+  std::shared_ptr<const CodePackage> Cached(const std::filesystem::path& source) const;
 
  private:
   struct Entry {
     std::string fingerprint;
     std::shared_ptr<const CodePackage> package;
   };
-  std::map<std::filesystem::path, Entry> cache_;
+  mutable std::mutex mutex_;
+  std::map<std::filesystem::path, Entry> cache_;  // guarded by mutex_
 };
 
 }  // namespace lambda_emu::api

@@ -361,21 +361,30 @@ ManagementApi::Awaitable ManagementApi::DeleteLayerVersion(http::Request& req,
   co_return NoContent(req);
 }
 
-http::Response ManagementApi::DownloadLayer(const http::Request& req, std::string_view layer,
-                                            std::string_view file) {
+ManagementApi::Awaitable ManagementApi::DownloadLayer(const http::Request& req,
+                                                      std::string_view layer,
+                                                      std::string_view file) {
   constexpr std::string_view kSuffix = ".zip";
   const AwsError missing =
       AwsError::ResourceNotFound("No layer package at " + std::string(req.target()));
-  if (file.size() <= kSuffix.size() || !file.ends_with(kSuffix)) return Fail(req, missing);
+  if (file.size() <= kSuffix.size() || !file.ends_with(kSuffix)) co_return Fail(req, missing);
   std::optional<AwsError> error;
   auto number = VersionNumberOf(file.substr(0, file.size() - kSuffix.size()), error);
   const control::LayerRecord* record = control_.FindLayer(UrlDecode(layer));
-  if (!number || !record || !record->versions.count(*number)) return Fail(req, missing);
-  std::ifstream in(control_.BlobPath(record->versions.at(*number).blob), std::ios::binary);
-  if (!in) return Fail(req, missing);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return http::MakeResponse(req, http_ns::status::ok, bytes.str(), "application/zip");
+  if (!number || !record || !record->versions.count(*number)) co_return Fail(req, missing);
+  // Read on the state worker: a layer may be tens of MB.
+  std::function<std::optional<std::string>()> read =
+      [path =
+           control_.BlobPath(record->versions.at(*number).blob)]() -> std::optional<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return std::move(bytes).str();
+  };
+  std::optional<std::string> bytes = co_await control_.worker().Run(std::move(read));
+  if (!bytes) co_return Fail(req, missing);
+  co_return http::MakeResponse(req, http_ns::status::ok, std::move(*bytes), "application/zip");
 }
 
 }  // namespace lambda_emu::api

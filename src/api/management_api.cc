@@ -222,25 +222,71 @@ nlohmann::json ManagementApi::Configuration(const control::FunctionVersion& vers
                                    qualifier, view);
 }
 
+namespace {
+
+const std::filesystem::path& CodeSource(const config::FunctionConfig& config) {
+  return config.code_source.empty() ? config.code_dir : config.code_source;
+}
+
+std::vector<std::filesystem::path> PackageSources(const pool::FunctionContext& function) {
+  std::vector<std::filesystem::path> sources{CodeSource(function.config)};
+  sources.insert(sources.end(), function.config.layers.begin(), function.config.layers.end());
+  return sources;
+}
+
+// A package PreparePackages did not build: the function changed (a reload)
+// while the request waited for the worker.
+Status NotPrepared(const std::filesystem::path& source) {
+  return Status::Error("the deployment package of " + source.string() +
+                       " changed while it was read; try again");
+}
+
+}  // namespace
+
+boost::asio::awaitable<Status> ManagementApi::PreparePackages(
+    std::vector<std::filesystem::path> sources) {
+  std::function<Status()> build = [this, sources = std::move(sources)] {
+    for (const auto& source : sources) {
+      auto package = packages_.Get(source);
+      if (!package.ok()) return package.status();
+    }
+    return Status::Ok();
+  };
+  co_return co_await control_.worker().Run(std::move(build));
+}
+
+std::vector<std::filesystem::path> ManagementApi::FileFunctionSources(bool layers) const {
+  std::vector<std::filesystem::path> sources;
+  for (const auto& name : registry_.Names()) {
+    if (control_.Find(name)) continue;
+    const pool::FunctionPool* pool = registry_.Find(name);
+    if (!pool) continue;
+    const auto& config = pool->function().config;
+    sources.push_back(CodeSource(config));
+    if (layers) sources.insert(sources.end(), config.layers.begin(), config.layers.end());
+  }
+  return sources;
+}
+
 Result<nlohmann::json> ManagementApi::Configuration(const pool::FunctionContext& function,
                                                     std::string_view qualifier,
                                                     ConfigurationView view) {
-  auto code = packages_.Get(function.config.code_source.empty() ? function.config.code_dir
-                                                                : function.config.code_source);
-  if (!code.ok()) return code.status();
+  auto code = packages_.Cached(CodeSource(function.config));
+  if (!code) return NotPrepared(CodeSource(function.config));
   std::vector<LayerReference> layers;
   for (const auto& dir : function.config.layers) {
-    auto layer = packages_.Get(dir);
-    if (!layer.ok()) return layer.status();
-    layers.push_back({LayerArn(settings_, dir), static_cast<std::int64_t>((*layer)->zip.size())});
+    auto layer = packages_.Cached(dir);
+    if (!layer) return NotPrepared(dir);
+    layers.push_back({LayerArn(settings_, dir), static_cast<std::int64_t>(layer->zip.size())});
   }
-  return FunctionConfigurationJson(function, settings_, **code, layers, qualifier, view);
+  return FunctionConfigurationJson(function, settings_, *code, layers, qualifier, view);
 }
 
-http::Response ManagementApi::GetFunction(const http::Request& req, std::string_view function,
-                                          std::string_view query) {
+ManagementApi::Awaitable ManagementApi::GetFunction(const http::Request& req,
+                                                    std::string_view function,
+                                                    std::string_view query) {
   Target target = Resolve(function, query, true);
-  if (target.error) return Fail(req, *target.error);
+  if (target.error) co_return Fail(req, *target.error);
   // Code.Location is on this server, reached the way the caller reached it.
   std::string host(req[http_ns::field::host]);
   if (host.empty()) host = "127.0.0.1";
@@ -258,10 +304,17 @@ http::Response ManagementApi::GetFunction(const http::Request& req, std::string_
     tags = target.record->tags;
     reserved = target.record->reserved_concurrency;
   } else {
-    const pool::FunctionContext& context = target.pool->function();
+    // Held: the function may be reloaded while the package is built.
+    std::shared_ptr<const pool::FunctionContext> held = target.pool->function_ptr();
+    const pool::FunctionContext& context = *held;
+    std::vector<std::filesystem::path> sources = PackageSources(context);
+    Status prepared = co_await PreparePackages(std::move(sources));
+    if (!prepared.ok()) co_return Fail(req, AwsError::Service(prepared.message()));
     auto configuration =
         Configuration(context, target.qualifier.value_or(""), ConfigurationView::kFull);
-    if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
+    if (!configuration.ok()) {
+      co_return Fail(req, AwsError::Service(configuration.status().message()));
+    }
     body["Configuration"] = std::move(*configuration);
     body["Code"] = {{"RepositoryType", "S3"},
                     {"Location", "http://" + host + "/_emu/code/" + context.config.name + ".zip"}};
@@ -270,25 +323,32 @@ http::Response ManagementApi::GetFunction(const http::Request& req, std::string_
   }
   if (!tags.empty()) body["Tags"] = tags;
   if (reserved) body["Concurrency"] = {{"ReservedConcurrentExecutions", *reserved}};
-  return Ok(req, body);
+  co_return Ok(req, body);
 }
 
-http::Response ManagementApi::GetFunctionConfiguration(const http::Request& req,
-                                                       std::string_view function,
-                                                       std::string_view query) {
+ManagementApi::Awaitable ManagementApi::GetFunctionConfiguration(const http::Request& req,
+                                                                 std::string_view function,
+                                                                 std::string_view query) {
   Target target = Resolve(function, query, true);
-  if (target.error) return Fail(req, *target.error);
+  if (target.error) co_return Fail(req, *target.error);
   if (target.record) {
-    return Ok(req, Configuration(*target.version, target.qualifier.value_or(""),
-                                 ConfigurationView::kFull));
+    co_return Ok(req, Configuration(*target.version, target.qualifier.value_or(""),
+                                    ConfigurationView::kFull));
   }
-  auto configuration = Configuration(target.pool->function(), target.qualifier.value_or(""),
-                                     ConfigurationView::kFull);
-  if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
-  return Ok(req, *configuration);
+  std::shared_ptr<const pool::FunctionContext> held = target.pool->function_ptr();
+  std::vector<std::filesystem::path> sources = PackageSources(*held);
+  Status prepared = co_await PreparePackages(std::move(sources));
+  if (!prepared.ok()) co_return Fail(req, AwsError::Service(prepared.message()));
+  auto configuration =
+      Configuration(*held, target.qualifier.value_or(""), ConfigurationView::kFull);
+  if (!configuration.ok()) {
+    co_return Fail(req, AwsError::Service(configuration.status().message()));
+  }
+  co_return Ok(req, *configuration);
 }
 
-http::Response ManagementApi::ListFunctions(const http::Request& req, std::string_view query) {
+ManagementApi::Awaitable ManagementApi::ListFunctions(const http::Request& req,
+                                                      std::string_view query) {
   ValidationErrors errors;
   auto master_region = QueryParam(query, "MasterRegion");
   auto function_version = QueryParam(query, "FunctionVersion");
@@ -296,11 +356,16 @@ http::Response ManagementApi::ListFunctions(const http::Request& req, std::strin
     errors.Add(*function_version, "functionVersion", "Member must satisfy enum value set: [ALL]");
   }
   int page_size = PageSize(query, errors);
-  if (!errors.empty()) return Fail(req, AwsError::Validation(errors));
+  if (!errors.empty()) co_return Fail(req, AwsError::Validation(errors));
   if (master_region && !function_version) {
-    return Fail(req, AwsError::InvalidParameterValue(
-                         "MasterRegion must be specified with FunctionVersion=ALL"));
+    co_return Fail(req, AwsError::InvalidParameterValue(
+                            "MasterRegion must be specified with FunctionVersion=ALL"));
   }
+  // Every page lists from the same state: the packages first, then the
+  // entries (no suspension after this point).
+  std::vector<std::filesystem::path> sources = FileFunctionSources(/*layers=*/true);
+  Status prepared = co_await PreparePackages(std::move(sources));
+  if (!prepared.ok()) co_return Fail(req, AwsError::Service(prepared.message()));
 
   // Sorted by name, as Lambda lists them (with FunctionVersion=ALL each
   // function's versions follow it, $LATEST first). The marker is the entry
@@ -349,18 +414,20 @@ http::Response ManagementApi::ListFunctions(const http::Request& req, std::strin
     if (!pool) continue;
     auto configuration = Configuration(pool->function(), function_version ? "$LATEST" : "",
                                        ConfigurationView::kListing);
-    if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
+    if (!configuration.ok()) {
+      co_return Fail(req, AwsError::Service(configuration.status().message()));
+    }
     functions.push_back(std::move(*configuration));
   }
   body["Functions"] = std::move(functions);
-  return Ok(req, body);
+  co_return Ok(req, body);
 }
 
-http::Response ManagementApi::ListVersionsByFunction(const http::Request& req,
-                                                     std::string_view function,
-                                                     std::string_view query) {
+ManagementApi::Awaitable ManagementApi::ListVersionsByFunction(const http::Request& req,
+                                                               std::string_view function,
+                                                               std::string_view query) {
   Target target = ResolveForListing(function, query);
-  if (target.error) return Fail(req, *target.error);
+  if (target.error) co_return Fail(req, *target.error);
   nlohmann::json versions = nlohmann::json::array();
   if (target.record) {
     versions.push_back(
@@ -368,14 +435,19 @@ http::Response ManagementApi::ListVersionsByFunction(const http::Request& req,
     for (const auto& [number, version] : target.record->versions) {
       versions.push_back(Configuration(version, version.version, ConfigurationView::kListing));
     }
-    return Ok(req, {{"Versions", std::move(versions)}});
+    co_return Ok(req, {{"Versions", std::move(versions)}});
   }
   // A file-defined function publishes no versions: $LATEST is the only one.
-  auto configuration =
-      Configuration(target.pool->function(), "$LATEST", ConfigurationView::kListing);
-  if (!configuration.ok()) return Fail(req, AwsError::Service(configuration.status().message()));
+  std::shared_ptr<const pool::FunctionContext> held = target.pool->function_ptr();
+  std::vector<std::filesystem::path> sources = PackageSources(*held);
+  Status prepared = co_await PreparePackages(std::move(sources));
+  if (!prepared.ok()) co_return Fail(req, AwsError::Service(prepared.message()));
+  auto configuration = Configuration(*held, "$LATEST", ConfigurationView::kListing);
+  if (!configuration.ok()) {
+    co_return Fail(req, AwsError::Service(configuration.status().message()));
+  }
   versions.push_back(std::move(*configuration));
-  return Ok(req, {{"Versions", std::move(versions)}});
+  co_return Ok(req, {{"Versions", std::move(versions)}});
 }
 
 http::Response ManagementApi::ListAliases(const http::Request& req, std::string_view function,
@@ -433,7 +505,10 @@ http::Response ManagementApi::ListTags(const http::Request& req, std::string_vie
   return Ok(req, {{"Tags", TagsJson(target.pool->function().config)}});
 }
 
-http::Response ManagementApi::GetAccountSettings(const http::Request& req) {
+ManagementApi::Awaitable ManagementApi::GetAccountSettings(const http::Request& req) {
+  std::vector<std::filesystem::path> sources = FileFunctionSources(/*layers=*/false);
+  Status prepared = co_await PreparePackages(std::move(sources));
+  if (!prepared.ok()) co_return Fail(req, AwsError::Service(prepared.message()));
   std::int64_t total_code_size = 0;
   std::vector<std::string> names = registry_.Names();
   for (const auto& name : names) {
@@ -446,9 +521,8 @@ http::Response ManagementApi::GetAccountSettings(const http::Request& req) {
     }
     pool::FunctionPool* pool = registry_.Find(name);
     if (!pool) continue;
-    const auto& config = pool->function().config;
-    auto code = packages_.Get(config.code_source.empty() ? config.code_dir : config.code_source);
-    if (code.ok()) total_code_size += static_cast<std::int64_t>((*code)->zip.size());
+    auto code = packages_.Cached(CodeSource(pool->function().config));
+    if (code) total_code_size += static_cast<std::int64_t>(code->zip.size());
   }
   const auto& account = registry_.account();
   nlohmann::json body = {
@@ -460,17 +534,18 @@ http::Response ManagementApi::GetAccountSettings(const http::Request& req) {
         {"UnreservedConcurrentExecutions", account.unreserved_limit()}}},
       {"AccountUsage", {{"TotalCodeSize", total_code_size}, {"FunctionCount", names.size()}}},
   };
-  return Ok(req, body);
+  co_return Ok(req, body);
 }
 
-http::Response ManagementApi::DownloadCode(const http::Request& req, std::string_view file) {
+ManagementApi::Awaitable ManagementApi::DownloadCode(const http::Request& req,
+                                                     std::string_view file) {
   constexpr std::string_view kSuffix = ".zip";
   auto not_found = [&] {
     return Fail(
         req, AwsError::ResourceNotFound("No deployment package at " + std::string(req.target())));
   };
   if (file.size() <= kSuffix.size() || file.substr(file.size() - kSuffix.size()) != kSuffix) {
-    return not_found();
+    co_return not_found();
   }
   std::string name = UrlDecode(file.substr(0, file.size() - kSuffix.size()));
   std::string version = "$LATEST";
@@ -478,19 +553,22 @@ http::Response ManagementApi::DownloadCode(const http::Request& req, std::string
     version = name.substr(colon + 1);
     name.resize(colon);
   }
+  std::filesystem::path source;
   if (const control::FunctionRecord* record = control_.Find(name)) {
     const control::FunctionVersion* found = record->Version(version);
-    if (!found) return not_found();
-    auto code = packages_.Get(control_.BlobPath(found->state.code_blob));
-    if (!code.ok()) return Fail(req, AwsError::Service(code.status().message()));
-    return http::MakeResponse(req, http_ns::status::ok, (*code)->zip, "application/zip");
+    if (!found) co_return not_found();
+    source = control_.BlobPath(found->state.code_blob);
+  } else {
+    pool::FunctionPool* pool = version == "$LATEST" ? registry_.Find(name) : nullptr;
+    if (!pool) co_return not_found();
+    source = CodeSource(pool->function().config);
   }
-  pool::FunctionPool* pool = version == "$LATEST" ? registry_.Find(name) : nullptr;
-  if (!pool) return not_found();
-  const auto& config = pool->function().config;
-  auto code = packages_.Get(config.code_source.empty() ? config.code_dir : config.code_source);
-  if (!code.ok()) return Fail(req, AwsError::Service(code.status().message()));
-  return http::MakeResponse(req, http_ns::status::ok, (*code)->zip, "application/zip");
+  std::vector<std::filesystem::path> sources{source};
+  Status prepared = co_await PreparePackages(std::move(sources));
+  if (!prepared.ok()) co_return Fail(req, AwsError::Service(prepared.message()));
+  auto code = packages_.Cached(source);
+  if (!code) co_return Fail(req, AwsError::Service(NotPrepared(source).message()));
+  co_return http::MakeResponse(req, http_ns::status::ok, code->zip, "application/zip");
 }
 
 nlohmann::json ManagementApi::AliasJson(const std::string& function,

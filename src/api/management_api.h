@@ -16,7 +16,7 @@
 //   GET /2016-08-19/account-settings/                   GetAccountSettings
 // and GET /_emu/code/{name}.zip, the download GetFunction's Code.Location
 // points at. Deployment packages are built on request (and cached while the
-// files stay the same), never on the invoke path. The writes (and the reads
+// files stay the same) on the state worker thread, never on the io thread. The writes (and the reads
 // that sit beside them) are listed in management_functions.cc,
 // management_versions.cc, management_concurrency.cc,
 // management_event_invoke.cc, management_urls.cc, management_policy.cc,
@@ -47,20 +47,22 @@ class ManagementApi {
   using Awaitable = boost::asio::awaitable<http::Response>;
 
   // `function` is the raw {FunctionName} path segment, `query` the query string.
-  http::Response GetFunction(const http::Request& req, std::string_view function,
-                             std::string_view query);
-  http::Response GetFunctionConfiguration(const http::Request& req, std::string_view function,
-                                          std::string_view query);
-  http::Response ListFunctions(const http::Request& req, std::string_view query);
-  http::Response ListVersionsByFunction(const http::Request& req, std::string_view function,
-                                        std::string_view query);
+  // The reads that describe a file-defined function's code first build its
+  // deployment package (and its layers') on the state worker.
+  Awaitable GetFunction(const http::Request& req, std::string_view function,
+                        std::string_view query);
+  Awaitable GetFunctionConfiguration(const http::Request& req, std::string_view function,
+                                     std::string_view query);
+  Awaitable ListFunctions(const http::Request& req, std::string_view query);
+  Awaitable ListVersionsByFunction(const http::Request& req, std::string_view function,
+                                   std::string_view query);
   http::Response ListAliases(const http::Request& req, std::string_view function,
                              std::string_view query);
   http::Response GetFunctionConcurrency(const http::Request& req, std::string_view function);
   http::Response ListTags(const http::Request& req, std::string_view resource);
-  http::Response GetAccountSettings(const http::Request& req);
+  Awaitable GetAccountSettings(const http::Request& req);
   // GET /_emu/code/{file}: `file` is "{name}.zip", or "{name}:{version}.zip".
-  http::Response DownloadCode(const http::Request& req, std::string_view file);
+  Awaitable DownloadCode(const http::Request& req, std::string_view file);
 
   // Functions (management_functions.cc).
   Awaitable CreateFunction(http::Request& req);
@@ -138,8 +140,7 @@ class ManagementApi {
                                          std::string_view query);
   // GET /_emu/layers/{name}/{version}.zip: a layer version's package, where
   // GetLayerVersion's Content.Location points.
-  http::Response DownloadLayer(const http::Request& req, std::string_view layer,
-                               std::string_view file);
+  Awaitable DownloadLayer(const http::Request& req, std::string_view layer, std::string_view file);
 
   // The largest request body each operation accepts (CreateFunction and
   // UpdateFunctionCode carry a base64 .zip), for the HTTP server's limit.
@@ -193,8 +194,15 @@ class ManagementApi {
   // GetFunctionConfiguration); the others ignore one in the name.
   Target Resolve(std::string_view function, std::string_view query, bool qualified);
   Target ResolveForListing(std::string_view function, std::string_view query);
+  // A file-defined function's configuration, from the packages PreparePackages built.
   Result<nlohmann::json> Configuration(const pool::FunctionContext& function,
                                        std::string_view qualifier, ConfigurationView view);
+  // Builds (or finds unchanged) the packages of `sources` on the state
+  // worker: zipping and hashing a folder is file-system work the io thread
+  // must not do. Configuration and the downloads then read them cached.
+  boost::asio::awaitable<Status> PreparePackages(std::vector<std::filesystem::path> sources);
+  // Every file-defined function's code (and, with `layers`, its layers).
+  std::vector<std::filesystem::path> FileFunctionSources(bool layers) const;
 
   registry::FunctionRegistry& registry_;
   control::ControlPlane& control_;

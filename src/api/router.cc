@@ -58,18 +58,18 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
     }
     if (s.size() == 2 && s[0] == "_emu" && s[1] == "health") co_return admin_.Health(req);
     if (s.size() == 3 && s[0] == "_emu" && s[1] == "code") {
-      co_return management_.DownloadCode(req, s[2]);
+      co_return co_await management_.DownloadCode(req, s[2]);
     }
 
     // The management API's read side.
     if (s.size() >= 2 && s[0] == "2015-03-31" && s[1] == "functions") {
-      if (s.size() == 2) co_return management_.ListFunctions(req, t.query);
-      if (s.size() == 3) co_return management_.GetFunction(req, s[2], t.query);
+      if (s.size() == 2) co_return co_await management_.ListFunctions(req, t.query);
+      if (s.size() == 3) co_return co_await management_.GetFunction(req, s[2], t.query);
       if (s.size() == 4 && s[3] == "configuration") {
-        co_return management_.GetFunctionConfiguration(req, s[2], t.query);
+        co_return co_await management_.GetFunctionConfiguration(req, s[2], t.query);
       }
       if (s.size() == 4 && s[3] == "versions") {
-        co_return management_.ListVersionsByFunction(req, s[2], t.query);
+        co_return co_await management_.ListVersionsByFunction(req, s[2], t.query);
       }
       if (s.size() == 4 && s[3] == "aliases") {
         co_return management_.ListAliases(req, s[2], t.query);
@@ -82,7 +82,7 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
       co_return management_.ListTags(req, s[2]);
     }
     if (s.size() == 2 && s[0] == "2016-08-19" && s[1] == "account-settings") {
-      co_return management_.GetAccountSettings(req);
+      co_return co_await management_.GetAccountSettings(req);
     }
   }
   if (method == http_ns::verb::post && s.size() == 2 && s[0] == "_emu" && s[1] == "reset") {
@@ -226,7 +226,7 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
     }
   }
   if (method == verb::get && s.size() == 4 && s[0] == "_emu" && s[1] == "layers") {
-    co_return management_.DownloadLayer(req, s[2], s[3]);
+    co_return co_await management_.DownloadLayer(req, s[2], s[3]);
   }
 
   AwsError error{

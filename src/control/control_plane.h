@@ -110,6 +110,8 @@ class ControlPlane {
   std::string FunctionArn(const std::string& name) const;
   // A stored package's file (the blob behind CodeSha256).
   std::filesystem::path BlobPath(const std::string& blob) const { return store_.BlobPath(blob); }
+  // The state worker thread, for other file-system work the io thread must not do.
+  state::StateWorker& worker() { return worker_; }
   // The conflict for a second change while one is being written.
   Error UpdateInProgress(const std::string& name) const;
 
