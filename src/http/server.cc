@@ -349,7 +349,8 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> connection) {
         res = oversize_(parser.get());
         // Read and drop the body, so the client sees our answer instead of a
         // reset while it is still sending (up to a bound; beyond it, close).
-        close_after = !co_await Discard(*connection, buffer, *length);
+        const bool drained = co_await Discard(*connection, buffer, *length);
+        close_after = !drained || !parser.get().keep_alive();
       } else {
         parser.body_limit(body_limit);  // also bounds chunked bodies
         // The body must keep arriving: each read gets header_timeout anew.
