@@ -172,9 +172,9 @@ def flood_phase(server, connections, hold):
             status = type(e).__name__
         cold.append({"status": status, "ms": round((time.monotonic() - started) * 1000, 1)})
     during = server.metrics()
+    flood.join()  # the warm client keeps going for as long as the flood holds
     stop.set()
     client.join()
-    flood.join()
     return {"warm_invokes": len(latencies), "warm_errors": len(errors),
             "warm_p50_ms": percentile(latencies, 0.5), "warm_p99_ms": percentile(latencies, 0.99),
             "warm_max_ms": percentile(latencies, 1.0), "cold_invokes": cold,
