@@ -197,6 +197,11 @@ asio::awaitable<void> Server::AcceptLoop() {
   while (!stopped_) {
     if (cap && options_.over_cap == OverCap::kWait && connections_.size() >= cap) {
       // Clients wait in the listen backlog until a connection closes.
+      if (!cap_logged_) {
+        cap_logged_ = true;
+        spdlog::warn("{}: {} connections at once; new ones wait until one closes",
+                     options_.log_name.empty() ? "http" : options_.log_name, cap);
+      }
       slot_freed_.expires_at(asio::steady_timer::time_point::max());
       co_await slot_freed_.async_wait(kAwait);
       continue;

@@ -84,20 +84,18 @@ struct ServerOptions {
   ProtocolErrorHandler protocol_error = nullptr;
 };
 
-// Process-wide counters of what the listeners refused or cut off, for
-// /metrics. Atomics; read from any thread.
+// A snapshot of what every listener in the process refused or cut off, for
+// /metrics. GetConnectionStats() reads atomics and may be called from any thread.
 struct ConnectionStats {
-  std::uint64_t refused = 0;           // over max_connections, closed at once (kClose)
-  std::uint64_t idle_timeouts = 0;     // keep-alive connections closed by idle_timeout
+  std::uint64_t refused = 0;  // over max_connections, closed at once (kClose)
+  // Connections closed for sending nothing: idle_timeout between requests,
+  // header_timeout before the first one.
+  std::uint64_t idle_timeouts = 0;
   std::uint64_t request_timeouts = 0;  // requests cut off by header_timeout (408)
   std::uint64_t malformed = 0;         // requests answered 400 or 431
   std::uint64_t accept_errors = 0;     // accept() failures (EMFILE and friends)
 };
 ConnectionStats GetConnectionStats();
-
-// The default idle and header timeouts of every listener.
-inline constexpr std::chrono::seconds kDefaultIdleTimeout{60};
-inline constexpr std::chrono::seconds kDefaultHeaderTimeout{20};
 
 class Server : public std::enable_shared_from_this<Server> {
  public:
