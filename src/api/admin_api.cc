@@ -2,6 +2,7 @@
 
 #include "api/aws_error.h"
 #include "api/invoke_api.h"
+#include "metrics/process_metrics.h"
 #include "pool/ids.h"
 
 namespace lambda_emu::api {
@@ -10,7 +11,8 @@ namespace http_ns = beast::http;
 
 http::Response AdminApi::Metrics(const http::Request& req) const {
   return http::MakeResponse(req, http_ns::status::ok,
-                            metrics::RenderPrometheus(registry_.Snapshots()),
+                            metrics::RenderPrometheus(registry_.Snapshots()) +
+                                metrics::RenderProcessPrometheus(metrics::TakeProcessFigures()),
                             "text/plain; version=0.0.4");
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The emulator's own endpoints, beside the AWS APIs:
-//   GET /metrics                 Prometheus text, per function
+//   GET /metrics                 Prometheus text, per function, and the process's
+//                                descriptors and HTTP connection counters
 //   GET /_emu/functions          JSON: every function's counters and environments
 //   GET /_emu/functions/{name}   JSON: one function
 //   GET /_emu/health             200 when ready, 503 with the reasons when not

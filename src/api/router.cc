@@ -238,6 +238,22 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
   co_return ToResponse(error, req, pool::NewRequestId());
 }
 
+http::Response ApiRouter::ProtocolError(http_ns::status status, std::string_view message) {
+  AwsError error{status, "", std::string(message), "", 0};
+  switch (status) {
+    case http_ns::status::request_timeout:
+      error.type = "RequestTimeoutException";
+      break;
+    case http_ns::status::request_header_fields_too_large:
+      error.type = "RequestHeaderFieldsTooLargeException";
+      break;
+    default:
+      error.type = "BadRequestException";
+  }
+  http::Request none;  // nothing of the request could be read; HTTP/1.1
+  return ToResponse(error, none, pool::NewRequestId());
+}
+
 http::Response ApiRouter::TooLarge(const http::Request& header) {
   AwsError error = AwsError::RequestTooLarge();
   // The operations that upload a deployment package have their own limit.

@@ -21,6 +21,9 @@ class ApiRouter {
 
   // Answers a request whose body is over the Invoke API's limit.
   http::Response TooLarge(const http::Request& header);
+  // Answers what is not an HTTP request it can serve (400, 408, 431), in the
+  // Invoke API's error shape (http::ProtocolErrorHandler).
+  static http::Response ProtocolError(beast::http::status status, std::string_view message);
 
  private:
   InvokeApi& invoke_;

@@ -44,6 +44,22 @@ void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& o) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 22));
 
+  const char* http_group = "HTTP (docs/configuration.md)";
+  command
+      ->add_option("--http-idle-timeout", o.http_idle_timeout_s,
+                   "Seconds a keep-alive connection to the Invoke API, API Gateway or a Function "
+                   "URL may stay silent between requests before it is closed (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(http_group);
+  command
+      ->add_option("--http-header-timeout", o.http_header_timeout_s,
+                   "Seconds a request's header may take to arrive, and its body may pause, on "
+                   "any listener (Runtime API included) before it is answered 408 (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(http_group);
+
   const char* group = "Debugging (docs/debugging.md)";
   command
       ->add_flag("--debug", o.debug,
@@ -82,6 +98,10 @@ pool::ServerSettings MakeSettings(const EnvironmentOptions& o, bool& owns_work_d
   settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));
   settings.cpu_limit = !o.no_cpu_limit;
   settings.pids_limit = static_cast<std::uint64_t>(o.pids_limit);
+  settings.http_idle_timeout =
+      std::chrono::milliseconds(static_cast<long>(o.http_idle_timeout_s * 1000));
+  settings.http_header_timeout =
+      std::chrono::milliseconds(static_cast<long>(o.http_header_timeout_s * 1000));
   auto& debug = settings.debug;
   debug.enabled = o.debug || o.debug_port != 0 || !o.debug_functions.empty();
   debug.host = o.debug_host;

@@ -27,6 +27,9 @@ struct EnvironmentOptions {
   int debug_port = 0;  // 0: 9229 up for Node.js, 5678 up for the others
   std::vector<std::string> debug_functions;
   std::string debug_python = "auto";
+  // HTTP listeners (docs/configuration.md, "Open files and connections").
+  double http_idle_timeout_s = 60;
+  double http_header_timeout_s = 20;
 };
 
 void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& options);

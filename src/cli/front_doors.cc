@@ -39,6 +39,7 @@ FrontDoors::FrontDoors(boost::asio::io_context& io, registry::FunctionRegistry& 
                        const pool::ServerSettings& settings, FrontDoorOptions options)
     : io_(io),
       options_(std::move(options)),
+      settings_(settings),
       gateway_(registry, settings),
       next_url_port_(options_.function_url_port) {}
 
@@ -63,6 +64,9 @@ Result<std::shared_ptr<http::Server>> FrontDoors::Listen(int port, std::string l
   http::ServerOptions options;
   options.body_limit = kMaxApiRequestBytes;
   options.log_name = std::move(log_name);
+  options.max_connections = settings_.http_max_connections;
+  options.idle_timeout = settings_.http_idle_timeout;
+  options.header_timeout = settings_.http_header_timeout;
   return http::Server::Start(io_, {options_.address, static_cast<std::uint16_t>(port)}, options,
                              std::move(handler), &gateway::ApiGateway::TooLarge);
 }

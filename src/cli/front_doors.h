@@ -46,6 +46,7 @@ class FrontDoors {
 
   boost::asio::io_context& io_;
   FrontDoorOptions options_;
+  const pool::ServerSettings& settings_;
   gateway::ApiGateway gateway_;
   std::shared_ptr<http::Server> api_;
   std::map<std::string, std::shared_ptr<http::Server>> urls_;  // by function

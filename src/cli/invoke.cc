@@ -10,6 +10,7 @@
 #include <iterator>
 #include <optional>
 
+#include "common/fd_limit.h"
 #include "common/json_check.h"
 #include "logs/function_log.h"
 #include "pool/ids.h"
@@ -102,6 +103,8 @@ int RunInvoke(const InvokeOptions& o) {
 
   logs::InitLogging(o.log_level, logs::ConsoleStyle{true, false, o.no_color});
   std::signal(SIGPIPE, SIG_IGN);
+  const FileLimit fds = RaiseFileLimit();
+  spdlog::debug("open files: limit {} (was {}, hard {})", fds.soft, fds.before, fds.hard);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   bool own_work_dir = false;

@@ -22,6 +22,7 @@
 #include "api/router.h"
 #include "cli/front_doors.h"
 #include "cli/graceful_shutdown.h"
+#include "common/fd_limit.h"
 #include "config/watcher.h"
 #include "control/control_plane.h"
 #include "http/server.h"
@@ -213,6 +214,8 @@ const char* SignalName(int signal) {
 int RunServe(const ServeOptions& o) {
   logs::InitLogging(o.log_level, logs::ConsoleStyle{false, true, o.no_color});
   std::signal(SIGPIPE, SIG_IGN);
+  const FileLimit fds = RaiseFileLimit();
+  spdlog::debug("open files: limit {} (was {}, hard {})", fds.soft, fds.before, fds.hard);
   // Orphaned grandchildren of a runtime are reparented to us, not to init,
   // so they are reaped (and can be killed) by the server.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -223,6 +226,11 @@ int RunServe(const ServeOptions& o) {
   settings.account_concurrency = o.account_concurrency;
   settings.code_storage_limit = o.code_storage_limit;
   settings.idle_ttl = std::chrono::milliseconds(static_cast<long>(o.idle_ttl_s * 1000));
+  // Half the descriptors for each public listener's connections, the rest
+  // for environments (docs/reliability/http.md); no cap past a million.
+  if (fds.soft != RLIM_INFINITY && fds.soft < (1u << 20)) {
+    settings.http_max_connections = static_cast<size_t>(fds.soft / 2);
+  }
   auto cleanup_work_dir = [&] {
     std::error_code ec;
     if (own_work_dir) fs::remove_all(settings.work_dir, ec);
@@ -319,6 +327,10 @@ int RunServe(const ServeOptions& o) {
         options.body_limit = api::kMaxSyncPayloadBytes;
         options.body_limit_for = &api::ManagementApi::BodyLimit;
         options.log_name = "invoke api";
+        options.max_connections = services.settings.http_max_connections;
+        options.idle_timeout = services.settings.http_idle_timeout;
+        options.header_timeout = services.settings.http_header_timeout;
+        options.protocol_error = &api::ApiRouter::ProtocolError;
         auto started = http::Server::Start(
             io, {address, static_cast<std::uint16_t>(o.port)}, options,
             [&router](http::Request& req) { return router.Route(req); },

@@ -14,16 +14,29 @@
 // server; none of its members may be touched from another thread. Owned by a
 // shared_ptr; Stop() closes the acceptor and every open connection, after
 // which connections drop their references and the server is freed.
+//
+// Hostile clients (docs/reliability/http.md): a connection that sends
+// nothing between requests is closed after `idle_timeout`; a request whose
+// header does not complete within `header_timeout` of its first byte (or of
+// the connection being opened), or whose body stops arriving for that long,
+// gets 408 and is closed. The Handler's own time (a 15-minute invoke, a /next
+// that waits hours) is never limited here. Unparsable requests get 400, a
+// header section past kHeaderLimit 431, both with `Connection: close`. At
+// `max_connections` a listener either stops accepting until one closes
+// (kWait: clients queue in the kernel's backlog) or accepts and closes at
+// once (kClose).
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "lambda_emu/status.h"
 
@@ -40,6 +53,17 @@ using Request = beast::http::request<beast::http::string_body>;
 using Response = beast::http::response<beast::http::string_body>;
 using Handler = std::function<asio::awaitable<Response>(Request&)>;
 using OversizeHandler = std::function<Response(const Request& header)>;
+// The answer to a request that cannot be served at the HTTP level (400, 408,
+// 431); `message` is a short English sentence. Sent with Connection: close.
+using ProtocolErrorHandler = Response (*)(beast::http::status status, std::string_view message);
+
+// The largest request header section (request line and fields) read.
+inline constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+
+enum class OverCap {
+  kWait,   // stop accepting until a connection closes (the backlog holds the rest)
+  kClose,  // accept and close at once, so a flood neither fills the backlog nor spins
+};
 
 struct ServerOptions {
   std::uint64_t body_limit = 8 * 1024 * 1024;
@@ -50,7 +74,28 @@ struct ServerOptions {
   // At the debug level each request is logged as "<log_name>: METHOD
   // target -> status (time)".
   std::string log_name;
+  // Open connections at once; 0 = no cap.
+  size_t max_connections = 0;
+  OverCap over_cap = OverCap::kWait;
+  // 0 = no timeout. See the class comment for what each one bounds.
+  std::chrono::milliseconds idle_timeout{0};
+  std::chrono::milliseconds header_timeout{0};
+  // nullptr: a JSON {"message": ...} body (API Gateway's shape).
+  ProtocolErrorHandler protocol_error = nullptr;
 };
+
+// A snapshot of what every listener in the process refused or cut off, for
+// /metrics. GetConnectionStats() reads atomics and may be called from any thread.
+struct ConnectionStats {
+  std::uint64_t refused = 0;  // over max_connections, closed at once (kClose)
+  // Connections closed for sending nothing: idle_timeout between requests,
+  // header_timeout before the first one.
+  std::uint64_t idle_timeouts = 0;
+  std::uint64_t request_timeouts = 0;  // requests cut off by header_timeout (408)
+  std::uint64_t malformed = 0;         // requests answered 400 or 431
+  std::uint64_t accept_errors = 0;     // accept() failures (EMFILE and friends)
+};
+ConnectionStats GetConnectionStats();
 
 class Server : public std::enable_shared_from_this<Server> {
  public:
@@ -72,11 +117,23 @@ class Server : public std::enable_shared_from_this<Server> {
   Server(asio::io_context& io, ServerOptions options, Handler handler, OversizeHandler oversize);
 
  private:
+  struct Connection;
+  using Clock = std::chrono::steady_clock;
+
   asio::awaitable<void> AcceptLoop();
-  asio::awaitable<void> Serve(std::shared_ptr<tcp::socket> socket);
+  asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
   // Reads and drops `length` body bytes; false when the connection must close.
-  asio::awaitable<bool> Discard(tcp::socket& socket, beast::flat_buffer& buffer,
+  asio::awaitable<bool> Discard(Connection& connection, beast::flat_buffer& buffer,
                                 std::uint64_t length);
+  // Stops sending and reads what the client still sends, briefly, before close.
+  asio::awaitable<void> LingeringClose(Connection& connection);
+  // Cancels `connection`'s pending I/O once `timeout` (0 = never) has passed;
+  // replaces any earlier deadline.
+  void SetDeadline(Connection& connection, std::chrono::milliseconds timeout);
+  // Runs while some connection has a deadline; cancels the I/O of those past it.
+  void ArmSweep();
+  void Sweep();
+  Response ProtocolError(beast::http::status status, std::string_view message) const;
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
@@ -87,8 +144,14 @@ class Server : public std::enable_shared_from_this<Server> {
   bool stopped_ = false;
   bool draining_ = false;  // StopAccepting() was called
   size_t in_progress_ = 0;
-  // Open connections; true while one is handling a request.
-  std::unordered_map<tcp::socket*, bool> connections_;
+  std::unordered_set<Connection*> connections_;
+  // Deadlines are checked by one timer per server, not one per connection, so
+  // a request costs no timer operation (a clock read and a store).
+  asio::steady_timer sweep_;
+  bool sweeping_ = false;
+  // kWait at the cap: AcceptLoop waits on this timer; a closing connection cancels it.
+  asio::steady_timer slot_freed_;
+  bool cap_logged_ = false;
 };
 
 // Small helpers shared by the API layers.

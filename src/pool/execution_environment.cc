@@ -87,6 +87,12 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   http::ServerOptions options;
   options.body_limit = api::kMaxRuntimeResponseBytes;
   options.log_name = "runtime api " + id_;
+  // A runtime needs one or two connections (its /next and, in some clients,
+  // a second for the response); a function that opens more is cut off at
+  // once rather than spending the server's descriptors.
+  options.max_connections = kRuntimeApiMaxConnections;
+  options.over_cap = http::OverCap::kClose;
+  options.header_timeout = services_.settings.http_header_timeout;
   auto server = http::Server::Start(services_.io, {boost::asio::ip::address_v4::loopback(), 0},
                                     options, api::MakeRuntimeApiHandler(weak),
                                     api::MakeRuntimeApiOversizeHandler(weak));

@@ -26,6 +26,10 @@
 
 namespace lambda_emu::pool {
 
+// Connections at once to one environment's Runtime API. The runtime clients
+// use one (Node.js's may use two); beyond it connections are closed at once.
+inline constexpr size_t kRuntimeApiMaxConnections = 8;
+
 class ExecutionEnvironment final : public api::RuntimeEndpoint,
                                    public std::enable_shared_from_this<ExecutionEnvironment> {
  public:

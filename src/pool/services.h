@@ -33,6 +33,15 @@ struct ServerSettings {
   std::uint64_t pids_limit = 1024;             // tasks per environment; 0 = unlimited
   std::chrono::milliseconds idle_ttl{600000};  // idle environments are stopped after this
   sandbox::DebugOptions debug;                 // --debug (docs/debugging.md)
+  // Every HTTP listener's timeouts (http::ServerOptions; 0 = none): a
+  // keep-alive connection's silence between requests, and a request's header
+  // (or a pause in its body). The Runtime API has no idle timeout: a runtime
+  // is silent on its connection for as long as its handler runs.
+  std::chrono::milliseconds http_idle_timeout{60000};
+  std::chrono::milliseconds http_header_timeout{20000};
+  // Connections at once per Invoke API / API Gateway / Function URL listener
+  // (beyond it clients wait in the backlog); 0 = no cap.
+  size_t http_max_connections = 0;
 };
 
 struct PoolServices {
