@@ -2,6 +2,7 @@
 
 #include "api/aws_error.h"
 #include "api/invoke_api.h"
+#include "metrics/console_metrics.h"
 #include "pool/ids.h"
 
 namespace lambda_emu::api {
@@ -9,9 +10,9 @@ namespace lambda_emu::api {
 namespace http_ns = beast::http;
 
 http::Response AdminApi::Metrics(const http::Request& req) const {
-  return http::MakeResponse(req, http_ns::status::ok,
-                            metrics::RenderPrometheus(registry_.Snapshots()),
-                            "text/plain; version=0.0.4");
+  std::string body = metrics::RenderPrometheus(registry_.Snapshots());
+  body += metrics::RenderConsolePrometheus(logs::ConsoleDropCounts());
+  return http::MakeResponse(req, http_ns::status::ok, std::move(body), "text/plain; version=0.0.4");
 }
 
 http::Response AdminApi::Functions(const http::Request& req) const {
