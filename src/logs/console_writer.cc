@@ -67,12 +67,20 @@ void ConsoleWriter::SetLogDir(const std::filesystem::path& dir) {
 
 bool ConsoleWriter::Flush(std::chrono::milliseconds patience) {
   std::unique_lock lock(mutex_);
-  // Waiting counts as progress at first: the console gets `patience` from now.
+  // Waiting counts as progress at first: the console gets `patience` from
+  // now, unless it already used it up without writing a byte since (lines
+  // logged after shutdown would each wait again).
   std::int64_t since = NowNs();
+  if (gave_up_ns_ != 0 && last_progress_ns_.load(std::memory_order_relaxed) < gave_up_ns_) {
+    since = gave_up_ns_ - std::chrono::nanoseconds(patience).count();
+  }
   while (!backlog_.idle() || backlog_.dropping() || writing_) {
-    drained_.wait_for(lock, std::chrono::milliseconds(20));
     std::int64_t last = std::max(since, last_progress_ns_.load(std::memory_order_relaxed));
-    if (NowNs() - last > std::chrono::nanoseconds(patience).count()) return false;
+    if (NowNs() - last > std::chrono::nanoseconds(patience).count()) {
+      gave_up_ns_ = NowNs();
+      return false;
+    }
+    drained_.wait_for(lock, std::chrono::milliseconds(20));
   }
   return true;
 }

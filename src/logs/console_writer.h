@@ -71,6 +71,7 @@ class ConsoleWriter {
   bool asleep_ = false;                            // guarded by mutex_
   bool writing_ = false;                           // guarded by mutex_
   std::string log_dir_;                            // guarded by mutex_
+  std::int64_t gave_up_ns_ = 0;                    // guarded by mutex_: when Flush() last gave up
   std::atomic<std::int64_t> last_progress_ns_{0};  // steady clock: the last byte written
   std::atomic<std::uint64_t> dropped_lines_{0};
   std::atomic<std::uint64_t> dropped_bytes_{0};
