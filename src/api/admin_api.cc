@@ -2,6 +2,7 @@
 
 #include "api/aws_error.h"
 #include "api/invoke_api.h"
+#include "metrics/console_metrics.h"
 #include "metrics/process_metrics.h"
 #include "pool/ids.h"
 
@@ -10,10 +11,10 @@ namespace lambda_emu::api {
 namespace http_ns = beast::http;
 
 http::Response AdminApi::Metrics(const http::Request& req) const {
-  return http::MakeResponse(req, http_ns::status::ok,
-                            metrics::RenderPrometheus(registry_.Snapshots()) +
-                                metrics::RenderProcessPrometheus(metrics::TakeProcessFigures()),
-                            "text/plain; version=0.0.4");
+  std::string body = metrics::RenderPrometheus(registry_.Snapshots());
+  body += metrics::RenderProcessPrometheus(metrics::TakeProcessFigures());
+  body += metrics::RenderConsolePrometheus(logs::ConsoleDropCounts());
+  return http::MakeResponse(req, http_ns::status::ok, std::move(body), "text/plain; version=0.0.4");
 }
 
 http::Response AdminApi::Functions(const http::Request& req) const {

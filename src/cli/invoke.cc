@@ -101,7 +101,13 @@ int RunInvoke(const InvokeOptions& o) {
   auto event = ReadEvent(o);
   if (!event.ok()) return fail(event.status().message());
 
-  logs::InitLogging(o.log_level, logs::ConsoleStyle{true, false, o.no_color});
+  logs::ConsoleStyle console;
+  console.to_stderr = true;
+  console.prefix = false;
+  console.no_color = o.no_color;
+  // One invocation, no log file: show all of its output, however much.
+  console.backlog_bytes = 64 << 20;
+  logs::InitLogging(o.log_level, console);
   std::signal(SIGPIPE, SIG_IGN);
   const FileLimit fds = RaiseFileLimit();
   spdlog::debug("open files: limit {} (was {}, hard {})", fds.soft, fds.before, fds.hard);

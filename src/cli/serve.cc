@@ -80,6 +80,12 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
   serve->add_option("--log-dir", o.log_dir, "Directory for per-function log files (NAME.log)")
       ->capture_default_str();
   serve
+      ->add_option("--console-log-limit", o.console_log_limit_mb,
+                   "MB of one function's output the console shows per second; the rest is cut "
+                   "with a marker line (the log file keeps everything); 0 = no limit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serve
       ->add_option("--state-dir", o.state_dir,
                    "Directory for functions, versions, aliases and layers made through the "
                    "management API (SQLite and code packages); they survive a restart")
@@ -212,7 +218,10 @@ const char* SignalName(int signal) {
 }  // namespace
 
 int RunServe(const ServeOptions& o) {
-  logs::InitLogging(o.log_level, logs::ConsoleStyle{false, true, o.no_color});
+  logs::ConsoleStyle console;
+  console.no_color = o.no_color;
+  console.limit_bytes_per_second = static_cast<std::uint64_t>(o.console_log_limit_mb * 1e6);
+  logs::InitLogging(o.log_level, console);
   std::signal(SIGPIPE, SIG_IGN);
   const FileLimit fds = RaiseFileLimit();
   spdlog::debug("open files: limit {} (was {}, hard {})", fds.soft, fds.before, fds.hard);

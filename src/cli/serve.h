@@ -18,6 +18,8 @@ struct ServeOptions {
   bool no_color = false;
   std::string log_level = "info";
   std::string log_dir = ".lambda-emu/logs";
+  // MB of one function's output the console shows per second (0: no limit).
+  double console_log_limit_mb = 2;
   // Functions, versions, aliases and layers made through the management API.
   std::string state_dir = ".lambda-emu/state";
   bool ephemeral = false;  // keep them in memory only

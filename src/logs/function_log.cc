@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "logs/console.h"
+#include "logs/console_limits.h"
+#include "logs/console_writer.h"
 
 namespace lambda_emu::logs {
 
@@ -25,8 +28,9 @@ struct FunctionLog::Output {
   std::string prefix;             // "[name] "
   std::string_view prefix_color;  // empty without colour
   fs::path file_path;
-  std::FILE* file = nullptr;  // writer thread only, once opened
-  bool open_failed = false;   // writer thread only
+  std::FILE* file = nullptr;     // writer thread only, once opened
+  bool open_failed = false;      // writer thread only
+  FunctionConsoleBudget budget;  // writer thread only
 
   ~Output() {
     if (file) std::fclose(file);
@@ -40,11 +44,29 @@ using Output = FunctionLog::Output;
 ConsoleStyle console_style;  // set once by InitLogging, before the writer starts
 bool console_color = false;  // likewise
 
+// How long shutdown waits for a console that takes nothing.
+constexpr auto kConsolePatience = std::chrono::seconds(2);
+
+ConsoleWriter* console_out = nullptr;  // made by InitLogging, never destroyed
+
+// Function output cut by the per-function console limit (totals).
+std::atomic<std::uint64_t> limited_lines{0};
+std::atomic<std::uint64_t> limited_bytes{0};
+
+enum class Kind {
+  kRuntime,   // what the function wrote: subject to its console budget
+  kPlatform,  // START, END, REPORT, errors the server logs: always shown
+  kSummary,   // the console's summary after an invocation (no log file)
+};
+
 // The single writer behind every FunctionLog. spdlog's async logger, used
 // before, signals its worker on every message; on the warm invoke path that
 // wake-up and the context switches around it were a fifth of the server's
 // CPU samples (perf, serial load). Here producers only append under a mutex;
-// the writer drains in batches.
+// the writer drains in batches: files first, then the console text goes to
+// the ConsoleWriter, which never holds this thread up, so the files stay
+// current even while the console is stuck and producers (the io thread)
+// never wait.
 class Writer {
  public:
   Writer() : thread_([this] { Run(); }) {}
@@ -58,28 +80,31 @@ class Writer {
       stopping_ = true;
     }
     wake_.notify_one();
-    room_.notify_all();
     if (thread_.joinable()) thread_.join();
-    std::lock_guard lock(mutex_);
-    stopped_ = true;
-    Write(pending_);  // appended between the writer's last look and now
-    pending_.clear();
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      Write(pending_);  // appended between the writer's last look and now
+      pending_.clear();
+    }
+    console_out->Flush(kConsolePatience);
   }
 
   // `outcome` set: a console-only summary line.
-  void Append(const std::shared_ptr<Output>& output, std::string_view text,
+  void Append(const std::shared_ptr<Output>& output, std::string_view text, Kind kind,
               std::string_view outcome = {}, bool failed = false) {
-    Record record{output, std::string(text), std::string(outcome), failed};
+    Record record{output, std::string(text), kind, std::string(outcome), failed};
     std::unique_lock lock(mutex_);
     if (stopped_) {
       std::vector<Record> one{std::move(record)};
       Write(one);
+      lock.unlock();
+      console_out->Flush(kConsolePatience);
       return;
     }
-    // Bounded: a writer stuck on a paused terminal holds producers back
-    // instead of growing without limit.
-    room_.wait(lock, [&] { return pending_bytes_ < kMaxPendingBytes || stopping_; });
-    pending_bytes_ += text.size();
+    // Not bounded here: the writer waits only for the files, never for the
+    // console, and the io thread bounds what it reads per turn
+    // (function_output.cc).
     pending_.push_back(std::move(record));
     if (writer_asleep_) {
       writer_asleep_ = false;
@@ -88,14 +113,14 @@ class Writer {
   }
 
  private:
-  static constexpr size_t kMaxPendingBytes = 16 << 20;
   // While lines keep coming the writer wakes on this period by itself.
   static constexpr auto kBatchPeriod = std::chrono::milliseconds(5);
 
   struct Record {
     std::shared_ptr<Output> output;
     std::string text;
-    std::string outcome;  // non-empty: a summary, console only
+    Kind kind = Kind::kRuntime;
+    std::string outcome;  // kSummary: the outcome
     bool failed = false;
   };
 
@@ -110,9 +135,7 @@ class Writer {
         continue;
       }
       batch.swap(pending_);
-      pending_bytes_ = 0;
       lock.unlock();
-      room_.notify_all();
       Write(batch);
       batch.clear();
       std::this_thread::sleep_for(kBatchPeriod);
@@ -122,14 +145,27 @@ class Writer {
 
   void Write(std::vector<Record>& batch) {
     console_.clear();
+    pieces_.clear();
     touched_.clear();
-    for (auto& [output, text, outcome, failed] : batch) {
-      if (!outcome.empty()) {
+    auto now = FunctionConsoleBudget::Clock::now();
+    for (auto& [output, text, kind, outcome, failed] : batch) {
+      if (kind == Kind::kSummary) {
+        ShowCut(*output);
         RenderSummary(console_, output->prefix, output->prefix_color, text, outcome, failed,
                       console_color);
+        pieces_.push_back({console_.size(), 1, text.size()});
         continue;
       }
-      RenderConsole(console_, output->prefix, output->prefix_color, text, console_color);
+      if (kind == Kind::kPlatform) {
+        ShowCut(*output);
+        Show(*output, text);
+      } else if (output->budget.Admit(text.size(), now)) {
+        ShowCut(*output);
+        Show(*output, text);
+      } else {
+        limited_lines.fetch_add(1, std::memory_order_relaxed);
+        limited_bytes.fetch_add(text.size(), std::memory_order_relaxed);
+      }
       if (!output->file && !output->open_failed && !output->file_path.empty()) Open(*output);
       if (output->file) {
         text += '\n';
@@ -139,9 +175,31 @@ class Writer {
     }
     // Files first: whoever sees a line on the console can then read it from the file.
     for (std::FILE* file : touched_) std::fflush(file);
-    std::FILE* console = console_style.to_stderr ? stderr : stdout;
-    std::fwrite(console_.data(), 1, console_.size(), console);
-    std::fflush(console);
+    console_out->Offer(console_, pieces_);
+  }
+
+  void Show(const Output& output, std::string_view text) {
+    RenderConsole(console_, output.prefix, output.prefix_color, text, console_color);
+    pieces_.push_back({console_.size(), 1, text.size()});
+  }
+
+  // The marker where a function's console output was cut by its budget.
+  void ShowCut(Output& output) {
+    auto cut = output.budget.TakeCut();
+    if (!cut) return;
+    std::string text = "lambda-emu: " + DescribeDropped(*cut) +
+                       " of this function's output were not shown (more than " + DescribeLimit() +
+                       "; see --console-log-limit)";
+    if (!output.file_path.empty()) text += "; " + output.file_path.string() + " has them";
+    RenderConsole(console_, output.prefix, output.prefix_color, text, console_color);
+    pieces_.push_back({console_.size(), 1, 0});
+  }
+
+  static std::string DescribeLimit() {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g MB a second",
+                  static_cast<double>(console_style.limit_bytes_per_second) / 1e6);
+    return buf;
   }
 
   static void Open(Output& output) {
@@ -156,16 +214,15 @@ class Writer {
   }
 
   std::mutex mutex_;
-  std::condition_variable wake_;     // the writer: lines arrived, or stop
-  std::condition_variable room_;     // producers: the buffer was drained
-  std::vector<Record> pending_;      // guarded by mutex_
-  size_t pending_bytes_ = 0;         // guarded by mutex_
-  bool writer_asleep_ = false;       // guarded by mutex_
-  bool stopping_ = false;            // guarded by mutex_
-  bool stopped_ = false;             // guarded by mutex_: the thread is gone
-  std::string console_;              // writer thread only
-  std::vector<std::FILE*> touched_;  // writer thread only
-  std::thread thread_;               // last: starts after the members above exist
+  std::condition_variable wake_;              // the writer: lines arrived, or stop
+  std::vector<Record> pending_;               // guarded by mutex_
+  bool writer_asleep_ = false;                // guarded by mutex_
+  bool stopping_ = false;                     // guarded by mutex_
+  bool stopped_ = false;                      // guarded by mutex_: the thread is gone
+  std::string console_;                       // writer thread only
+  std::vector<ConsoleWriter::Piece> pieces_;  // writer thread only: console_'s lines
+  std::vector<std::FILE*> touched_;           // writer thread only
+  std::thread thread_;                        // last: starts after the members above exist
 };
 
 // Created by InitLogging, stopped (not destroyed) by ShutdownLogging.
@@ -175,8 +232,11 @@ Writer* writer = nullptr;
 
 void InitLogging(const std::string& server_level, ConsoleStyle console) {
   console_style = console;
-  console_color = ColorWanted(console.no_color, console.to_stderr ? STDERR_FILENO : STDOUT_FILENO);
-  if (!writer) writer = new Writer();  // lives until exit
+  int console_fd = console.to_stderr ? STDERR_FILENO : STDOUT_FILENO;
+  console_color = ColorWanted(console.no_color, console_fd);
+  // Both live until exit.
+  if (!console_out) console_out = new ConsoleWriter(console_fd, console.backlog_bytes);
+  if (!writer) writer = new Writer();
   // The server's own lines are few (start, reload, environment failures):
   // written synchronously, so a crash never loses the last of them.
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(
@@ -199,7 +259,11 @@ FunctionLog::FunctionLog(std::string function_name, const fs::path& log_dir)
     : output_(std::make_shared<Output>()) {
   if (console_style.prefix) output_->prefix = "[" + function_name + "] ";
   if (console_color) output_->prefix_color = PrefixColor(function_name);
-  if (!log_dir.empty()) output_->file_path = log_dir / (function_name + ".log");
+  output_->budget = FunctionConsoleBudget(console_style.limit_bytes_per_second);
+  if (!log_dir.empty()) {
+    output_->file_path = log_dir / (function_name + ".log");
+    if (console_out) console_out->SetLogDir(log_dir);
+  }
   output_->name = std::move(function_name);
 }
 
@@ -207,7 +271,11 @@ FunctionLog::~FunctionLog() = default;
 
 const fs::path& FunctionLog::file() const { return output_->file_path; }
 
-void FunctionLog::Line(std::string_view text) { writer->Append(output_, text); }
+void FunctionLog::Line(std::string_view text) { writer->Append(output_, text, Kind::kPlatform); }
+
+void FunctionLog::RuntimeLine(std::string_view text) {
+  writer->Append(output_, text, Kind::kRuntime);
+}
 
 namespace {
 std::string Milliseconds(double ms) {
@@ -228,7 +296,18 @@ void FunctionLog::Summary(const InvocationSummary& s) {
           std::to_string(s.memory_size_mb) + " MB: ";
   bool failed = !s.error_type.empty();
   std::string outcome = failed ? "Error " + std::string(s.error_type) : std::string("Success");
-  writer->Append(output_, text, outcome, failed);
+  writer->Append(output_, text, Kind::kSummary, outcome, failed);
+}
+
+ConsoleDrops ConsoleDropCounts() {
+  ConsoleDrops drops;
+  if (console_out) {
+    DroppedOutput unread = console_out->dropped();
+    drops.unread = {unread.lines, unread.bytes};
+  }
+  drops.limited = {limited_lines.load(std::memory_order_relaxed),
+                   limited_bytes.load(std::memory_order_relaxed)};
+  return drops;
 }
 
 std::string IsoTimestampNow() {

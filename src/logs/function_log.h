@@ -10,11 +10,16 @@
 // and one background writer thread (started by InitLogging) drains it. The
 // writer wakes on its own every few milliseconds while lines keep coming and
 // is signalled only when it had gone to sleep, so a busy server pays no
-// thread wake-up per line; lines from all functions keep their order. When
-// the writer falls far behind (a paused terminal), Line() waits rather than
-// drop a line. Thread-safe; shared by a function's environments via
-// shared_ptr.
+// thread wake-up per line; lines from all functions keep their order.
+//
+// Line() never waits. The log file gets every line; the console gets them
+// through its own thread (console_writer.h), which alone waits for a console
+// that is not read, and drops what does not fit its bounded backlog with a
+// marker. A function's own output (RuntimeLine) is also capped on the
+// console at ConsoleStyle::limit_bytes_per_second, with a marker line.
+// Thread-safe; shared by a function's environments via shared_ptr.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -29,6 +34,11 @@ struct ConsoleStyle {
   bool to_stderr = false;
   bool prefix = true;
   bool no_color = false;  // --no-color; NO_COLOR and a non-terminal also turn colour off
+  // --console-log-limit: one function's output shown on the console per
+  // second at most; the rest is cut (the log file keeps it). 0: no limit.
+  std::uint64_t limit_bytes_per_second = 0;
+  // What may wait for a console that is not read; past it output is dropped.
+  std::size_t backlog_bytes = 4 << 20;
 };
 
 // Starts the writer thread and sets up the server's own logger (spdlog,
@@ -54,8 +64,12 @@ class FunctionLog {
   FunctionLog(std::string function_name, const std::filesystem::path& log_dir);
   ~FunctionLog();
 
-  // One or more lines ("END ...\nREPORT ..."), without the final newline.
+  // One or more of the platform's lines ("END ...\nREPORT ..."), without
+  // the final newline: always on the console.
   void Line(std::string_view text);
+  // One line the function's runtime wrote (stdout or stderr): counted
+  // against the function's console limit.
+  void RuntimeLine(std::string_view text);
   // The console's one-line summary of an invocation (not in the log file),
   // when the server logs at info or below.
   void Summary(const InvocationSummary& summary);
@@ -66,6 +80,19 @@ class FunctionLog {
  private:
   std::shared_ptr<Output> output_;
 };
+
+// Function output the console did not show (the log files have it), since
+// the start: `unread` because the console was not read (its backlog was
+// full), `limited` because a function went over --console-log-limit.
+struct ConsoleDrops {
+  struct Count {
+    std::uint64_t lines = 0;
+    std::uint64_t bytes = 0;
+  };
+  Count unread;
+  Count limited;
+};
+ConsoleDrops ConsoleDropCounts();
 
 // "2024-01-01T00:00:00.000Z", the timestamp Lambda puts in its own lines.
 std::string IsoTimestampNow();

@@ -114,7 +114,8 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   bool CheckSpawnStatus();
   // The runtime's output, in function_output.cc.
   void WatchOutput();
-  void DrainOutput();
+  // Reads at most about `max_bytes` (the default: all the pipe can hold).
+  void DrainOutput(std::size_t max_bytes = 2 << 20);
   void EmitLine(std::string_view line);
   void OnProcessExit(int wait_status);
   void OnInitTimeout();

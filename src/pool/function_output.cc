@@ -13,6 +13,10 @@ namespace lambda_emu::pool {
 namespace {
 // Lines longer than this are cut into several (CloudWatch's event size).
 constexpr size_t kMaxLineBytes = 256 * 1024;
+// What one wake-up of the io thread reads: a function that writes without
+// pause refills the pipe as fast as it is read, and reading until EAGAIN
+// would keep the io thread from every other connection.
+constexpr size_t kTurnBytes = 256 * 1024;
 }  // namespace
 
 void ExecutionEnvironment::WatchOutput() {
@@ -21,18 +25,26 @@ void ExecutionEnvironment::WatchOutput() {
                        if (ec) return;
                        auto self = weak.lock();
                        if (!self || !self->output_.is_open()) return;
-                       self->DrainOutput();
+                       self->DrainOutput(kTurnBytes);
+                       // Asio re-arms with EPOLL_CTL_MOD, which reports a
+                       // pipe that still holds data at once: the rest is
+                       // read on the next turn, after the handlers queued
+                       // meanwhile.
                        if (self->output_.is_open()) self->WatchOutput();
                      });
 }
 
-// Reads whatever the runtime has written so far. Reads happen only here
-// (the async wait above only signals readiness), so output stays in order
-// even when Finish() drains synchronously before writing END.
-void ExecutionEnvironment::DrainOutput() {
+// Reads what the runtime has written so far, up to about `max_bytes`.
+// Reads happen only here (the async wait above only signals readiness), so
+// output stays in order even when Finish() drains synchronously before
+// writing END. That drain's default bound is above the pipe's capacity
+// (64 KB; an unprivileged F_SETPIPE_SZ goes to 1 MB at most): everything
+// the runtime wrote before it answered is in the pipe and read, while a
+// process it left behind that keeps writing cannot hold the io thread.
+void ExecutionEnvironment::DrainOutput(std::size_t max_bytes) {
   if (!output_.is_open()) return;
   char buffer[64 * 1024];
-  for (;;) {
+  for (std::size_t read_bytes = 0; read_bytes < max_bytes;) {
     ssize_t n = ::read(output_.native_handle(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
@@ -44,6 +56,7 @@ void ExecutionEnvironment::DrainOutput() {
       }
       return;
     }
+    read_bytes += static_cast<size_t>(n);
     std::string_view chunk(buffer, static_cast<size_t>(n));
     while (!chunk.empty()) {
       auto newline = chunk.find('\n');
@@ -69,7 +82,7 @@ void ExecutionEnvironment::DrainOutput() {
 
 void ExecutionEnvironment::EmitLine(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  function_->log->Line(line);
+  function_->log->RuntimeLine(line);
   if (current_) {
     current_->AppendLog(line);
   } else if (pending_) {

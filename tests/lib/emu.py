@@ -60,7 +60,9 @@ class EmuServer:
     """A lambda-emu process serving `functions` (a dict, as under `Functions:`)."""
 
     def __init__(self, functions=None, config=None, args=(), env=None, start_timeout=20,
-                 popen_kwargs=None):
+                 popen_kwargs=None, stdout_pipe=False):
+        """stdout_pipe: the server's stdout is a pipe (self.proc.stdout) that
+        nobody reads until the test does: a console that is not being read."""
         self.tmp = tempfile.mkdtemp(prefix="lambda-emu-test-")
         # A test that stops the server with stop() alone (to read its output
         # afterwards) still leaves nothing in /tmp: the directory goes when the
@@ -76,13 +78,15 @@ class EmuServer:
         self.env = env
         self.start_timeout = start_timeout
         self.popen_kwargs = popen_kwargs or {}
+        self.stdout_pipe = stdout_pipe
         self.proc = None
         self.port = None
 
     # -- lifecycle ---------------------------------------------------------
     def start(self):
         port_file = os.path.join(self.tmp, "port")
-        self._out = open(os.path.join(self.tmp, "stdout"), "wb")
+        self._out = subprocess.PIPE if self.stdout_pipe else open(
+            os.path.join(self.tmp, "stdout"), "wb")
         self._err = open(os.path.join(self.tmp, "stderr"), "wb")
         cmd = [emu_binary(), "serve", "--config", self.config_path, "--port", "0",
                "--port-file", port_file, *self.args]
@@ -124,7 +128,10 @@ class EmuServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._out.close()
+        if self.stdout_pipe:
+            self.proc.stdout.close()
+        else:
+            self._out.close()
         self._err.close()
         return self.proc.returncode
 
