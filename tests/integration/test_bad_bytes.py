@@ -32,7 +32,8 @@ def raw_request(port, data, timeout=30):
             out += chunk
             head, sep, rest = out.partition(b"\r\n\r\n")
             if sep:
-                lengths = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+                lengths = [line for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")]
                 if lengths and len(rest) >= int(lengths[0].split(b":")[1]):
                     break
     if not out.startswith(b"HTTP/1.1 "):
