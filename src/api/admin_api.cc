@@ -1,6 +1,7 @@
 #include "api/admin_api.h"
 
 #include "api/aws_error.h"
+#include "api/function_ref.h"
 #include "api/invoke_api.h"
 #include "metrics/console_metrics.h"
 #include "metrics/process_metrics.h"
@@ -29,7 +30,7 @@ http::Response AdminApi::Functions(const http::Request& req) const {
         {"UnreservedConcurrentExecutions", account.unreserved_limit()},
         {"UnreservedInUse", account.unreserved_in_use()}}},
   };
-  return http::MakeResponse(req, http_ns::status::ok, body.dump());
+  return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
 }
 
 http::Response AdminApi::Function(const http::Request& req, std::string_view name) const {
@@ -41,7 +42,7 @@ http::Response AdminApi::Function(const http::Request& req, std::string_view nam
   metrics::FunctionSnapshot snapshot = pool->Snapshot();
   auto origin = registry_.OriginOf(pool->function().config.name);
   if (origin) snapshot.source = *origin == registry::Origin::kFile ? "file" : "api";
-  return http::MakeResponse(req, http_ns::status::ok, metrics::RenderJson(snapshot).dump());
+  return http::MakeResponse(req, http_ns::status::ok, JsonBody(metrics::RenderJson(snapshot)));
 }
 
 // Ready means: the project loaded, the server takes invokes, and every
@@ -88,7 +89,7 @@ http::Response AdminApi::Health(const http::Request& req) const {
       {"Environments", {{"Starting", starting}, {"Idle", idle}, {"Busy", busy}}},
   };
   return http::MakeResponse(req, ready ? http_ns::status::ok : http_ns::status::service_unavailable,
-                            body.dump());
+                            JsonBody(body));
 }
 
 // Counters first or environments first makes no difference: stopping an
@@ -115,7 +116,7 @@ http::Response AdminApi::Reset(const http::Request& req, std::string_view query)
     body["EnvironmentsStopping"] = stopping;
   }
   registry_.ResetMetrics();
-  return http::MakeResponse(req, http_ns::status::ok, body.dump());
+  return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
 }
 
 }  // namespace lambda_emu::api

@@ -59,6 +59,10 @@ AwsError AwsError::UnsupportedMedia(std::string message) {
   return {status::unsupported_media_type, "UnsupportedMediaTypeException", std::move(message), {}};
 }
 
+std::string JsonBody(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 http::Response ToResponse(const AwsError& error, const http::Request& req,
                           const std::string& request_id) {
   nlohmann::json body;
@@ -67,10 +71,7 @@ http::Response ToResponse(const AwsError& error, const http::Request& req,
   // botocore accepts either.
   body[error.type == "ResourceNotFoundException" ? "Message" : "message"] = error.message;
   if (!error.reason.empty()) body["Reason"] = error.reason;
-  // A message may quote a caller's value that is not UTF-8 (a FunctionName
-  // of "%FF"); such bytes become U+FFFD rather than failing the response.
-  auto res = http::MakeResponse(
-      req, error.status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  auto res = http::MakeResponse(req, error.status, JsonBody(body));
   res.set("x-amzn-ErrorType", error.type);
   res.set("x-amzn-RequestId", request_id);
   if (error.retry_after_s > 0) res.set("Retry-After", std::to_string(error.retry_after_s));

@@ -3,6 +3,7 @@
 // status, the `x-amzn-ErrorType` header and a JSON body. Every API error
 // response in lambda-emu is built here, so their shape is defined once.
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,12 @@ struct AwsError {
   static AwsError Service(std::string message);
   static AwsError UnsupportedMedia(std::string message);
 };
+
+// `body` as the API layer's response bodies write it: compact, and never
+// throwing. A string that is not UTF-8 (a value quoted from the request, such
+// as a FunctionName of "%FF") has its bad bytes written as U+FFFD, where
+// nlohmann's plain dump() would throw type_error 316 and turn a 400 into a 500.
+std::string JsonBody(const nlohmann::json& body);
 
 // The response for `error`, with `request_id` in x-amzn-RequestId.
 http::Response ToResponse(const AwsError& error, const http::Request& req,

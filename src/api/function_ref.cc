@@ -3,7 +3,6 @@
 #include <array>
 
 #include "config/function_config.h"
-#include "registry/function_registry.h"
 
 namespace lambda_emu::api {
 
@@ -181,15 +180,6 @@ std::optional<FunctionRef> ValidateFunctionName(std::string_view raw, Validation
   return ref;
 }
 
-std::optional<FunctionRef> ValidateFunctionName(const std::string& raw,
-                                                registry::FunctionRegistry& registry,
-                                                ValidationErrors& errors) {
-  if (raw.find('/') != std::string::npos && registry.Find(raw)) {
-    return FunctionRef{raw, std::nullopt, std::nullopt, std::nullopt};
-  }
-  return ValidateFunctionName(std::string_view(raw), errors);
-}
-
 void ValidateQualifier(std::string_view qualifier, ValidationErrors& errors) {
   if (Length(qualifier) > kMaxQualifierLength) {
     errors.Add(
@@ -228,6 +218,20 @@ std::string UrlDecode(std::string_view in) {
     out.push_back(in[i]);
   }
   return out;
+}
+
+std::optional<std::string> QueryParam(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == key) {
+      return eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
 }
 
 std::string FunctionArn(const std::string& region, const std::string& account,

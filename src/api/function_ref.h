@@ -45,7 +45,8 @@ std::optional<FunctionRef> ValidateFunctionName(std::string_view raw, Validation
 
 // ValidateFunctionName for a name the registry may know: a nested stack's
 // function also answers to "Child/Function", SAM's name for it, which is
-// not a Lambda name.
+// not a Lambda name. (In function_ref_registry.cc, so that the parsing above
+// links without the registry: the fuzz targets use it alone.)
 std::optional<FunctionRef> ValidateFunctionName(const std::string& raw,
                                                 registry::FunctionRegistry& registry,
                                                 ValidationErrors& errors);
@@ -55,6 +56,9 @@ void ValidateQualifier(std::string_view qualifier, ValidationErrors& errors);
 
 // Percent-decodes a path segment or query value ('+' is left alone).
 std::string UrlDecode(std::string_view in);
+
+// The value of `key` in a query string ("a=1&Qualifier=x"), URL-decoded.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
 
 std::string FunctionArn(const std::string& region, const std::string& account,
                         const std::string& name);

@@ -22,20 +22,6 @@ constexpr size_t kLogTailBytes = 4096;
 
 }  // namespace
 
-std::optional<std::string> QueryParam(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) {
-      return eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
 InvokeApi::InvokeApi(registry::FunctionRegistry& registry, const pool::ServerSettings& settings)
     : registry_(registry), settings_(settings) {}
 

@@ -29,7 +29,4 @@ class InvokeApi {
   const pool::ServerSettings& settings_;
 };
 
-// The value of `key` in a query string ("a=1&Qualifier=x"), URL-decoded.
-std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
-
 }  // namespace lambda_emu::api

@@ -30,7 +30,7 @@ constexpr int kMaxPageItems = 50;
 namespace management {
 
 http::Response Ok(const http::Request& req, const nlohmann::json& body, http_ns::status status) {
-  http::Response res = http::MakeResponse(req, status, body.dump());
+  http::Response res = http::MakeResponse(req, status, JsonBody(body));
   res.set("x-amzn-RequestId", pool::NewRequestId());
   return res;
 }

@@ -1,6 +1,7 @@
 #include "api/router.h"
 
 #include "api/aws_error.h"
+#include "api/function_ref.h"
 #include "api/invoke_api.h"
 #include "pool/ids.h"
 

@@ -4,6 +4,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
 
+#include "common/json_writer.h"
+
 namespace lambda_emu::api {
 
 namespace http_ns = beast::http;
@@ -15,14 +17,25 @@ constexpr std::string_view kInvocationPrefix = "/2018-06-01/runtime/invocation/"
 constexpr std::string_view kNextPath = "/2018-06-01/runtime/invocation/next";
 constexpr std::string_view kInitErrorPath = "/2018-06-01/runtime/init/error";
 
+// {"errorMessage":...,"errorType":...}. The message may quote the request's
+// target, so it is escaped (invalid UTF-8 becomes U+FFFD, never a bad body).
 http::Response ErrorResponse(const http::Request& req, status code, std::string_view type,
                              std::string_view message) {
-  std::string body = "{\"errorMessage\":\"";
-  body += message;
-  body += "\",\"errorType\":\"";
-  body += type;
-  body += "\"}";
+  std::string body = "{\"errorMessage\":";
+  AppendJsonString(body, message);
+  body += ",\"errorType\":";
+  AppendJsonString(body, type);
+  body += "}";
   return http::MakeResponse(req, code, std::move(body));
+}
+
+// The runtime's state machine, in the words of Lambda's runtime interface
+// emulator (rapid): a refused transition is 403 InvalidStateTransition with
+// "State transition from FROM to TO failed for runtime. Error: WHY".
+std::string TransitionFailed(std::string_view from, std::string_view to, std::string_view why) {
+  std::string message = "State transition from ";
+  message.append(from).append(" to ").append(to).append(" failed for runtime. Error: ");
+  return message.append(why);
 }
 
 http::Response ReplyResponse(const http::Request& req, RuntimeReply reply) {
@@ -35,6 +48,14 @@ http::Response ReplyResponse(const http::Request& req, RuntimeReply reply) {
       return ErrorResponse(req, status::forbidden, "InvalidStateTransition",
                            "Invalid state transition: a response or error was already sent "
                            "for this invocation");
+    case RuntimeReply::kNextWhileWaiting:
+      // A second /next while the first still waits for an event: both would
+      // move the runtime to Ready at once.
+      return ErrorResponse(req, status::forbidden, "InvalidStateTransition",
+                           TransitionFailed("Ready", "Ready", "Concurrent state modification"));
+    case RuntimeReply::kNextWhileRunning:
+      return ErrorResponse(req, status::forbidden, "InvalidStateTransition",
+                           TransitionFailed("Running", "Ready", "State transition is not allowed"));
     case RuntimeReply::kTooLarge:
       return ErrorResponse(req, status::payload_too_large, "RequestEntityTooLarge",
                            "Exceeded maximum allowed payload size (6291556 bytes).");
@@ -124,7 +145,10 @@ http::OversizeHandler MakeRuntimeApiOversizeHandler(std::weak_ptr<RuntimeEndpoin
   return [weak](const http::Request& header) {
     auto parts = SplitInvocationPath(StripQuery(header.target()));
     auto endpoint = weak.lock();
-    if (endpoint && parts && parts->second == "response") {
+    // An oversized error body fails the invocation as an oversized response
+    // does (Lambda's error payload has the response's limit), at once rather
+    // than when the runtime gives up or times out.
+    if (endpoint && parts && (parts->second == "response" || parts->second == "error")) {
       endpoint->ResponseTooLarge(parts->first);
     }
     return ReplyResponse(header, RuntimeReply::kTooLarge);

@@ -32,7 +32,9 @@ struct RuntimeEvent {
 enum class RuntimeReply {
   kAccepted,                // 202 {"status":"OK"}
   kInvalidRequestId,        // 400 InvalidRequestID
-  kInvalidStateTransition,  // 403 InvalidStateTransition
+  kInvalidStateTransition,  // 403 InvalidStateTransition: a second response or error
+  kNextWhileWaiting,        // 403 InvalidStateTransition: a /next while another one waits
+  kNextWhileRunning,        // 403 InvalidStateTransition: a /next before the event is answered
   kTooLarge,                // 413 RequestEntityTooLarge
   kGone,                    // the environment is ending: 500, connection closed
 };

@@ -56,7 +56,13 @@ std::string Summarize(const std::string& type, const YAML::Node& p) {
 
 }  // namespace
 
-std::string YamlToJson(const YAML::Node& node) { return JsonValue(node).dump(); }
+// A YAML file need not be UTF-8: a scalar's bytes that are not become U+FFFD,
+// where nlohmann's plain dump() throws type_error 316 (found by
+// fuzz/config_file_fuzzer.cc: a config or template with such bytes in an
+// event's properties or FunctionUrlConfig terminated the server).
+std::string YamlToJson(const YAML::Node& node) {
+  return JsonValue(node).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 Result<std::vector<EventSource>> ParseEventSources(const YAML::Node& events,
                                                    const std::string& where) {

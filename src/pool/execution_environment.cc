@@ -179,9 +179,11 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
   if (state_ == State::kDead) {
     return Post(services_.io, std::move(handler), {RuntimeReply::kGone, {}});
   }
-  if (current_ || parked_next_) {
-    // /next while an invocation is running, or a second concurrent /next.
-    return Post(services_.io, std::move(handler), {RuntimeReply::kInvalidStateTransition, {}});
+  if (parked_next_) {
+    return Post(services_.io, std::move(handler), {RuntimeReply::kNextWhileWaiting, {}});
+  }
+  if (current_) {
+    return Post(services_.io, std::move(handler), {RuntimeReply::kNextWhileRunning, {}});
   }
   parked_next_.emplace(std::move(handler));
   if (state_ == State::kStarting) {

@@ -45,6 +45,9 @@ class RuntimeApiTest(unittest.TestCase):
             "init-error-hang": provided_function(
                 "init-error", Environment=dict(once("hang"), INIT_ERROR_THEN="hang")),
             "init-error-always": provided_function("init-error"),
+            # Its own function: after an oversized error its runtime sleeps instead of
+            # asking for the next event.
+            "big-error": probe_function(Timeout=TIMEOUT_S),
         })
 
     def invoke_json(self, payload, name="probe", **kw):
@@ -155,6 +158,62 @@ class RuntimeApiTest(unittest.TestCase):
         self.assertIn("RequestEntityTooLarge", line)
         # And the function still works afterwards.
         self.assertEqual(self.emu.invoke("probe", b'{"after":"413"}').body, b'{"after":"413"}')
+
+    def recorded_line(self, name, before):
+        """The runtime's record of `name` after the first `before` ones, parsed."""
+        def lines():
+            return [l for l in self.emu.stdout().splitlines() if f"probe-recorded {name} " in l]
+        self.assertTrue(wait_until(lambda: len(lines()) > before, 10), self.emu.stdout()[-3000:])
+        line = lines()[before]
+        status = int(line.split("status=")[1].split()[0])
+        return status, json.loads(line.split(" body=", 1)[1])
+
+    def count_recorded(self, name):
+        return sum(f"probe-recorded {name} " in l for l in self.emu.stdout().splitlines())
+
+    # Issue 12 item 9: a second /next while the first waits got the second-answer message
+    # ("a response or error was already sent"). Lambda's runtime interface emulator words a
+    # refused transition "State transition from X to Y failed for runtime. Error: WHY".
+    def test_concurrent_next_is_403_invalid_state_transition_concurrent_modification(self):
+        before = self.count_recorded("second_next")
+        self.assertEqual(self.invoke_json({"second_next": True}).json(),
+                         {"second_next": "started"})
+        status, body = self.recorded_line("second_next", before)
+        self.assertEqual(status, 403, body)
+        self.assertEqual(body, {
+            "errorType": "InvalidStateTransition",
+            "errorMessage": "State transition from Ready to Ready failed for runtime. "
+                            "Error: Concurrent state modification"})
+        # The first /next still gets the next event.
+        self.assertEqual(self.emu.invoke("probe", b'{"after":"next"}').body, b'{"after":"next"}')
+
+    def test_next_before_answering_is_403_invalid_state_transition(self):
+        before = self.count_recorded("next_while_running")
+        r = self.invoke_json({"next_while_running": True})
+        self.assertEqual(r.json(), {"next_while_running": 403})
+        status, body = self.recorded_line("next_while_running", before)
+        self.assertEqual(status, 403, body)
+        self.assertEqual(body, {
+            "errorType": "InvalidStateTransition",
+            "errorMessage": "State transition from Running to Ready failed for runtime. "
+                            "Error: State transition is not allowed"})
+
+    # Issue 12 item 9: an error body over the limit got 413, but the invocation stayed
+    # open until the runtime exited or timed out (here: Sandbox.Timedout after 5 s).
+    def test_error_over_size_limit_fails_the_invoke_at_once_with_response_size_too_large(self):
+        before = self.count_recorded("big_error")
+        started = time.monotonic()
+        r = self.invoke_json({"big_error": 10 << 20, "then_sleep": 30}, name="big-error")
+        elapsed = time.monotonic() - started
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
+        self.assertEqual(r.json(), {
+            "errorType": "Function.ResponseSizeTooLarge",
+            "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                            "(6291556 bytes)."})
+        self.assertLess(elapsed, TIMEOUT_S - 1, "failed only when the runtime timed out")
+        status, body = self.recorded_line("big_error", before)
+        self.assertEqual(status, 413, body)
+        self.assertEqual(body.get("errorType"), "RequestEntityTooLarge", body)
 
     # -- /error -------------------------------------------------------------------
     def test_error_is_accepted_and_caller_gets_the_runtime_body(self):

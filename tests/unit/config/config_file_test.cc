@@ -62,6 +62,22 @@ Functions:
   EXPECT_EQ(second.environment.at(0).first, "A");
 }
 
+// Found by fuzz/config_file_fuzzer.cc: invalid UTF-8 in an event's properties
+// or in FunctionUrlConfig threw from the JSON encoding and terminated the server.
+TEST_F(ConfigFileTest, InvalidUtf8InEventPropertiesAndUrlConfigBecomesReplacementCharacter) {
+  std::string text =
+      "Functions:\n  f:\n    Runtime: provided\n    Handler: bootstrap\n    Code: ./code\n"
+      "    FunctionUrlConfig: { AuthType: \"N\xd1L\" }\n"
+      "    Events:\n      Q: { Type: SQS, Properties: { Queue: \"q\xff\" } }\n";
+  Result<ServerConfig> r(Status::Error("not parsed"));
+  ASSERT_NO_THROW(r = Parse(text));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto& f = r.value().functions.at(0);
+  EXPECT_EQ(f.function_url_config, "{\"AuthType\":\"N\xef\xbf\xbdL\"}");
+  ASSERT_EQ(f.events.size(), 1u);
+  EXPECT_EQ(f.events[0].properties, "{\"Queue\":\"q\xef\xbf\xbd\"}");
+}
+
 TEST_F(ConfigFileTest, TagsAreAMapKeptInFileOrder) {
   auto r = Parse(
       "Functions:\n  f:\n    Runtime: python3.12\n    Handler: a.b\n    Code: code\n"
