@@ -15,6 +15,7 @@
 #include "logs/function_log.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/debug_options.h"
+#include "sandbox/janitor.h"
 #include "sandbox/reaper.h"
 
 namespace lambda_emu::pool {
@@ -45,6 +46,9 @@ struct PoolServices {
   // Stops the least recently used evictable idle environment of any
   // function; false when there is none. Set by the registry.
   std::function<bool()> reclaim_idle;
+  // Removes environments' directories and measures their /tmp off the io
+  // thread; without one (tests), that is done in place.
+  sandbox::Janitor* janitor = nullptr;
 };
 
 // Everything an environment of one function needs, computed once per
