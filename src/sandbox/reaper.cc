@@ -54,7 +54,9 @@ void Reaper::SweepStrays() {
     return;
   }
   sweeping_ = true;
-  janitor_->Post([this] {
+  // The janitor may run this after the Reaper is gone (at shutdown): it
+  // touches only the io_context, whose handlers no longer run by then.
+  janitor_->Post([this, io = &io_] {
     const pid_t self = ::getpid();
     std::vector<Stray> candidates;
     for (const Descendant& d : Descendants(self)) {
@@ -63,7 +65,7 @@ void Reaper::SweepStrays() {
       // server runs itself (a version probe) has the server's environment.
       if (StartedByOurRuntime(d.pid)) candidates.push_back({d.pid, d.top});
     }
-    boost::asio::post(io_, [this, candidates = std::move(candidates)] { KillStrays(candidates); });
+    boost::asio::post(*io, [this, candidates = std::move(candidates)] { KillStrays(candidates); });
   });
 }
 
