@@ -33,6 +33,7 @@ Janitor::Janitor(boost::asio::io_context& io)
 
 Janitor::~Janitor() {
   Finish(kShutdownWait);
+  stopping_ = true;
   guard_.reset();
   own_.stop();
   thread_.join();
@@ -56,12 +57,12 @@ void Janitor::Done() {
 void Janitor::Post(std::function<void()> work) { Queue(std::move(work)); }
 
 void Janitor::RemoveTree(fs::path dir) {
-  Queue([dir = std::move(dir)] {
+  Queue([this, dir = std::move(dir)] {
     // A killed process may still create a file or two until it is gone.
-    Status s = sandbox::RemoveTree(dir);
-    for (int retry = 0; !s.ok() && retry < 3; ++retry) {
+    Status s = sandbox::RemoveTree(dir, &stopping_);
+    for (int retry = 0; !s.ok() && retry < 3 && !stopping_; ++retry) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      s = sandbox::RemoveTree(dir);
+      s = sandbox::RemoveTree(dir, &stopping_);
     }
     if (!s.ok()) spdlog::warn("cleanup: {}", s.message());
   });

@@ -28,7 +28,9 @@ namespace lambda_emu::sandbox {
 class Janitor {
  public:
   explicit Janitor(boost::asio::io_context& io);  // starts the thread
-  // Finish(kShutdownWait), then joins.
+  // Finish(kShutdownWait), then stops a removal still running (what is
+  // left of a server's own work directory goes at the next start, see
+  // leftovers.h) and joins.
   ~Janitor();
   Janitor(const Janitor&) = delete;
   Janitor& operator=(const Janitor&) = delete;
@@ -62,6 +64,7 @@ class Janitor {
   boost::asio::io_context own_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::atomic<std::size_t> pending_{0};
+  std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::condition_variable idle_;
   std::thread thread_;

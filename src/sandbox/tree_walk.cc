@@ -85,12 +85,13 @@ bool Unmount(int parent_fd, const std::string& name) {
 
 class Remover {
  public:
-  Remover(const fs::path& top, int top_fd, Identity mount)
-      : top_(top), top_fd_(top_fd), mount_(mount) {}
+  Remover(const fs::path& top, int top_fd, Identity mount, const std::atomic<bool>* cancel)
+      : top_(top), top_fd_(top_fd), mount_(mount), cancel_(cancel) {}
 
   // Empties the directory `fd` (at `where`, for messages) of what can go.
   void Empty(int fd, const fs::path& where, int depth) {
     for (const std::string& name : Entries(fd)) {
+      if (cancel_ && cancel_->load(std::memory_order_relaxed)) return;
       if (::unlinkat(fd, name.c_str(), 0) == 0 || errno == ENOENT) continue;
       if (errno == EBUSY) {  // a file bind-mounted over this entry
         if (Unmount(fd, name) && ::unlinkat(fd, name.c_str(), 0) == 0) continue;
@@ -155,6 +156,7 @@ class Remover {
   fs::path top_;
   int top_fd_;
   Identity mount_;
+  const std::atomic<bool>* cancel_;
   bool moved_ = false;
   std::vector<std::string> left_;
 };
@@ -185,7 +187,7 @@ std::uint64_t UsageOf(int fd, const Identity& mount, int depth) {
 
 }  // namespace
 
-Status RemoveTree(const fs::path& dir) {
+Status RemoveTree(const fs::path& dir, const std::atomic<bool>* cancel) {
   int fd = OpenDirectory(dir);
   if (fd < 0) {
     if (errno == ENOENT) return Status::Ok();
@@ -204,16 +206,16 @@ Status RemoveTree(const fs::path& dir) {
     if (!unmounted) {
       return Status::Error(dir.string() + " is a mount point that cannot be unmounted");
     }
-    return RemoveTree(dir);
+    return RemoveTree(dir, cancel);
   }
   if (parent >= 0) ::close(parent);
 
   std::vector<std::string> left;
   for (int pass = 0; pass < 1000; ++pass) {
-    Remover remover(dir, fd, mount);
+    Remover remover(dir, fd, mount, cancel);
     remover.Empty(fd, dir, 0);
     left = remover.left();
-    if (!remover.moved()) break;
+    if (!remover.moved() || (cancel && cancel->load())) break;
   }
   ::close(fd);
   if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return Status::Ok();

@@ -9,6 +9,7 @@
 // Plain functions: blocking and file-system bound, so they belong on the
 // Janitor's thread, never on the io thread. Safe to call from any thread.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 
@@ -19,8 +20,9 @@ namespace lambda_emu::sandbox {
 // Removes `dir` and everything under it without leaving its mount: symlinks
 // are unlinked, not followed; a mount point under it is unmounted first, or
 // left (with its parents) when that fails. Ok when `dir` is gone (or never
-// existed); otherwise the error names what was left.
-Status RemoveTree(const std::filesystem::path& dir);
+// existed); otherwise the error names what was left. Stops early (with an
+// error) once `*cancel` is true.
+Status RemoveTree(const std::filesystem::path& dir, const std::atomic<bool>* cancel = nullptr);
 
 // The disk space the regular files under `dir` take, within its mount:
 // their allocated blocks, as du counts, but never more than their length
