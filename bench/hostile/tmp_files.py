@@ -35,8 +35,9 @@ HOSTILE = os.path.join(REPO, "tests", "fixtures", "functions", "hostile")
 
 
 def function(timeout=300, memory=512):
+    # 200,000 one-byte files take 800 MB of blocks: EphemeralStorage at its maximum.
     return {"Runtime": "provided", "Handler": "bootstrap", "Code": HOSTILE,
-            "MemorySize": memory, "Timeout": timeout}
+            "MemorySize": memory, "Timeout": timeout, "EphemeralStorage": {"Size": 10240}}
 
 
 class Server:
