@@ -16,7 +16,9 @@
 #include "pool/ids.h"
 #include "registry/function_registry.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/janitor.h"
 #include "sandbox/reaper.h"
+#include "sandbox/tree_walk.h"
 
 namespace lambda_emu::cli {
 
@@ -137,10 +139,13 @@ int RunInvoke(const InvokeOptions& o) {
 
     if (function) {
       boost::asio::io_context io(1);
+      sandbox::Janitor janitor(io);  // destroyed last: waits for the cgroups' removal
       sandbox::Reaper reaper(io);
-      auto cgroups = sandbox::DetectCgroups(io, {o.environment.cgroup_root, o.environment.cgroups});
+      auto cgroups =
+          sandbox::DetectCgroups(io, {o.environment.cgroup_root, o.environment.cgroups, &janitor});
       spdlog::debug("resource control: {}", cgroups->Describe());
       pool::PoolServices services{io, reaper, *cgroups, settings, 1, 0, 0, {}};
+      services.janitor = &janitor;
       // --debug: the invoked function is the one debugged, on the first port.
       sandbox::DebugOptions debug = settings.debug;
       if (debug.functions.empty()) debug.functions = {function->name};
@@ -188,10 +193,7 @@ int RunInvoke(const InvokeOptions& o) {
     }
   }
   sandbox::ReapRemainingChildren();
-  if (own_work_dir) {
-    std::error_code ec;
-    fs::remove_all(settings.work_dir, ec);
-  }
+  if (own_work_dir) (void)sandbox::RemoveTree(settings.work_dir);
   logs::ShutdownLogging();
   return exit_code;
 }

@@ -29,8 +29,12 @@
 #include "logs/function_log.h"
 #include "registry/function_registry.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/janitor.h"
+#include "sandbox/leftovers.h"
+#include "sandbox/process_table.h"
 #include "sandbox/reaper.h"
 #include "sandbox/runtime_command.h"
+#include "sandbox/tree_walk.h"
 #include "state/state_store.h"
 #include "state/state_worker.h"
 
@@ -241,8 +245,7 @@ int RunServe(const ServeOptions& o) {
     settings.http_max_connections = static_cast<size_t>(fds.soft / 2);
   }
   auto cleanup_work_dir = [&] {
-    std::error_code ec;
-    if (own_work_dir) fs::remove_all(settings.work_dir, ec);
+    if (own_work_dir) (void)sandbox::RemoveTree(settings.work_dir);
   };
 
   const fs::path unpack_dir = settings.work_dir / "code";
@@ -255,8 +258,18 @@ int RunServe(const ServeOptions& o) {
   }
 
   boost::asio::io_context io(1);
+  sandbox::Janitor janitor(io);
+  // What a server that died (kill -9) left behind: runtimes' processes
+  // (found by their instance marker), work directories and, in
+  // DetectCgroups, cgroup directories. A live server's are left alone.
+  if (int killed = sandbox::KillProcessesOfDeadServers()) {
+    spdlog::info("cleanup: killed {} process(es) left running by a lambda-emu that died", killed);
+  }
+  if (own_work_dir) sandbox::RemoveStaleWorkDirs(settings.work_dir.parent_path(), janitor);
   sandbox::Reaper reaper(io);
-  auto cgroups = sandbox::DetectCgroups(io, {o.environment.cgroup_root, o.environment.cgroups});
+  reaper.SweepStraysWith(&janitor);
+  auto cgroups =
+      sandbox::DetectCgroups(io, {o.environment.cgroup_root, o.environment.cgroups, &janitor});
   spdlog::info("resource control: {}", cgroups->Describe());
   if (cgroups->MovesWorkers() && !sandbox::HostCgroupsFavorDynamicModifications()) {
     spdlog::info(
@@ -268,6 +281,7 @@ int RunServe(const ServeOptions& o) {
       io, reaper, *cgroups, settings, 1, 0, static_cast<size_t>(o.max_environments), {}};
   services.starts.set_limit(o.max_concurrent_inits < 0 ? pool::StartBudget::DefaultLimit()
                                                        : o.max_concurrent_inits);
+  services.janitor = &janitor;
   sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                        ? sandbox::DefaultRuntimesDir()
                                        : fs::path(o.environment.runtimes_dir),
@@ -499,7 +513,11 @@ int RunServe(const ServeOptions& o) {
     registry.Shutdown();
   }
   sandbox::ReapRemainingChildren();
-  cleanup_work_dir();
+  // Environments' and the server's cgroup directories, then the work
+  // directory, all through the janitor, which is given a bounded time.
+  cgroups.reset();
+  if (own_work_dir) janitor.RemoveTree(settings.work_dir);
+  janitor.Finish(sandbox::Janitor::kShutdownWait);
   logs::ShutdownLogging();
   return exit_code;
 }

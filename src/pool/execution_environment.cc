@@ -10,7 +10,9 @@
 
 #include "pool/ids.h"
 #include "pool/outcomes.h"
+#include "sandbox/process_table.h"
 #include "sandbox/spawn.h"
+#include "sandbox/tree_walk.h"
 
 namespace lambda_emu::pool {
 
@@ -97,7 +99,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
                                     options, api::MakeRuntimeApiHandler(weak),
                                     api::MakeRuntimeApiOversizeHandler(weak));
   if (!server.ok()) {
-    fs::remove_all(tmp_dir_.parent_path(), ec);
+    RemoveDirectory();
     return StartError{"", "Runtime API: " + server.status().message()};
   }
   runtime_api_ = std::move(server.value());
@@ -108,7 +110,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   auto cgroup = services_.cgroups.Create(id_, limits);
   if (!cgroup.ok()) {
     runtime_api_->Stop();
-    fs::remove_all(tmp_dir_.parent_path(), ec);
+    RemoveDirectory();
     return StartError{"", "cgroup: " + cgroup.status().message()};
   }
   cgroup_ = std::move(cgroup.value());
@@ -127,7 +129,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   if (!spawned.ok()) {
     runtime_api_->Stop();
     cgroup_.reset();
-    fs::remove_all(tmp_dir_.parent_path(), ec);
+    RemoveDirectory();
     return StartError{"", spawned.status().message()};
   }
   pid_ = spawned->pid;
@@ -157,11 +159,15 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
 
 std::vector<std::string> ExecutionEnvironment::BuildEnvironment(std::uint16_t port) const {
   std::vector<std::string> env;
-  env.reserve(function_->environment.size() + 4);
+  env.reserve(function_->environment.size() + 5);
   env.push_back("AWS_LAMBDA_RUNTIME_API=127.0.0.1:" + std::to_string(port));
   env.push_back("AWS_LAMBDA_LOG_STREAM_NAME=" + log_stream_);
   env.push_back("AWS_LAMBDA_INITIALIZATION_TYPE=" + initialization_type_);
   env.push_back("TMPDIR=" + tmp_dir_.string());
+  // Names this server instance, so that processes of its runtimes can be
+  // found even after they left their process group and cgroup, and after a
+  // server that died (docs/reliability: "Kill means dead").
+  env.push_back(std::string(sandbox::kInstanceVariable) + "=" + sandbox::InstanceMarker());
   env.insert(env.end(), function_->environment.begin(), function_->environment.end());
   return env;
 }
@@ -489,9 +495,18 @@ void ExecutionEnvironment::Die(const std::string& why, std::optional<Ending> end
   boost::system::error_code ec;
   spawn_status_.close(ec);
   output_.close(ec);
-  std::error_code fs_ec;
-  fs::remove_all(tmp_dir_.parent_path(), fs_ec);
+  RemoveDirectory();
   listener_.OnEnvironmentDead(*this);
+}
+
+// The environment's directory is the function's to fill: 200,000 files, or
+// a mount of some other directory (root can). RemoveTree crosses neither
+// mounts nor symlinks, and takes seconds for that many files, so it runs on
+// the janitor's thread.
+void ExecutionEnvironment::RemoveDirectory() {
+  const fs::path dir = tmp_dir_.parent_path();
+  if (services_.janitor) return services_.janitor->RemoveTree(dir);
+  if (Status s = sandbox::RemoveTree(dir); !s.ok()) spdlog::warn("cleanup: {}", s.message());
 }
 
 // INIT_REPORT for an init that failed, in the function's log and the waiting

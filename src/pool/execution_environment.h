@@ -72,8 +72,10 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
 
   // Stops the environment if its /tmp holds more than EphemeralStorage
   // (RLIMIT_FSIZE bounds each file; this bounds their total). Called
-  // periodically; returns true when it stopped the environment.
-  bool EnforceEphemeralStorage();
+  // periodically: /tmp is measured on the janitor's thread (a walk of every
+  // file), and the environment stopped when the result comes back. One
+  // measurement at a time.
+  void EnforceEphemeralStorage();
 
   State state() const { return state_; }
   bool reusable() const { return state_ == State::kReady; }
@@ -118,6 +120,9 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   void DrainOutput(std::size_t max_bytes = 2 << 20);
   void EmitLine(std::string_view line);
   void OnProcessExit(int wait_status);
+  void OnDiskUsage(std::uint64_t used);  // in ephemeral_storage.cc
+  // Removes this environment's directory (on the janitor's thread).
+  void RemoveDirectory();
   void OnInitTimeout();
   void OnInvokeTimeout();
   std::vector<std::string> BuildEnvironment(std::uint16_t runtime_api_port) const;
@@ -147,6 +152,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   std::optional<double> init_duration_ms_;  // set at the first /next (or init failure)
   bool initialized_ = false;
   bool init_reported_ = false;  // Init Duration goes on one REPORT only
+  bool measuring_storage_ = false;
 
   std::optional<NextHandler> parked_next_;
   std::shared_ptr<Invocation> pending_;  // assigned, not yet delivered

@@ -16,6 +16,7 @@
 #include "pool/start_budget.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/debug_options.h"
+#include "sandbox/janitor.h"
 #include "sandbox/reaper.h"
 
 namespace lambda_emu::pool {
@@ -57,6 +58,9 @@ struct PoolServices {
   std::function<bool()> reclaim_idle;
   // Inits in flight, server-wide (--max-concurrent-inits; no limit until set).
   StartBudget starts{io};
+  // Removes environments' directories and measures their /tmp off the io
+  // thread; without one (tests), that is done in place.
+  sandbox::Janitor* janitor = nullptr;
 };
 
 // Everything an environment of one function needs, computed once per

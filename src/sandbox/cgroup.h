@@ -47,7 +47,10 @@ class EnvironmentCgroup {
   // Caps CPU at `cpus` vCPUs from now on (applied after init: like Lambda,
   // init runs unthrottled). A no-op where the mode cannot limit CPU.
   virtual void LimitCpu(double cpus) = 0;
-  // SIGKILLs every process in the environment, including escaped descendants.
+  // SIGKILLs every process in the environment, including escaped
+  // descendants, so that it is gone in milliseconds: the whole cgroup at
+  // once (cgroup.kill on v2; freeze, kill, thaw on v1), with the CPU cap
+  // lifted so that processes starved by it get to exit.
   virtual void KillAll() = 0;
 };
 
@@ -67,9 +70,15 @@ class CgroupManager {
   virtual bool MovesWorkers() const { return Enforces(); }
 };
 
+class Janitor;
+
 struct CgroupOptions {
   std::filesystem::path root = "/sys/fs/cgroup";
   std::string mode = "auto";  // auto | v2 | v1 | none
+  // Removes cgroup directories off the io thread, retrying until they are
+  // gone, and removes what dead servers left at start. Without one (unit
+  // tests on fake trees) directories are removed in place, once.
+  Janitor* janitor = nullptr;
 };
 
 // Picks the best available mode (v2, then v1, then none) and says why in its
@@ -90,10 +99,11 @@ bool HostCgroupsFavorDynamicModifications();
 // The drivers, exposed for tests on fake trees. `name` is the directory made
 // for this server (e.g. "lambda-emu-1234") under our own cgroup.
 Result<std::unique_ptr<CgroupManager>> MakeCgroupV2Manager(const std::filesystem::path& base,
-                                                           const std::string& name);
+                                                           const std::string& name,
+                                                           Janitor* janitor = nullptr);
 Result<std::unique_ptr<CgroupManager>> MakeCgroupV1Manager(
     const std::function<std::filesystem::path(const std::string&)>& hierarchy,
-    const std::string& name);
+    const std::string& name, Janitor* janitor = nullptr);
 
 // Memory use without cgroups: the peak resident set size of `pid` and its
 // descendants, from /proc. Exposed for the none-mode and for tests.

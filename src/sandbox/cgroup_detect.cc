@@ -58,8 +58,8 @@ std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
   const std::string self = SelfCgroups();
 
   if (unified && options.mode != "v1") {
-    auto manager =
-        MakeCgroupV2Manager(OwnDir(options.root, cgroupfs::OwnCgroupPath(self, "")), name);
+    auto manager = MakeCgroupV2Manager(OwnDir(options.root, cgroupfs::OwnCgroupPath(self, "")),
+                                       name, options.janitor);
     if (manager.ok()) return std::move(manager.value());
     why = "cgroup v2 not writable: " + manager.status().message();
   } else if (!unified && options.mode != "v2") {
@@ -69,7 +69,7 @@ std::unique_ptr<CgroupManager> DetectCgroups(boost::asio::io_context& io,
       if (!fs::is_directory(mount, ec)) return {};
       return OwnDir(mount, cgroupfs::OwnCgroupPath(self, controller));
     };
-    auto manager = MakeCgroupV1Manager(hierarchy, name);
+    auto manager = MakeCgroupV1Manager(hierarchy, name, options.janitor);
     if (manager.ok()) return std::move(manager.value());
     why = "cgroup v1 not writable: " + manager.status().message();
   } else {

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "sandbox/janitor.h"
+
 namespace lambda_emu::sandbox::cgroupfs {
 
 namespace fs = std::filesystem;
@@ -129,6 +131,14 @@ bool RemoveCgroupDir(const fs::path& dir) {
   std::error_code ec;
   fs::remove_all(dir, ec);
   return !ec;
+}
+
+void RemoveCgroupDirVia(Janitor* janitor, const fs::path& dir) {
+  if (janitor) {
+    janitor->RemoveCgroup(dir);
+  } else {
+    RemoveCgroupDir(dir);
+  }
 }
 
 }  // namespace lambda_emu::sandbox::cgroupfs

@@ -13,6 +13,10 @@
 
 #include "lambda_emu/status.h"
 
+namespace lambda_emu::sandbox {
+class Janitor;
+}
+
 namespace lambda_emu::sandbox::cgroupfs {
 
 inline constexpr long kCpuPeriodUs = 100000;
@@ -56,7 +60,12 @@ class NumberFile {
   int fd_ = -1;
 };
 
-// rmdir; EBUSY (processes still exiting) is retried a few times.
+// rmdir; EBUSY (processes still exiting) is retried a few times. Blocking:
+// for unit tests' fake trees only; a server removes through the Janitor.
 bool RemoveCgroupDir(const std::filesystem::path& dir);
+
+// Removes `dir` through `janitor` (off-thread, retried until gone) when
+// there is one, else with RemoveCgroupDir.
+void RemoveCgroupDirVia(Janitor* janitor, const std::filesystem::path& dir);
 
 }  // namespace lambda_emu::sandbox::cgroupfs

@@ -1,5 +1,5 @@
 // cgroup v1: one directory per execution environment in each of the memory,
-// pids and cpu hierarchies, under <our cgroup>/lambda-emu-<pid>/.
+// pids, cpu and freezer hierarchies, under <our cgroup>/lambda-emu-<pid>/.
 #include <unistd.h>
 
 #include <cmath>
@@ -7,6 +7,7 @@
 
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_fs.h"
+#include "sandbox/leftovers.h"
 #include "sandbox/spawn.h"
 
 namespace lambda_emu::sandbox {
@@ -18,27 +19,30 @@ namespace {
 
 struct V1Parents {
   fs::path memory;
-  fs::path pids;  // empty when the pids controller is not mounted
-  fs::path cpu;   // empty when the cpu controller is not mounted
+  fs::path pids;     // empty when the pids controller is not mounted
+  fs::path cpu;      // empty when the cpu controller is not mounted
+  fs::path freezer;  // empty when the freezer controller is not mounted
 };
 
 class CgroupV1 final : public EnvironmentCgroup {
  public:
-  CgroupV1(fs::path memory, fs::path pids, fs::path cpu)
+  CgroupV1(fs::path memory, fs::path pids, fs::path cpu, fs::path freezer, Janitor* janitor)
       : memory_(std::move(memory)),
         pids_(std::move(pids)),
         cpu_(std::move(cpu)),
+        freezer_(std::move(freezer)),
+        janitor_(janitor),
         peak_(memory_ / "memory.max_usage_in_bytes") {}
   ~CgroupV1() override {
     KillAll();
-    for (const auto& dir : {memory_, pids_, cpu_}) {
-      if (!dir.empty()) RemoveCgroupDir(dir);
+    for (const auto& dir : {memory_, pids_, cpu_, freezer_}) {
+      if (!dir.empty()) RemoveCgroupDirVia(janitor_, dir);
     }
   }
 
   std::vector<std::string> ProcsFiles() const override {
     std::vector<std::string> files;
-    for (const auto& dir : {memory_, pids_, cpu_}) {
+    for (const auto& dir : {memory_, pids_, cpu_, freezer_}) {
       if (!dir.empty()) files.push_back((dir / "cgroup.procs").string());
     }
     return files;
@@ -52,6 +56,7 @@ class CgroupV1 final : public EnvironmentCgroup {
     const long quota = CpuQuotaUs(cpus);
     (void)WriteFile(cpu_ / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
     (void)WriteFile(cpu_ / "cpu.cfs_quota_us", std::to_string(quota));
+    cpu_limited_ = true;
     if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
   }
   void Attach(pid_t pid) override { pid_ = pid; }
@@ -66,11 +71,26 @@ class CgroupV1 final : public EnvironmentCgroup {
 
   void KillAll() override {
     KillProcessGroup(pid_);
-    KillListed(memory_ / "cgroup.procs");
+    // v1 has no cgroup.kill. Frozen, no process can fork while each listed
+    // one gets its SIGKILL (a child forked into a freezing cgroup is frozen
+    // too); a frozen task stays stopped with the signal pending and dies as
+    // soon as it is thawed. Without a freezer, kill in rounds until no new
+    // pid shows up.
+    const bool frozen = !freezer_.empty() && WriteFile(freezer_ / "freezer.state", "FROZEN").ok();
+    // A killed process still has to run to exit; under a CPU cap hundreds of
+    // them (a fork bomb) share a few ms per 100 ms and linger for seconds.
+    if (cpu_limited_) {
+      (void)WriteFile(cpu_ / "cpu.cfs_quota_us", "-1");
+      cpu_limited_ = false;
+    }
+    KillListed(memory_ / "cgroup.procs", frozen ? 2 : 10);
+    if (frozen) (void)WriteFile(freezer_ / "freezer.state", "THAWED");
   }
 
  private:
-  fs::path memory_, pids_, cpu_;
+  fs::path memory_, pids_, cpu_, freezer_;
+  Janitor* janitor_;
+  bool cpu_limited_ = false;
   NumberFile peak_;
   pid_t pid_ = -1;
   long burst_us_ = 0;
@@ -78,10 +98,11 @@ class CgroupV1 final : public EnvironmentCgroup {
 
 class CgroupV1Manager final : public CgroupManager {
  public:
-  explicit CgroupV1Manager(V1Parents parents) : parents_(std::move(parents)) {}
+  CgroupV1Manager(V1Parents parents, Janitor* janitor)
+      : parents_(std::move(parents)), janitor_(janitor) {}
   ~CgroupV1Manager() override {
-    for (const auto& dir : {parents_.memory, parents_.pids, parents_.cpu}) {
-      if (!dir.empty()) RemoveCgroupDir(dir);
+    for (const auto& dir : {parents_.memory, parents_.pids, parents_.cpu, parents_.freezer}) {
+      if (!dir.empty()) RemoveCgroupDirVia(janitor_, dir);
     }
   }
 
@@ -97,10 +118,12 @@ class CgroupV1Manager final : public CgroupManager {
     auto memory = make(parents_.memory);
     auto pids = make(parents_.pids);
     auto cpu = make(parents_.cpu);
-    for (auto* r : {&memory, &pids, &cpu}) {
+    auto freezer = make(parents_.freezer);
+    for (auto* r : {&memory, &pids, &cpu, &freezer}) {
       if (!r->ok()) return r->status();
     }
-    auto cgroup = std::make_unique<CgroupV1>(memory.value(), pids.value(), cpu.value());
+    auto cgroup = std::make_unique<CgroupV1>(memory.value(), pids.value(), cpu.value(),
+                                             freezer.value(), janitor_);
     const fs::path& mem = memory.value();
     std::string bytes = std::to_string(limits.memory_bytes);
     if (Status s = WriteFile(mem / "memory.limit_in_bytes", bytes); !s.ok()) return s;
@@ -127,6 +150,7 @@ class CgroupV1Manager final : public CgroupManager {
 
  private:
   V1Parents parents_;
+  Janitor* janitor_;
 };
 
 }  // namespace
@@ -134,10 +158,12 @@ class CgroupV1Manager final : public CgroupManager {
 // `hierarchy(controller)` gives the directory of our own cgroup in that
 // controller's hierarchy, or empty when it is not mounted.
 Result<std::unique_ptr<CgroupManager>> MakeCgroupV1Manager(
-    const std::function<fs::path(const std::string&)>& hierarchy, const std::string& name) {
+    const std::function<fs::path(const std::string&)>& hierarchy, const std::string& name,
+    Janitor* janitor) {
   V1Parents parents;
-  auto make_parent = [&name](const fs::path& own) -> Result<fs::path> {
+  auto make_parent = [&name, janitor](const fs::path& own) -> Result<fs::path> {
     if (own.empty()) return fs::path();
+    if (janitor) RemoveStaleCgroups(own, *janitor);
     fs::path dir = own / name;
     std::error_code ec;
     fs::create_directory(dir, ec);
@@ -152,7 +178,10 @@ Result<std::unique_ptr<CgroupManager>> MakeCgroupV1Manager(
   parents.memory = memory.value();
   if (auto pids = make_parent(hierarchy("pids")); pids.ok()) parents.pids = pids.value();
   if (auto cpu = make_parent(hierarchy("cpu")); cpu.ok()) parents.cpu = cpu.value();
-  return std::unique_ptr<CgroupManager>(std::make_unique<CgroupV1Manager>(parents));
+  if (auto freezer = make_parent(hierarchy("freezer")); freezer.ok()) {
+    parents.freezer = freezer.value();
+  }
+  return std::unique_ptr<CgroupManager>(std::make_unique<CgroupV1Manager>(parents, janitor));
 }
 
 }  // namespace lambda_emu::sandbox

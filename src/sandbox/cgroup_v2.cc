@@ -7,6 +7,7 @@
 
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_fs.h"
+#include "sandbox/leftovers.h"
 #include "sandbox/spawn.h"
 
 namespace lambda_emu::sandbox {
@@ -22,11 +23,14 @@ std::string CpuMax(double cpus) {
 
 class CgroupV2 final : public EnvironmentCgroup {
  public:
-  explicit CgroupV2(fs::path dir)
-      : dir_(std::move(dir)), peak_(dir_ / "memory.peak"), current_(dir_ / "memory.current") {}
+  CgroupV2(fs::path dir, Janitor* janitor)
+      : dir_(std::move(dir)),
+        janitor_(janitor),
+        peak_(dir_ / "memory.peak"),
+        current_(dir_ / "memory.current") {}
   ~CgroupV2() override {
     KillAll();
-    RemoveCgroupDir(dir_);
+    RemoveCgroupDirVia(janitor_, dir_);
   }
 
   std::vector<std::string> ProcsFiles() const override {
@@ -39,6 +43,7 @@ class CgroupV2 final : public EnvironmentCgroup {
     // The kernel refuses a quota below the current burst: clear it first.
     if (has_burst && burst_us_ > 0) (void)WriteFile(burst, "0");
     (void)WriteFile(dir_ / "cpu.max", CpuMax(cpus));
+    cpu_limited_ = true;
     const long quota = CpuQuotaUs(cpus);
     if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
   }
@@ -57,24 +62,40 @@ class CgroupV2 final : public EnvironmentCgroup {
   }
 
   void KillAll() override {
+    // A killed process still has to run to exit, and under a CPU cap
+    // hundreds of them (a fork bomb) get a few ms per 100 ms between them:
+    // they linger for seconds. Lift the cap first.
+    if (cpu_limited_) {
+      (void)WriteFile(dir_ / "cpu.max", "max");
+      cpu_limited_ = false;
+    }
     // cgroup.kill (Linux 5.14+) kills everything at once, forks included.
-    if (!WriteFile(dir_ / "cgroup.kill", "1").ok()) KillListed(dir_ / "cgroup.procs");
+    // Before it, freezing (cgroup.freeze, 5.2+) stops the forking while each
+    // listed process is killed; thawed, they die.
+    if (!WriteFile(dir_ / "cgroup.kill", "1").ok()) {
+      const bool frozen = WriteFile(dir_ / "cgroup.freeze", "1").ok();
+      KillListed(dir_ / "cgroup.procs", frozen ? 2 : 10);
+      if (frozen) (void)WriteFile(dir_ / "cgroup.freeze", "0");
+    }
     KillProcessGroup(pid_);
   }
 
  private:
   fs::path dir_;
+  Janitor* janitor_;
   NumberFile peak_;
   NumberFile current_;
   pid_t pid_ = -1;
+  bool cpu_limited_ = false;
   std::uint64_t seen_peak_ = 0;
   long burst_us_ = 0;
 };
 
 class CgroupV2Manager final : public CgroupManager {
  public:
-  explicit CgroupV2Manager(fs::path parent) : parent_(std::move(parent)) {}
-  ~CgroupV2Manager() override { RemoveCgroupDir(parent_); }
+  CgroupV2Manager(fs::path parent, Janitor* janitor)
+      : parent_(std::move(parent)), janitor_(janitor) {}
+  ~CgroupV2Manager() override { RemoveCgroupDirVia(janitor_, parent_); }
 
   Result<std::unique_ptr<EnvironmentCgroup>> Create(const std::string& name,
                                                     const ResourceLimits& limits) override {
@@ -82,7 +103,7 @@ class CgroupV2Manager final : public CgroupManager {
     std::error_code ec;
     fs::create_directory(dir, ec);
     if (ec) return Status::Error("mkdir " + dir.string() + ": " + ec.message());
-    auto cgroup = std::make_unique<CgroupV2>(dir);
+    auto cgroup = std::make_unique<CgroupV2>(dir, janitor_);
     std::vector<std::pair<std::string, std::string>> settings = {
         {"memory.max", std::to_string(limits.memory_bytes)},
         {"memory.swap.max", "0"},
@@ -102,17 +123,20 @@ class CgroupV2Manager final : public CgroupManager {
 
  private:
   fs::path parent_;
+  Janitor* janitor_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<CgroupManager>> MakeCgroupV2Manager(const fs::path& base,
-                                                           const std::string& name) {
+                                                           const std::string& name,
+                                                           Janitor* janitor) {
   // Controllers must be enabled in base's subtree_control for our children.
   // A cgroup with processes of its own cannot delegate controllers ("no
   // internal processes"), so when the server sits in `base`, it first moves
   // itself into a leaf of its own.
   const std::string wanted = "+memory +pids +cpu";
+  if (janitor) RemoveStaleCgroups(base, *janitor);
   if (!WriteFile(base / "cgroup.subtree_control", wanted).ok()) {
     fs::path leaf = base / (name + "-server");
     std::error_code ec;
@@ -128,7 +152,7 @@ Result<std::unique_ptr<CgroupManager>> MakeCgroupV2Manager(const fs::path& base,
   if (ec) return Status::Error("mkdir " + parent.string() + ": " + ec.message());
   Status s = WriteFile(parent / "cgroup.subtree_control", wanted);
   if (!s.ok()) return s;
-  return std::unique_ptr<CgroupManager>(std::make_unique<CgroupV2Manager>(parent));
+  return std::unique_ptr<CgroupManager>(std::make_unique<CgroupV2Manager>(parent, janitor));
 }
 
 }  // namespace lambda_emu::sandbox

@@ -253,6 +253,19 @@ TEST_F(CgroupV2Test, DestroyingKillsTheProcessGroupAndRemovesTheDirectories) {
   EXPECT_FALSE(fs::exists(root_ / "lambda-emu-test"));
 }
 
+// Issue 12 item 5: killed processes under a CPU cap (a fork bomb's hundreds)
+// lingered 12-17 s waiting for CPU time to exit; the cap goes before the kill.
+TEST_F(CgroupV2Test, KillAllLiftsTheCpuCap) {
+  auto manager = Manager();
+  ASSERT_TRUE(manager);
+  auto cgroup = manager->Create("env-1", Limits(128, 0));
+  ASSERT_TRUE(cgroup.ok());
+  cgroup.value()->LimitCpu(128 / 1769.0);
+  cgroup.value()->KillAll();
+  EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max"), "max");
+  EXPECT_EQ(Slurp(EnvDir("env-1") / "cgroup.kill"), "1");
+}
+
 // ---------------------------------------------------------------- cgroup v1
 
 class CgroupV1Test : public FakeCgroupTree {
@@ -277,6 +290,28 @@ class CgroupV1Test : public FakeCgroupTree {
     return root_ / controller / "own" / "lambda-emu-test" / name;
   }
 };
+
+// Issue 12 item 5: v1 has no cgroup.kill; the freezer stops a fork bomb
+// from forking while each process is killed, and the CPU cap is lifted so
+// the killed processes get to exit.
+TEST_F(CgroupV1Test, KillAllFreezesLiftsTheCpuCapAndThaws) {
+  fs::create_directories(root_ / "freezer" / "own");
+  auto manager = Manager({"memory", "pids", "cpu", "freezer"});
+  ASSERT_TRUE(manager);
+  auto cgroup = manager->Create("env-1", Limits(128, 0));
+  ASSERT_TRUE(cgroup.ok());
+  EXPECT_EQ(cgroup.value()->ProcsFiles().back(),
+            (EnvDir("freezer", "env-1") / "cgroup.procs").string());
+  cgroup.value()->LimitCpu(128 / 1769.0);
+  pid_t child = SpawnSleeper();
+  cgroup.value()->Attach(child);
+  cgroup.value()->KillAll();
+  EXPECT_EQ(Slurp(EnvDir("cpu", "env-1") / "cpu.cfs_quota_us"), "-1");
+  EXPECT_EQ(Slurp(EnvDir("freezer", "env-1") / "freezer.state"), "THAWED");
+  EXPECT_NE(WaitFor(child), -1);
+  cgroup.value().reset();
+  EXPECT_FALSE(fs::exists(EnvDir("freezer", "env-1")));
+}
 
 TEST_F(CgroupV1Test, CreateWritesLimitInBytesAndPidsMax) {
   auto manager = Manager();

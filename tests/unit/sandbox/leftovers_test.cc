@@ -1,0 +1,86 @@
+// What a dead server left behind (issue 12 item 5): names, the /proc
+// helpers, and the work-directory sweep on a real temp directory.
+#include "sandbox/leftovers.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <random>
+
+#include "sandbox/janitor.h"
+#include "sandbox/process_table.h"
+
+namespace lambda_emu::sandbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A pid that no process has now (a child that has been reaped).
+pid_t DeadPid() {
+  pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  int status;
+  ::waitpid(pid, &status, 0);
+  return pid;
+}
+
+TEST(Leftovers, ServerPidInNameAcceptsOnlyOurNames) {
+  EXPECT_EQ(ServerPidInName("lambda-emu-1234", false), 1234);
+  EXPECT_EQ(ServerPidInName("lambda-emu-1234-server", true), 1234);
+  EXPECT_EQ(ServerPidInName("lambda-emu-1234-server", false), std::nullopt);
+  EXPECT_EQ(ServerPidInName("lambda-emu-zip-abc", false), std::nullopt);
+  EXPECT_EQ(ServerPidInName("lambda-emu-", false), std::nullopt);
+  EXPECT_EQ(ServerPidInName("other-1234", false), std::nullopt);
+  EXPECT_EQ(ServerPidInName("lambda-emu-12a4", false), std::nullopt);
+}
+
+TEST(Leftovers, MarkerNamesThisProcessAndItsStartTime) {
+  auto start = StartTime(::getpid());
+  ASSERT_TRUE(start);
+  EXPECT_EQ(InstanceMarker(), std::to_string(::getpid()) + "." + std::to_string(*start));
+  EXPECT_FALSE(MarkerOfDeadServer(InstanceMarker()));
+  EXPECT_TRUE(MarkerOfDeadServer(std::to_string(DeadPid()) + ".1"));
+  // This test binary is alive but is not lambda-emu.
+  EXPECT_TRUE(MarkerOfDeadServer(std::to_string(::getppid()) + ".1"));
+  EXPECT_FALSE(MarkerOfDeadServer(""));
+}
+
+TEST(Leftovers, DescendantsFollowsParentLinks) {
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  auto found = Descendants(::getpid());
+  bool seen = false;
+  for (const auto& d : found) seen |= d.pid == child && d.top == child;
+  EXPECT_TRUE(seen);
+  ::kill(child, SIGKILL);
+  int status;
+  ::waitpid(child, &status, 0);
+}
+
+TEST(Leftovers, WorkDirectoriesOfDeadServersGoAndOthersStay) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("lambda-emu-leftovers-test-" + std::to_string(std::random_device{}()));
+  const fs::path dead = dir / ("lambda-emu-" + std::to_string(DeadPid()));
+  const fs::path self = dir / ("lambda-emu-" + std::to_string(::getpid()));
+  const fs::path other = dir / "lambda-emu-zip-x";
+  for (const auto& d : {dead / "env-1" / "tmp", self, other}) fs::create_directories(d);
+  boost::asio::io_context io;
+  {
+    Janitor janitor(io);
+    EXPECT_EQ(RemoveStaleWorkDirs(dir, janitor), 1);
+    EXPECT_TRUE(janitor.Finish(std::chrono::seconds(5)));
+  }
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(self));
+  EXPECT_TRUE(fs::exists(other));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lambda_emu::sandbox
