@@ -137,7 +137,10 @@ def main():
             "outcomes": counts,
             "errors": args.burst - counts.get("200", 0),
             "burst_seconds": round(wall, 2),
-            "environments_started": log.count("\tInit Duration: ") + log.count("Status: timeout"),
+            # Each environment's first REPORT carries its Init Duration (a
+            # failed init's too).
+            "environments_started": sum(1 for line in log.splitlines()
+                                        if line.startswith("REPORT ") and "\tInit Duration: " in line),
             "warm_invokes": len(latencies),
             "warm_errors": warm_errors,
             "warm_p50_ms": round(percentile(latencies, 50), 2),
