@@ -170,13 +170,7 @@ void FunctionPool::EnsureProvisioned() {
 // the back, so the functions waiting take turns.
 void FunctionPool::OnStartSlot(StartSlot slot) {
   if (shutting_down_) return;
-  while (!waiting_.empty()) {
-    ExecutionEnvironment* env = TakeReady();
-    if (!env) break;
-    auto invocation = std::move(waiting_.front());
-    waiting_.pop_front();
-    env->Assign(std::move(invocation));
-  }
+  AssignFreeEnvironments();
   if (!waiting_.empty()) {
     if (function_->debugging && !environments_.empty()) return;  // waits for that one
     auto invocation = std::move(waiting_.front());
@@ -235,12 +229,7 @@ void FunctionPool::PostDispatchWaiting() {
   boost::asio::post(services_.io, [this] { DispatchWaiting(); });
 }
 
-// Waiting invocations, oldest first, take the environments that are free;
-// if some are left, a new environment needs a start slot (under --debug:
-// only when the one environment is gone).
-void FunctionPool::DispatchWaiting() {
-  dispatch_waiting_posted_ = false;
-  if (shutting_down_) return;
+void FunctionPool::AssignFreeEnvironments() {
   while (!waiting_.empty()) {
     ExecutionEnvironment* env = TakeReady();
     if (!env) break;
@@ -248,6 +237,15 @@ void FunctionPool::DispatchWaiting() {
     waiting_.pop_front();
     env->Assign(std::move(invocation));
   }
+}
+
+// Waiting invocations, oldest first, take the environments that are free;
+// if some are left, a new environment needs a start slot (under --debug:
+// only when the one environment is gone).
+void FunctionPool::DispatchWaiting() {
+  dispatch_waiting_posted_ = false;
+  if (shutting_down_) return;
+  AssignFreeEnvironments();
   if (waiting_.empty() || (function_->debugging && !environments_.empty())) return;
   services_.starts.Enqueue(this);
 }

@@ -99,6 +99,8 @@ class FunctionPool final : public ExecutionEnvironment::Listener, public StartBu
   bool RoomForEnvironment();
   bool Retiring(const ExecutionEnvironment& env) const;
   ExecutionEnvironment* TakeReady();
+  // Waiting invocations, oldest first, take the free environments.
+  void AssignFreeEnvironments();
   int ProvisionedMissing() const;
   void ReplaceProvisioned(bool after_init_failure);
   void DispatchWaiting();
