@@ -16,10 +16,9 @@
 //   GET /2016-08-19/account-settings/                   GetAccountSettings
 // and GET /_emu/code/{name}.zip, the download GetFunction's Code.Location
 // points at. Deployment packages are built on request (and cached while the
-// files stay the same) on the state worker thread, never on the io thread. The writes (and the reads
-// that sit beside them) are listed in management_functions.cc,
-// management_versions.cc, management_concurrency.cc,
-// management_event_invoke.cc, management_urls.cc, management_policy.cc,
+// files stay the same) on the state worker thread, never on the io thread. The writes (and the
+// reads that sit beside them) are listed in management_functions.cc, management_versions.cc,
+// management_concurrency.cc, management_event_invoke.cc, management_urls.cc, management_policy.cc,
 // management_tags.cc, layers_api.cc and layer_permissions.cc, one file per
 // group. io thread only.
 
