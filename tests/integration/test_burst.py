@@ -138,5 +138,24 @@ class ColdStartBurstTest(unittest.TestCase):
             self.assertTrue(all(ms < 4000 for ms in inits), inits)
 
 
+class ProvisionedStartsTest(unittest.TestCase):
+    def test_provisioned_environments_beyond_the_start_budget_all_come_up(self):
+        # One init at a time: the other four provisioned starts wait for the
+        # slot, then each takes it in turn; an on-demand invoke meanwhile is
+        # served too (waiting invokes come before provisioned starts).
+        with EmuServer({
+            "provisioned": probe_function(ProvisionedConcurrency=5),
+            "other": probe_function(),
+        }, args=["--max-concurrent-inits", "1"]) as emu:
+            self.assertEqual(emu.invoke("other").status, 200)
+            ready = wait_until(
+                lambda: emu.request("GET", "/_emu/health").status == 200, 30)
+            self.assertTrue(ready, emu.request("GET", "/_emu/health").body)
+            stats = emu.request("GET", "/_emu/functions/provisioned").json()
+            self.assertEqual(stats["ProvisionedInits"], 5, stats)
+            self.assertEqual(stats["Environments"]["Idle"], 5, stats)
+            self.assertEqual(stats["InvocationsWaiting"], 0, stats)
+
+
 if __name__ == "__main__":
     unittest.main()
