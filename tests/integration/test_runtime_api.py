@@ -250,9 +250,10 @@ class RuntimeApiTest(unittest.TestCase):
 
     def test_init_error_from_a_runtime_that_keeps_running_is_killed(self):
         self.assertInitErrorInvoke(self.emu.invoke("init-error-hang", b"{}"))
-        out = self.emu.wait_for_output("init-error: pid=")
-        line = [l for l in out.splitlines() if "init-error: pid=" in l
-                and "init-error-hang" in l]
+        # Wait for this function's own line: the console is written on its own thread, and
+        # other tests' init-error functions print the same text.
+        out = self.emu.wait_for_output("[init-error-hang] init-error: pid=")
+        line = [l for l in out.splitlines() if "[init-error-hang] init-error: pid=" in l]
         self.assertTrue(line, out)
         pid = int(line[0].split("init-error: pid=")[1].split()[0])
         self.assertTrue(wait_until(lambda: not pid_alive(pid), 10),
