@@ -59,6 +59,13 @@ struct FunctionConfig {
   std::vector<EventSource> events;  // Events (template or config file)
   std::string function_url_config;  // FunctionUrlConfig as JSON text; empty: no URL
   std::vector<std::pair<std::string, std::string>> tags;  // Tags, in file order
+  // Asynchronous invocation (SAM EventInvokeConfig, AWS::Lambda::EventInvokeConfig): qualifier
+  // ("$LATEST", or an alias) -> the config as the management API stores it, JSON text:
+  // {"MaximumRetryAttempts": 0-2, "MaximumEventAgeInSeconds": 60-21600, "DestinationConfig":
+  // {"OnSuccess": {"Destination": ARN}, "OnFailure": {"Destination": ARN}}}, each member optional.
+  std::map<std::string, std::string> event_invoke_configs;
+  // DeadLetterQueue.TargetArn (SAM) or DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN.
+  std::string dead_letter_arn;
 
   bool operator==(const FunctionConfig&) const = default;
 };
