@@ -287,10 +287,12 @@ std::string Milliseconds(double ms) {
 
 void FunctionLog::Summary(const InvocationSummary& s) {
   if (!spdlog::should_log(spdlog::level::info)) return;
-  // "REQUEST_ID cold (init 85.12 ms) 1.23 ms, 41 of 128 MB: " then the outcome.
+  // "REQUEST_ID cold (init 85.12 ms) 1.23 ms, 41 of 128 MB: " then the outcome;
+  // an event's retry says "REQUEST_ID attempt 2 warm ...".
   std::string text;
   if (!console_style.prefix) text += output_->name + ' ';
   text += s.request_id;
+  if (s.attempt > 1) text += " attempt " + std::to_string(s.attempt);
   text += s.cold_start ? " cold (init " + Milliseconds(s.init_duration_ms) + ") " : " warm ";
   text += Milliseconds(s.duration_ms) + ", " + std::to_string(s.memory_used_mb) + " of " +
           std::to_string(s.memory_size_mb) + " MB: ";

@@ -56,6 +56,7 @@ struct InvocationSummary {
   long long memory_used_mb = 0;
   int memory_size_mb = 0;
   std::string_view error_type;  // empty: success
+  int attempt = 1;              // an asynchronous event's retry: 2 or 3
 };
 
 class FunctionLog {

@@ -372,7 +372,7 @@ void ExecutionEnvironment::Finish(Ending ending) {
   record.timed_out = ending.error_type == outcomes::kTimedOut;
   record.out_of_memory = ending.error_type == outcomes::kOutOfMemory;
   log.Summary({id, invocation->cold_start, duration, invocation->init_duration_ms.value_or(0),
-               peak_mb, function_->config.memory_mb, record.error_type});
+               peak_mb, function_->config.memory_mb, record.error_type, invocation->attempt});
 
   last_finished_id_ = id;
   last_used_ = Clock::now();

@@ -37,6 +37,7 @@ struct Invocation {
   std::string trace_id;
   std::string qualifier;  // as the caller gave it: the invoked ARN ends with it
   bool want_log = false;  // X-Amz-Log-Type: Tail
+  int attempt = 1;        // asynchronous invocation: which run of the event this is
 
   Clock::time_point accepted_at = Clock::now();
   bool cold_start = false;                 // a new environment was started for it
