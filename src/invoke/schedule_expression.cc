@@ -1,6 +1,9 @@
 #include "invoke/schedule_expression.h"
 
+#include <date/tz.h>
+
 #include <cctype>
+#include <exception>
 #include <utility>
 #include <vector>
 
@@ -134,9 +137,52 @@ Result<SystemTime> ParseAt(std::string_view inside) {
   return SystemTime(sys_days(date) + hours(h) + minutes(mi) + seconds(s));
 }
 
+// A wall-clock time held in a system_clock time point (how CronSchedule and
+// ParseAt compute) as the zone's local time, and back.
+date::local_seconds AsLocal(std::chrono::sys_seconds wall) {
+  return date::local_seconds(wall.time_since_epoch());
+}
+std::chrono::sys_seconds AsWall(date::local_seconds local) {
+  return std::chrono::sys_seconds(local.time_since_epoch());
+}
+
+Result<const date::time_zone*> FindZone(std::string_view name) {
+  // date's tz database throws when a name is unknown or zoneinfo is missing.
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception& e) {
+    std::string message = "time zone '" + std::string(name) +
+                          "' is not in the time zone database (an IANA name such as "
+                          "Europe/London or America/New_York)";
+    // Anything but an unknown name (no zoneinfo at all) is worth showing.
+    if (std::string_view(e.what()).find("not found") == std::string_view::npos) {
+      message += std::string(": ") + e.what();
+    }
+    return Status::Error(message);
+  }
+}
+
 }  // namespace
 
-Result<ScheduleExpression> ScheduleExpression::Parse(std::string_view text) {
+Result<ScheduleExpression> ScheduleExpression::Parse(std::string_view text,
+                                                     std::string_view time_zone) {
+  Result<ScheduleExpression> parsed = ParseUtc(text);
+  if (!parsed.ok() || time_zone.empty()) return parsed;
+  Result<const date::time_zone*> zone = FindZone(time_zone);
+  if (!zone.ok()) return zone.status();
+  ScheduleExpression& expression = parsed.value();
+  expression.time_zone_ = std::string(time_zone);
+  expression.zone_ = *zone;
+  if (expression.kind_ == Kind::kAt) {
+    // A wall-clock time the clock skips (spring forward) is read as the
+    // instant the clock jumps; a repeated one as its first occurrence.
+    auto wall = std::chrono::floor<std::chrono::seconds>(expression.at_time_);
+    expression.at_time_ = expression.zone_->to_sys(AsLocal(wall), date::choose::earliest);
+  }
+  return parsed;
+}
+
+Result<ScheduleExpression> ScheduleExpression::ParseUtc(std::string_view text) {
   // Surrounding white space (a YAML block scalar's newline) is forgiven.
   std::string_view body = Trim(text);
   if (body.empty()) {
@@ -180,10 +226,33 @@ std::optional<SystemTime> ScheduleExpression::NextAfter(SystemTime after, System
       return anchor + periods * period;
     }
     case Kind::kCron:
+      if (zone_ != nullptr) return NextCronInZone(after);
       return cron_.NextAfter(after);
     case Kind::kAt:
       if (at_time_ > after) return at_time_;
       return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<SystemTime> ScheduleExpression::NextCronInZone(SystemTime after) const {
+  using namespace std::chrono;
+  // Search the zone's wall clock, then map each candidate back to an instant.
+  SystemTime cursor = AsWall(zone_->to_local(floor<seconds>(after)));
+  // Each pass moves the cursor on by at least a minute, and only candidates
+  // inside a daylight-saving change come round again; the bound is a guard.
+  for (int pass = 0; pass < 100000; ++pass) {
+    std::optional<SystemTime> candidate = cron_.NextAfter(cursor);
+    if (!candidate) return std::nullopt;
+    cursor = *candidate;
+    const date::local_seconds local = AsLocal(floor<seconds>(*candidate));
+    const date::local_info info = zone_->get_info(local);
+    // Skipped by the clock (spring forward): this time does not fire.
+    if (info.result == date::local_info::nonexistent) continue;
+    // Unique, or repeated (fall back) and then fired once, at the first
+    // occurrence: a `after` inside the second pass has already seen it.
+    const SystemTime instant = sys_seconds(local.time_since_epoch()) - info.first.offset;
+    if (instant > after) return instant;
   }
   return std::nullopt;
 }

@@ -489,6 +489,100 @@ TEST(ScheduleExpression, EveryErrorSaysWhatAndWhere) {
   }
 }
 
+// Europe/London in 2027: the clocks go forward from 01:00 GMT to 02:00 BST
+// on March 28th (01:00Z) and back from 02:00 BST to 01:00 GMT on October 31st
+// (01:00Z).
+std::vector<std::string> ZoneFirings(const std::string& text, const std::string& zone,
+                                     const std::string& from, int count) {
+  Result<ScheduleExpression> parsed = ScheduleExpression::Parse(text, zone);
+  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+  if (!parsed.ok()) return {};
+  std::vector<std::string> out;
+  std::optional<SystemTime> t = T(from);
+  for (int i = 0; i < count && t; ++i) {
+    t = parsed->NextAfter(*t, SystemTime{});
+    out.push_back(Iso(t));
+  }
+  return out;
+}
+
+TEST(ScheduleExpressionTimeZone, CronReadsTheZonesWallClock) {
+  EXPECT_EQ(ZoneFirings("cron(0 12 * * ? *)", "America/New_York", "2027-01-10T00:00:00", 1),
+            std::vector<std::string>{"2027-01-10T17:00:00"});  // EST, UTC-5
+  EXPECT_EQ(ZoneFirings("cron(0 12 * * ? *)", "America/New_York", "2027-07-10T00:00:00", 1),
+            std::vector<std::string>{"2027-07-10T16:00:00"});  // EDT, UTC-4
+  EXPECT_EQ(ZoneFirings("cron(0 9 ? * MON#1 *)", "Asia/Kolkata", "2026-11-30T00:00:00", 1),
+            std::vector<std::string>{"2026-12-07T03:30:00"});  // UTC+5:30
+  // The local date decides the day: 00:30 on the 1st in Tokyo is the 31st in UTC.
+  EXPECT_EQ(ZoneFirings("cron(30 0 1 * ? *)", "Asia/Tokyo", "2026-11-30T00:00:00", 1),
+            std::vector<std::string>{"2026-11-30T15:30:00"});
+  EXPECT_EQ(ZoneFirings("cron(0 12 * * ? *)", "UTC", "2026-11-30T00:00:00", 1),
+            std::vector<std::string>{"2026-11-30T12:00:00"});
+}
+
+TEST(ScheduleExpressionTimeZone, SpringForwardSkipsTheMissingTime) {
+  EXPECT_EQ(ZoneFirings("cron(30 1 * * ? *)", "Europe/London", "2027-03-27T00:00:00", 3),
+            (std::vector<std::string>{"2027-03-27T01:30:00",  // 01:30 GMT
+                                      "2027-03-29T00:30:00",  // 01:30 BST; none on the 28th
+                                      "2027-03-30T00:30:00"}));
+  EXPECT_EQ(ZoneFirings("cron(0/20 * * * ? *)", "Europe/London", "2027-03-28T00:30:00", 3),
+            (std::vector<std::string>{"2027-03-28T00:40:00",  // 00:40 GMT
+                                      "2027-03-28T01:00:00",  // 02:00 BST: 01:00-01:59 do not exist
+                                      "2027-03-28T01:20:00"}));
+}
+
+TEST(ScheduleExpressionTimeZone, FallBackFiresARepeatedTimeOnce) {
+  EXPECT_EQ(ZoneFirings("cron(30 1 * * ? *)", "Europe/London", "2027-10-30T12:00:00", 2),
+            (std::vector<std::string>{"2027-10-31T00:30:00",     // 01:30 BST, the first pass
+                                      "2027-11-01T01:30:00"}));  // not 01:30 GMT again
+  // Asked from between the two passes, the second one still does not fire.
+  EXPECT_EQ(ZoneFirings("cron(30 1 * * ? *)", "Europe/London", "2027-10-31T00:45:00", 1),
+            std::vector<std::string>{"2027-11-01T01:30:00"});
+  EXPECT_EQ(ZoneFirings("cron(0/15 * * * ? *)", "Europe/London", "2027-10-31T00:40:00", 2),
+            (std::vector<std::string>{"2027-10-31T00:45:00",     // 01:45 BST
+                                      "2027-10-31T02:00:00"}));  // 02:00 GMT, after the repeat
+}
+
+TEST(ScheduleExpressionTimeZone, AtIsTheZonesWallClock) {
+  Result<ScheduleExpression> summer =
+      ScheduleExpression::Parse("at(2027-07-01T09:00:00)", "Europe/London");
+  ASSERT_TRUE(summer.ok()) << summer.status().message();
+  EXPECT_EQ(Iso(summer->at_time()), "2027-07-01T08:00:00");
+  EXPECT_EQ(summer->time_zone(), "Europe/London");
+  EXPECT_EQ(summer->text(), "at(2027-07-01T09:00:00)");
+  EXPECT_EQ(Iso(summer->NextAfter(T("2027-07-01T07:59:59"), SystemTime{})), "2027-07-01T08:00:00");
+  // A time the clock skips is read as the instant the clock jumps.
+  Result<ScheduleExpression> skipped =
+      ScheduleExpression::Parse("at(2027-03-28T01:30:00)", "Europe/London");
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_EQ(Iso(skipped->at_time()), "2027-03-28T01:00:00");
+  // A repeated time is its first occurrence.
+  Result<ScheduleExpression> repeated =
+      ScheduleExpression::Parse("at(2027-10-31T01:30:00)", "Europe/London");
+  ASSERT_TRUE(repeated.ok());
+  EXPECT_EQ(Iso(repeated->at_time()), "2027-10-31T00:30:00");
+}
+
+TEST(ScheduleExpressionTimeZone, RatesAreFixedDurations) {
+  Result<ScheduleExpression> daily = ScheduleExpression::Parse("rate(1 day)", "Europe/London");
+  ASSERT_TRUE(daily.ok());
+  const SystemTime anchor = T("2027-03-27T12:00:00");
+  EXPECT_EQ(Iso(daily->NextAfter(anchor, anchor)), "2027-03-28T12:00:00");  // 24 h, not 23
+}
+
+TEST(ScheduleExpressionTimeZone, UnknownZoneIsAnError) {
+  Result<ScheduleExpression> parsed = ScheduleExpression::Parse("rate(5 minutes)", "Mars/Olympus");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(),
+            "time zone 'Mars/Olympus' is not in the time zone database (an IANA name such as "
+            "Europe/London or America/New_York)");
+  // The expression is checked first.
+  parsed = ScheduleExpression::Parse("rate(5 minute)", "Mars/Olympus");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(),
+            "rate(5 minute): a value above 1 takes the plural unit: rate(5 minutes)");
+}
+
 TEST(ScheduleExpression, AcceptsEveryDocumentedForm) {
   for (const char* text : {
            "rate(1 minute)",
