@@ -20,7 +20,8 @@ struct FieldSpec {
   int min;
   int max;
   const std::array<const char*, 12>* names;  // names[i] is value min + i
-  bool wraps;  // "FRI-MON", "22-2": Quartz ranges run over the end of the field
+  bool wraps;    // "FRI-MON", "22-2": Quartz ranges run over the end of the field
+  int max_step;  // Quartz's bound; AWS refuses cron(*/60 * * * ? *)
 };
 
 constexpr std::array<const char*, 12> kMonthNames = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
@@ -28,13 +29,17 @@ constexpr std::array<const char*, 12> kMonthNames = {"JAN", "FEB", "MAR", "APR",
 constexpr std::array<const char*, 12> kDayNames = {"SUN", "MON", "TUE", "WED", "THU", "FRI",
                                                    "SAT", "",    "",    "",    "",    ""};
 
-constexpr FieldSpec kMinutes{"minutes", 0, 59, nullptr, true};
-constexpr FieldSpec kHours{"hours", 0, 23, nullptr, true};
-constexpr FieldSpec kDayOfMonth{"day-of-month", 1, 31, nullptr, true};
-constexpr FieldSpec kMonth{"month", 1, 12, &kMonthNames, true};
-constexpr FieldSpec kDayOfWeek{"day-of-week", 1, 7, &kDayNames, true};
-constexpr FieldSpec kYear{"year", CronSchedule::kFirstYear, CronSchedule::kLastYear, nullptr,
-                          false};
+constexpr FieldSpec kMinutes{"minutes", 0, 59, nullptr, true, 59};
+constexpr FieldSpec kHours{"hours", 0, 23, nullptr, true, 23};
+constexpr FieldSpec kDayOfMonth{"day-of-month", 1, 31, nullptr, true, 31};
+constexpr FieldSpec kMonth{"month", 1, 12, &kMonthNames, true, 12};
+constexpr FieldSpec kDayOfWeek{"day-of-week", 1, 7, &kDayNames, true, 7};
+constexpr FieldSpec kYear{"year",
+                          CronSchedule::kFirstYear,
+                          CronSchedule::kLastYear,
+                          nullptr,
+                          false,
+                          CronSchedule::kLastYear - CronSchedule::kFirstYear};
 
 std::string Upper(std::string_view s) {
   std::string out(s);
@@ -111,10 +116,10 @@ Status AddRangeItem(const FieldSpec& spec, std::string_view item, ValueSet& set)
   int step = 1;
   if (slash.size() == 2) {
     std::optional<int> parsed = Number(slash[1]);
-    if (!parsed || *parsed < 1 || *parsed > span) {
+    if (!parsed || *parsed < 1 || *parsed > spec.max_step) {
       return ItemError(
           spec, item,
-          "the step after '/' must be a whole number from 1 to " + std::to_string(span));
+          "the step after '/' must be a whole number from 1 to " + std::to_string(spec.max_step));
     }
     step = *parsed;
   }

@@ -210,6 +210,48 @@ TEST(ScheduleExpression, CronTableOfNextFirings) {
   }
 }
 
+// The skipping search must agree with itself minute by minute: asked from any
+// minute before a firing it finds that same firing, and asked from the firing
+// it finds a later one. A search that jumped over a match from some starting
+// points (a field reset wrongly when a larger field moved) breaks this.
+void ExpectConsistentMinuteByMinute(const ScheduleExpression& expression, SystemTime from,
+                                    int minutes_to_walk) {
+  std::optional<SystemTime> next = expression.NextAfter(from, SystemTime{});
+  for (int i = 1; i <= minutes_to_walk && next; ++i) {
+    const SystemTime x = from + minutes(i);
+    std::optional<SystemTime> again = expression.NextAfter(x, SystemTime{});
+    ASSERT_TRUE(again) << expression.text() << " from " << Iso(x);
+    ASSERT_GT(*again, x) << expression.text() << " from " << Iso(x);
+    if (*next > x) {
+      ASSERT_EQ(Iso(again), Iso(next)) << expression.text() << " from " << Iso(x);
+    } else {
+      ASSERT_GT(*again, *next) << expression.text() << " from " << Iso(x);
+      ASSERT_EQ(Iso(expression.NextAfter(*again - nanoseconds(1), SystemTime{})), Iso(again));
+    }
+    next = again;
+  }
+}
+
+TEST(ScheduleExpression, CronSearchIsConsistentAcrossMonthAndYearEnds) {
+  const std::vector<const char*> expressions = {
+      "cron(* * * * ? *)",       "cron(0/7 * * * ? *)",        "cron(59 23 * * ? *)",
+      "cron(0 0 * * ? *)",       "cron(15,45 1-3,22 * * ? *)", "cron(0 22-2 * * ? *)",
+      "cron(30 12 L * ? *)",     "cron(0 0 L-1 * ? *)",        "cron(0 6 1W * ? *)",
+      "cron(0 6 LW * ? *)",      "cron(0 6 31W * ? *)",        "cron(0 0 29 2 ? *)",
+      "cron(0 0 ? * 1 *)",       "cron(0 9 ? * MON-FRI *)",    "cron(0 9 ? * 6L *)",
+      "cron(0 9 ? * 2#1,7#5 *)", "cron(0 0 1 JAN ? *)",        "cron(*/30 * ? * SAT,SUN *)",
+      "cron(0 12 1,15,L * ? *)", "cron(0 0 ? * L *)",          "cron(0 0 1 */3 ? 2027-2029)",
+  };
+  const std::vector<const char*> starts = {"2026-12-29T00:00:00", "2028-02-27T00:00:00",
+                                           "2027-04-28T12:00:00", "2027-07-30T00:00:00"};
+  for (const char* text : expressions) {
+    ScheduleExpression expression = MustParse(text);
+    for (const char* start : starts) {
+      ExpectConsistentMinuteByMinute(expression, T(start), 4 * 24 * 60);
+    }
+  }
+}
+
 TEST(ScheduleExpression, CronSubSecondAfterIsStrict) {
   ScheduleExpression every_minute = MustParse("cron(* * * * ? *)");
   SystemTime t = T("2026-11-30T10:00:00") + milliseconds(1);
@@ -413,13 +455,23 @@ TEST(ScheduleExpression, EveryErrorSaysWhatAndWhere) {
       // cron: steps
       {"cron(0/0 12 * * ? *)",
        "cron(0/0 12 * * ? *): minutes '0/0': the step after '/' must be a whole number from 1 to "
-       "60"},
-      {"cron(0/61 12 * * ? *)",
-       "cron(0/61 12 * * ? *): minutes '0/61': the step after '/' must be a whole number from 1 "
-       "to 60"},
+       "59"},
+      // AWS refuses this one ("Parameter ScheduleExpression is not valid"), as Quartz does.
+      {"cron(*/60 * * * ? *)",
+       "cron(*/60 * * * ? *): minutes '*/60': the step after '/' must be a whole number from 1 "
+       "to 59"},
+      {"cron(0 */24 * * ? *)",
+       "cron(0 */24 * * ? *): hours '*/24': the step after '/' must be a whole number from 1 to "
+       "23"},
+      {"cron(0 0 ? * */8 *)",
+       "cron(0 0 ? * */8 *): day-of-week '*/8': the step after '/' must be a whole number from 1 "
+       "to 7"},
+      {"cron(0 0 1 1 ? */230)",
+       "cron(0 0 1 1 ? */230): year '*/230': the step after '/' must be a whole number from 1 to "
+       "229"},
       {"cron(*/ 12 * * ? *)",
        "cron(*/ 12 * * ? *): minutes '*/': the step after '/' must be a whole number from 1 to "
-       "60"},
+       "59"},
       {"cron(0/5/2 12 * * ? *)", "cron(0/5/2 12 * * ? *): minutes '0/5/2': more than one '/'"},
       {"cron(0 12 1 */13 ? *)",
        "cron(0 12 1 */13 ? *): month '*/13': the step after '/' must be a whole number from 1 to "
@@ -543,6 +595,16 @@ TEST(ScheduleExpressionTimeZone, FallBackFiresARepeatedTimeOnce) {
                                       "2027-10-31T02:00:00"}));  // 02:00 GMT, after the repeat
 }
 
+TEST(ScheduleExpressionTimeZone, SearchIsConsistentAcrossDaylightSavingChanges) {
+  for (const char* text :
+       {"cron(* * * * ? *)", "cron(0/15 * * * ? *)", "cron(30 1 * * ? *)", "cron(0 0-3 * * ? *)"}) {
+    Result<ScheduleExpression> parsed = ScheduleExpression::Parse(text, "Europe/London");
+    ASSERT_TRUE(parsed.ok());
+    ExpectConsistentMinuteByMinute(*parsed, T("2027-03-27T22:00:00"), 6 * 60);
+    ExpectConsistentMinuteByMinute(*parsed, T("2027-10-30T22:00:00"), 6 * 60);
+  }
+}
+
 TEST(ScheduleExpressionTimeZone, AtIsTheZonesWallClock) {
   Result<ScheduleExpression> summer =
       ScheduleExpression::Parse("at(2027-07-01T09:00:00)", "Europe/London");
@@ -613,6 +675,9 @@ TEST(ScheduleExpression, AcceptsEveryDocumentedForm) {
            "cron(0 0 ? * */2 *)",
            "cron(0 0 L,15 * ? *)",
            "cron(0 0 L-0 * ? *)",
+           "cron(*/59 */23 */31 */12 ? */229)",
+           "cron(0 0 ? * */7 *)",
+           "cron(15 12 ? * 1#5 *)",
            "at(2026-12-01T10:00:00)",
        }) {
     Result<ScheduleExpression> parsed = ScheduleExpression::Parse(text);
