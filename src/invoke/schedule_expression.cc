@@ -188,7 +188,7 @@ Result<ScheduleExpression> ScheduleExpression::ParseUtc(std::string_view text) {
   if (body.empty()) {
     return Status::Error("the schedule expression is empty; use rate(...), cron(...) or at(...)");
   }
-  const std::string prefix = std::string(text) + ": ";
+  const std::string prefix = std::string(body) + ": ";
   ScheduleExpression expression;
   expression.text_ = std::string(text);
   if (std::optional<std::string_view> inside = Inside(body, "rate")) {

@@ -38,7 +38,8 @@ class ScheduleExpression {
   // "cron(0 12 * * * *): day-of-month and day-of-week cannot both be
   // specified; use ? in one".
   // `time_zone` is an IANA name ("Europe/London"); empty means UTC. It is
-  // checked against the system's zoneinfo (tzdata).
+  // checked against the system's zoneinfo (tzdata); the first such call in a
+  // process reads the list of zone names from /usr/share/zoneinfo.
   static Result<ScheduleExpression> Parse(std::string_view text, std::string_view time_zone = {});
 
   // The first firing strictly after `after`, or nullopt when there is none

@@ -361,6 +361,8 @@ TEST(ScheduleExpression, EveryErrorSaysWhatAndWhere) {
   const std::vector<ErrorCase> cases = {
       {"", "the schedule expression is empty; use rate(...), cron(...) or at(...)"},
       {"  ", "the schedule expression is empty; use rate(...), cron(...) or at(...)"},
+      // Errors quote the expression without the white space around it.
+      {"  rate(0 minutes)\n", "rate(0 minutes): the value '0' must be a positive whole number"},
       {"every 5 minutes",
        "every 5 minutes: a schedule expression is rate(value unit), cron(fields) or "
        "at(yyyy-mm-ddThh:mm:ss), e.g. rate(5 minutes)"},
