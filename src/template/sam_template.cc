@@ -128,6 +128,7 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
     const YAML::Node& resource = resources[id];
     if (IsLayer(resource["Type"].Scalar())) LoadLayer(id, resource, stack, resolver);
   }
+  std::vector<std::string> rest;
   for (const auto& id : active) {
     const YAML::Node& resource = resources[id];
     const std::string type = resource["Type"].Scalar();
@@ -138,7 +139,14 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
     } else if (IsApi(type)) {
       LoadApi(id, type, Field(resource, "Properties"), stack, resolver);
     } else if (!IsLayer(type)) {
-      out_.ignored_resources.push_back(stack.prefix + id + " (" + type + ")");
+      rest.push_back(id);
+    }
+  }
+  // Event-invoke configs and schedules after the functions they name.
+  for (const auto& id : rest) {
+    const YAML::Node& resource = resources[id];
+    if (!LoadAsyncResource(id, resource, stack, resolver)) {
+      out_.ignored_resources.push_back(stack.prefix + id + " (" + resource["Type"].Scalar() + ")");
     }
   }
   // The implicit APIs SAM makes for Api / HttpApi events take Globals.Api
@@ -199,6 +207,7 @@ void TemplateLoader::DeclareResources(const YAML::Node& resources, const Stack& 
       symbol.ref = name;
       symbol.attributes["Arn"] =
           api::FunctionArn(options_.pseudo.region, options_.pseudo.account_id, name);
+      if (type == kServerlessFunction) DeclareGeneratedDestinations(id, properties, resolver);
     } else if (IsApi(type)) {
       symbol.ref = stack.prefix + id;  // what a RestApiId / ApiId names
     } else if (IsLayer(type)) {
@@ -208,8 +217,29 @@ void TemplateLoader::DeclareResources(const YAML::Node& resources, const Stack& 
         if (resolved.IsScalar() && !resolved.Scalar().empty()) name = resolved.Scalar();
       }
       symbol.ref = LayerArn(options_.pseudo, name);
+    } else if (IsMessagingResource(type)) {
+      symbol = MessagingSymbol(type, id, properties, path, options_.pseudo, resolver);
     }
     resolver.symbols().resources[id] = symbol;
+  }
+}
+
+void TemplateLoader::DeclareGeneratedDestinations(const std::string& id,
+                                                  const YAML::Node& properties,
+                                                  Resolver& resolver) {
+  // SAM creates a queue or topic for an EventInvokeConfig destination of
+  // Type SQS or SNS without a Destination; other resources may name it.
+  const YAML::Node destinations =
+      Field(Field(properties, "EventInvokeConfig"), "DestinationConfig");
+  for (const char* side : {"OnSuccess", "OnFailure"}) {
+    const YAML::Node config = Field(destinations, side);
+    const YAML::Node type = Field(config, "Type");
+    if (!type.IsScalar() || !Field(config, "Destination").IsNull()) continue;
+    const char* kind = type.Scalar() == "SQS" ? "Queue" : type.Scalar() == "SNS" ? "Topic" : "";
+    if (*kind == '\0') continue;
+    const std::string generated = GeneratedDestinationId(id, side, kind);
+    resolver.symbols().resources[generated] =
+        GeneratedDestinationSymbol(generated, kind, options_.pseudo);
   }
 }
 
