@@ -153,9 +153,14 @@ json ParseSide(const YAML::Node& node, const std::string& side, const std::strin
 Result<DestinationArn> ParseDestinationArn(const std::string& arn) {
   static const std::regex kPattern(kDestinationPattern);
   if (arn.empty() || !std::regex_match(arn, kPattern)) {
+    // A queue's Ref is its URL, the usual slip in a template.
+    const bool queue_url = arn.rfind("https://sqs.", 0) == 0;
     return Status::Error("'" + arn +
                          "' is not an ARN (Lambda's pattern: arn:PARTITION:SERVICE:REGION:"
-                         "ACCOUNT:RESOURCE)");
+                         "ACCOUNT:RESOURCE)" +
+                         (queue_url ? "; that is a queue URL: use the queue's ARN (!GetAtt "
+                                      "Queue.Arn)"
+                                    : ""));
   }
   // arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE; the pattern guarantees the
   // first five colons.

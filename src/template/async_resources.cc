@@ -112,6 +112,25 @@ SymbolTable::Resource GeneratedDestinationSymbol(const std::string& id, const st
   return symbol;
 }
 
+void RequireResolvedArns(const YAML::Node& node, const std::string& where) {
+  // A reference that cannot be resolved locally becomes "" (or the logical
+  // id): as a destination it would be no destination, or SAM's generated
+  // queue, silently. Say so instead.
+  auto check = [&where](const YAML::Node& value, const std::string& key) {
+    if (IsUnresolved(value)) {
+      Fail(where + "." + key +
+           ": a reference lambda-emu cannot resolve locally; give the ARN (or a !GetAtt / !Ref "
+           "of a function, queue, topic, event bus or bucket of the template)");
+    }
+  };
+  check(Field(node, "TargetArn"), "TargetArn");
+  const YAML::Node destinations = Field(node, "DestinationConfig");
+  for (const char* side : {"OnSuccess", "OnFailure"}) {
+    check(Field(Field(destinations, side), "Destination"),
+          std::string("DestinationConfig.") + side + ".Destination");
+  }
+}
+
 bool TemplateLoader::LoadAsyncResource(const std::string& id, const YAML::Node& resource,
                                        const Stack& stack, Resolver& resolver) {
   const std::string type = resource["Type"].Scalar();
@@ -137,6 +156,7 @@ bool TemplateLoader::LoadAsyncResource(const std::string& id, const YAML::Node& 
     YAML::Node members = YAML::Clone(properties);
     members.remove("FunctionName");
     members.remove("Qualifier");
+    RequireResolvedArns(members, path);
     auto parsed = config::ParseEventInvokeConfig(members, path, config::EventInvokeSyntax{});
     if (!parsed.ok()) Fail(parsed.status().message());
     if (!target->event_invoke_configs.emplace(qualifier.Scalar(), parsed.value()).second) {

@@ -357,6 +357,7 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
       const auto symbol = GeneratedDestinationSymbol(generated, kind, options_.pseudo);
       return kind == "Queue" ? symbol.attributes.at("Arn") : symbol.ref;
     };
+    RequireResolvedArns(v, where("EventInvokeConfig"));
     auto parsed = config::ParseEventInvokeConfig(v, where("EventInvokeConfig"), syntax);
     if (!parsed.ok()) Fail(parsed.status().message());
     const std::string qualifier = f.auto_publish_alias.empty() ? "$LATEST" : f.auto_publish_alias;
@@ -364,6 +365,7 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
   }
   const char* dlq_key = serverless ? "DeadLetterQueue" : "DeadLetterConfig";
   if (const auto v = prop(dlq_key); !v.IsNull()) {
+    RequireResolvedArns(v, where(dlq_key));
     auto parsed = config::ParseDeadLetterTarget(v, where(dlq_key), serverless);
     if (!parsed.ok()) Fail(parsed.status().message());
     f.dead_letter_arn = std::move(parsed).value();

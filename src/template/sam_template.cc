@@ -207,7 +207,14 @@ void TemplateLoader::DeclareResources(const YAML::Node& resources, const Stack& 
       symbol.ref = name;
       symbol.attributes["Arn"] =
           api::FunctionArn(options_.pseudo.region, options_.pseudo.account_id, name);
-      if (type == kServerlessFunction) DeclareGeneratedDestinations(id, properties, resolver);
+      if (type == kServerlessFunction) {
+        // Globals.Function may hold the EventInvokeConfig (IgnoreGlobals
+        // lists are not applied here; LoadFunction applies them).
+        const YAML::Node merged = Field(resource, "IgnoreGlobals").IsNull()
+                                      ? MergeGlobals(stack.globals, properties)
+                                      : properties;
+        DeclareGeneratedDestinations(id, merged, symbol, resolver);
+      }
     } else if (IsApi(type)) {
       symbol.ref = stack.prefix + id;  // what a RestApiId / ApiId names
     } else if (IsLayer(type)) {
@@ -226,9 +233,13 @@ void TemplateLoader::DeclareResources(const YAML::Node& resources, const Stack& 
 
 void TemplateLoader::DeclareGeneratedDestinations(const std::string& id,
                                                   const YAML::Node& properties,
+                                                  SymbolTable::Resource& function,
                                                   Resolver& resolver) {
   // SAM creates a queue or topic for an EventInvokeConfig destination of
-  // Type SQS or SNS without a Destination; other resources may name it.
+  // Type SQS or SNS without a Destination; other resources name it by its
+  // logical id or as the function's referable property: !Ref
+  // Fn.DestinationQueue, !GetAtt Fn.DestinationQueue.Arn (with two, the
+  // OnFailure one, as SAM resolves it).
   const YAML::Node destinations =
       Field(Field(properties, "EventInvokeConfig"), "DestinationConfig");
   for (const char* side : {"OnSuccess", "OnFailure"}) {
@@ -238,8 +249,14 @@ void TemplateLoader::DeclareGeneratedDestinations(const std::string& id,
     const char* kind = type.Scalar() == "SQS" ? "Queue" : type.Scalar() == "SNS" ? "Topic" : "";
     if (*kind == '\0') continue;
     const std::string generated = GeneratedDestinationId(id, side, kind);
-    resolver.symbols().resources[generated] =
+    const SymbolTable::Resource symbol =
         GeneratedDestinationSymbol(generated, kind, options_.pseudo);
+    resolver.symbols().resources[generated] = symbol;
+    const std::string property = std::string("Destination") + kind;
+    resolver.symbols().resources[id + "." + property] = symbol;
+    for (const auto& [attribute, value] : symbol.attributes) {
+      function.attributes[property + "." + attribute] = value;
+    }
   }
 }
 

@@ -54,7 +54,7 @@ class TemplateLoader {
   void DeclareResources(const YAML::Node& resources, const Stack& stack, Resolver& resolver,
                         std::vector<std::string>& active);
   void DeclareGeneratedDestinations(const std::string& id, const YAML::Node& properties,
-                                    Resolver& resolver);
+                                    SymbolTable::Resource& function, Resolver& resolver);
   void LoadLayer(const std::string& id, const YAML::Node& resource, const Stack& stack,
                  Resolver& resolver);
   void LoadApi(const std::string& id, const std::string& type, const YAML::Node& properties,
@@ -101,6 +101,10 @@ std::string GeneratedDestinationId(const std::string& function_id, const std::st
                                    const std::string& kind);
 SymbolTable::Resource GeneratedDestinationSymbol(const std::string& id, const std::string& kind,
                                                  const PseudoParameters& pseudo);
+
+// Fails when an EventInvokeConfig's destination or a dead-letter TargetArn
+// in `node` is a reference that did not resolve.
+void RequireResolvedArns(const YAML::Node& node, const std::string& where);
 
 // The ARN a Ref to a local layer gives: arn:aws:lambda:REGION:ACCOUNT:layer:NAME:1.
 std::string LayerArn(const PseudoParameters& pseudo, const std::string& name);

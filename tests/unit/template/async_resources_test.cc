@@ -412,4 +412,61 @@ TEST_F(AsyncTemplateTest, SchedulerScheduleBecomesAScheduleV2Event) {
     "Input": "{\"hourly\": true}", "State": "ENABLED", "Name": "hourly"})j"));
 }
 
+TEST_F(AsyncTemplateTest, GeneratedDestinationIsTheFunctionsReferableProperty) {
+  auto loaded = Load(R"(
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    CodeUri: src
+    Handler: app.handler
+    Runtime: python3.12
+    EventInvokeConfig:
+      DestinationConfig:
+        OnFailure: { Type: SQS }
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          DLQ_URL: !Ref Worker.DestinationQueue
+          DLQ_ARN: !GetAtt Worker.DestinationQueue.Arn
+)");
+  const FunctionConfig* f = Find(loaded, "Worker");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(
+      Env(*f, "DLQ_URL"),
+      "https://sqs.eu-west-1.amazonaws.com/123456789012/WorkerEventInvokeConfigOnFailureQueue");
+  EXPECT_EQ(Env(*f, "DLQ_ARN"),
+            "arn:aws:sqs:eu-west-1:123456789012:WorkerEventInvokeConfigOnFailureQueue");
+  EXPECT_EQ(Config(*f, "$LATEST")["DestinationConfig"]["OnFailure"]["Destination"],
+            Env(*f, "DLQ_ARN"));
+}
+
+TEST_F(AsyncTemplateTest, UnresolvableDestinationIsAnErrorNotAGeneratedQueue) {
+  std::string e = ErrorOf(std::string(kFunctionHead) + R"(
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure: { Type: SQS, Destination: !GetAtt Table.StreamArn }
+  Table:
+    Type: AWS::DynamoDB::Table
+)");
+  EXPECT_TRUE(Contains(e,
+                       "Worker.EventInvokeConfig.DestinationConfig.OnFailure.Destination: a "
+                       "reference lambda-emu cannot resolve locally"))
+      << e;
+  e = ErrorOf(std::string(kFunctionHead) + R"(
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      DeadLetterQueue: { Type: SQS, TargetArn: !Ref Jobs }
+  Jobs:
+    Type: AWS::SQS::Queue
+)");
+  EXPECT_TRUE(Contains(e, "that is a queue URL: use the queue's ARN (!GetAtt Queue.Arn)")) << e;
+}
+
 }  // namespace lambda_emu::templates
