@@ -128,9 +128,11 @@ json ParseSide(const YAML::Node& node, const std::string& side, const std::strin
       arn = syntax.generated_arn(side, "Queue");
     } else if (syntax.sam && typed == DestinationService::kSns && syntax.generated_arn) {
       arn = syntax.generated_arn(side, "Topic");
-    } else if (syntax.sam || typed) {
+    } else if (syntax.sam) {
       Fail(where + ".Destination: required when Type is " + type +
            " (SAM creates a queue or topic only for Type SQS or SNS)");
+    } else if (typed) {
+      Fail(where + ".Destination: required when a Type is given");
     } else {
       return json::object();  // as Lambda stores {"OnSuccess": {}}
     }
