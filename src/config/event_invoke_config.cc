@@ -247,7 +247,8 @@ Result<std::string> ParseEventInvokeConfig(const YAML::Node& node, const std::st
            "(MaximumRetryAttempts, MaximumEventAgeInSeconds or DestinationConfig)");
     }
     out["DestinationConfig"] = std::move(destinations);
-    return out.dump();
+    // A YAML file need not be UTF-8 (see YamlToJson): replace, never throw.
+    return out.dump(-1, ' ', false, json::error_handler_t::replace);
   } catch (const Invalid& e) {
     return Status::Error(e.message);
   }

@@ -193,7 +193,8 @@ bool TemplateLoader::LoadAsyncResource(const std::string& id, const YAML::Node& 
     source.name = id;
     source.type = rule ? "Schedule" : "ScheduleV2";
     source.summary = expression.Scalar();
-    source.properties = event.dump();
+    // Not necessarily UTF-8 (see config::YamlToJson): replace, never throw.
+    source.properties = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     f->events.push_back(std::move(source));
     used = true;
   }

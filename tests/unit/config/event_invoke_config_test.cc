@@ -216,4 +216,13 @@ TEST(FunctionDestinations, MustNameADefinedFunctionOtherThanItself) {
       Contains(own.message(), "You can't specify the function as a destination for itself."));
 }
 
+// The same class of input fuzz/config_file_fuzzer.cc found crashing YamlToJson.
+TEST(EventInvokeConfig, NonUtf8DestinationDoesNotThrow) {
+  auto r = Parse(
+      "DestinationConfig: { OnFailure: { Destination: \"arn:aws:sqs:us-east-1:"
+      "123456789012:q\xff\" } }\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(Contains(r.value(), "arn:aws:sqs:us-east-1:123456789012:q"));
+}
+
 }  // namespace lambda_emu::config
