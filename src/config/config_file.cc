@@ -8,6 +8,7 @@
 
 #include "common/suggest.h"
 #include "config/code_archive.h"
+#include "config/event_invoke_config.h"
 #include "config/event_source.h"
 
 namespace lambda_emu::config {
@@ -40,7 +41,9 @@ const std::vector<std::string> kFunctionKeys = {"Runtime",
                                                 "Layers",
                                                 "Events",
                                                 "FunctionUrlConfig",
-                                                "Tags"};
+                                                "Tags",
+                                                "EventInvokeConfig",
+                                                "DeadLetterConfig"};
 const std::vector<std::string> kIgnoredFunctionKeys = {"Role", "PackageType", "TracingConfig",
                                                        "LoggingConfig", "FunctionName"};
 const std::vector<std::string> kTopLevelKeys = {"Functions", "Interpreters"};
@@ -168,6 +171,14 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
       f.events = std::move(events.value());
     } else if (key == "FunctionUrlConfig") {
       f.function_url_config = YamlToJson(v);
+    } else if (key == "EventInvokeConfig") {  // PutFunctionEventInvokeConfig's members
+      auto parsed = ParseEventInvokeConfig(v, key, EventInvokeSyntax{});
+      if (!parsed.ok()) Fail(parsed.status().message());
+      f.event_invoke_configs["$LATEST"] = std::move(parsed).value();
+    } else if (key == "DeadLetterConfig") {
+      auto parsed = ParseDeadLetterTarget(v, key, false);
+      if (!parsed.ok()) Fail(parsed.status().message());
+      f.dead_letter_arn = std::move(parsed).value();
     } else if (std::find(kIgnoredFunctionKeys.begin(), kIgnoredFunctionKeys.end(), key) !=
                kIgnoredFunctionKeys.end()) {
       // Accepted for compatibility with CreateFunction input; no local effect.
@@ -215,6 +226,13 @@ Result<ServerConfig> ParseConfig(const std::string& text, const fs::path& base_d
                              "; a config file has Functions and, optionally, Interpreters");
       }
     }
+    // Lambda destinations name functions of this file; the server's region
+    // and account are not known here, so only the name is compared.
+    std::vector<std::string> names;
+    for (const auto& f : config.functions) names.push_back(f.name);
+    Status destinations =
+        CheckFunctionDestinations(config.functions, names, "", "", "the config file");
+    if (!destinations.ok()) return destinations;
   } catch (const ConfigError& e) {
     return Status::Error(where + e.message);
   } catch (const YAML::Exception& e) {

@@ -9,6 +9,7 @@
 
 #include "common/suggest.h"
 #include "config/code_archive.h"
+#include "config/event_invoke_config.h"
 #include "config/event_source.h"
 #include "template/globals.h"
 #include "template/template_loader.h"
@@ -30,7 +31,6 @@ const std::vector<std::string> kServerlessNoLocalEffect = {
     "Tracing",
     "PropagateTags",
     "VpcConfig",
-    "DeadLetterQueue",
     "DeploymentPreference",
     "KmsKeyArn",
     "AutoPublishCodeSha256",
@@ -38,7 +38,6 @@ const std::vector<std::string> kServerlessNoLocalEffect = {
     "VersionDescription",
     "VersionDeletionPolicy",
     "CodeSigningConfigArn",
-    "EventInvokeConfig",
     "FunctionUrlConfig",
     "LoggingConfig",
     "RuntimeManagementConfig",
@@ -70,26 +69,22 @@ const std::vector<std::string> kServerlessHandled = {
     "ImageUri",
     "ImageConfig",
     "Tags",
+    "EventInvokeConfig",
+    "DeadLetterQueue",
 };
 const std::vector<std::string> kLambdaNoLocalEffect = {
-    "Role",
-    "TracingConfig",
-    "VpcConfig",
-    "DeadLetterConfig",
-    "KmsKeyArn",
-    "CodeSigningConfigArn",
-    "FileSystemConfigs",
-    "LoggingConfig",
-    "RuntimeManagementConfig",
-    "SnapStart",
+    "Role",          "TracingConfig",           "VpcConfig",
+    "KmsKeyArn",     "CodeSigningConfigArn",    "FileSystemConfigs",
+    "LoggingConfig", "RuntimeManagementConfig", "SnapStart",
     "RecursiveLoop",
 };
 const std::vector<std::string> kLambdaHandled = {
-    "Runtime",       "Handler",      "Code",
-    "MemorySize",    "Timeout",      "Environment",
-    "Layers",        "FunctionName", "ReservedConcurrentExecutions",
-    "PackageType",   "Description",  "EphemeralStorage",
-    "Architectures", "ImageConfig",  "Tags",
+    "Runtime",          "Handler",      "Code",
+    "MemorySize",       "Timeout",      "Environment",
+    "Layers",           "FunctionName", "ReservedConcurrentExecutions",
+    "PackageType",      "Description",  "EphemeralStorage",
+    "Architectures",    "ImageConfig",  "Tags",
+    "DeadLetterConfig",
 };
 const std::vector<std::string> kResourceAttributes = {
     "Type",           "Properties",          "Metadata",     "Condition",      "DependsOn",
@@ -349,6 +344,31 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
   }
   if (const auto v = prop("FunctionUrlConfig"); serverless && !v.IsNull()) {
     f.function_url_config = config::YamlToJson(v);
+  }
+
+  // Asynchronous invocation: SAM's EventInvokeConfig applies to the alias
+  // AutoPublishAlias makes, else to $LATEST, as SAM's generated
+  // AWS::Lambda::EventInvokeConfig does.
+  if (const auto v = prop("EventInvokeConfig"); serverless && !v.IsNull()) {
+    config::EventInvokeSyntax syntax;
+    syntax.sam = true;
+    syntax.generated_arn = [&](const std::string& side, const std::string& kind) {
+      const std::string generated = GeneratedDestinationId(id, side, kind);
+      const auto symbol = GeneratedDestinationSymbol(generated, kind, options_.pseudo);
+      return kind == "Queue" ? symbol.attributes.at("Arn") : symbol.ref;
+    };
+    RequireResolvedArns(v, where("EventInvokeConfig"));
+    auto parsed = config::ParseEventInvokeConfig(v, where("EventInvokeConfig"), syntax);
+    if (!parsed.ok()) Fail(parsed.status().message());
+    const std::string qualifier = f.auto_publish_alias.empty() ? "$LATEST" : f.auto_publish_alias;
+    f.event_invoke_configs[qualifier] = std::move(parsed).value();
+  }
+  const char* dlq_key = serverless ? "DeadLetterQueue" : "DeadLetterConfig";
+  if (const auto v = prop(dlq_key); !v.IsNull()) {
+    RequireResolvedArns(v, where(dlq_key));
+    auto parsed = config::ParseDeadLetterTarget(v, where(dlq_key), serverless);
+    if (!parsed.ok()) Fail(parsed.status().message());
+    f.dead_letter_arn = std::move(parsed).value();
   }
 
   if (Status s = config::Validate(f); !s.ok()) Fail(path + ": " + s.message());

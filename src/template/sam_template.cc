@@ -128,6 +128,7 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
     const YAML::Node& resource = resources[id];
     if (IsLayer(resource["Type"].Scalar())) LoadLayer(id, resource, stack, resolver);
   }
+  std::vector<std::string> rest;
   for (const auto& id : active) {
     const YAML::Node& resource = resources[id];
     const std::string type = resource["Type"].Scalar();
@@ -138,7 +139,14 @@ void TemplateLoader::LoadStack(const YAML::Node& root, const Stack& parent,
     } else if (IsApi(type)) {
       LoadApi(id, type, Field(resource, "Properties"), stack, resolver);
     } else if (!IsLayer(type)) {
-      out_.ignored_resources.push_back(stack.prefix + id + " (" + type + ")");
+      rest.push_back(id);
+    }
+  }
+  // Event-invoke configs and schedules after the functions they name.
+  for (const auto& id : rest) {
+    const YAML::Node& resource = resources[id];
+    if (!LoadAsyncResource(id, resource, stack, resolver)) {
+      out_.ignored_resources.push_back(stack.prefix + id + " (" + resource["Type"].Scalar() + ")");
     }
   }
   // The implicit APIs SAM makes for Api / HttpApi events take Globals.Api
@@ -199,6 +207,14 @@ void TemplateLoader::DeclareResources(const YAML::Node& resources, const Stack& 
       symbol.ref = name;
       symbol.attributes["Arn"] =
           api::FunctionArn(options_.pseudo.region, options_.pseudo.account_id, name);
+      if (type == kServerlessFunction) {
+        // Globals.Function may hold the EventInvokeConfig (IgnoreGlobals
+        // lists are not applied here; LoadFunction applies them).
+        const YAML::Node merged = Field(resource, "IgnoreGlobals").IsNull()
+                                      ? MergeGlobals(stack.globals, properties)
+                                      : properties;
+        DeclareGeneratedDestinations(id, merged, symbol, resolver);
+      }
     } else if (IsApi(type)) {
       symbol.ref = stack.prefix + id;  // what a RestApiId / ApiId names
     } else if (IsLayer(type)) {
@@ -208,8 +224,39 @@ void TemplateLoader::DeclareResources(const YAML::Node& resources, const Stack& 
         if (resolved.IsScalar() && !resolved.Scalar().empty()) name = resolved.Scalar();
       }
       symbol.ref = LayerArn(options_.pseudo, name);
+    } else if (IsMessagingResource(type)) {
+      symbol = MessagingSymbol(type, id, properties, path, options_.pseudo, resolver);
     }
     resolver.symbols().resources[id] = symbol;
+  }
+}
+
+void TemplateLoader::DeclareGeneratedDestinations(const std::string& id,
+                                                  const YAML::Node& properties,
+                                                  SymbolTable::Resource& function,
+                                                  Resolver& resolver) {
+  // SAM creates a queue or topic for an EventInvokeConfig destination of
+  // Type SQS or SNS without a Destination; other resources name it by its
+  // logical id or as the function's referable property: !Ref
+  // Fn.DestinationQueue, !GetAtt Fn.DestinationQueue.Arn (with two, the
+  // OnFailure one, as SAM resolves it).
+  const YAML::Node destinations =
+      Field(Field(properties, "EventInvokeConfig"), "DestinationConfig");
+  for (const char* side : {"OnSuccess", "OnFailure"}) {
+    const YAML::Node config = Field(destinations, side);
+    const YAML::Node type = Field(config, "Type");
+    if (!type.IsScalar() || !Field(config, "Destination").IsNull()) continue;
+    const char* kind = type.Scalar() == "SQS" ? "Queue" : type.Scalar() == "SNS" ? "Topic" : "";
+    if (*kind == '\0') continue;
+    const std::string generated = GeneratedDestinationId(id, side, kind);
+    const SymbolTable::Resource symbol =
+        GeneratedDestinationSymbol(generated, kind, options_.pseudo);
+    resolver.symbols().resources[generated] = symbol;
+    const std::string property = std::string("Destination") + kind;
+    resolver.symbols().resources[id + "." + property] = symbol;
+    for (const auto& [attribute, value] : symbol.attributes) {
+      function.attributes[property + "." + attribute] = value;
+    }
   }
 }
 

@@ -25,6 +25,9 @@ inline constexpr const char* kServerlessApplication = "AWS::Serverless::Applicat
 inline constexpr const char* kCloudFormationStack = "AWS::CloudFormation::Stack";
 inline constexpr const char* kServerlessApi = "AWS::Serverless::Api";
 inline constexpr const char* kServerlessHttpApi = "AWS::Serverless::HttpApi";
+inline constexpr const char* kLambdaEventInvokeConfig = "AWS::Lambda::EventInvokeConfig";
+inline constexpr const char* kEventsRule = "AWS::Events::Rule";
+inline constexpr const char* kSchedulerSchedule = "AWS::Scheduler::Schedule";
 
 // One stack being loaded: the root template or a nested one.
 struct Stack {
@@ -42,11 +45,16 @@ class TemplateLoader {
   // Loads `root` (a parsed template) as a stack; nested stacks recurse.
   void LoadStack(const YAML::Node& root, const Stack& stack, const ParameterOverrides& overrides,
                  int depth);
-  LoadedTemplate Finish() { return std::move(out_); }
+  LoadedTemplate Finish() {
+    CheckDestinations();
+    return std::move(out_);
+  }
 
  private:
   void DeclareResources(const YAML::Node& resources, const Stack& stack, Resolver& resolver,
                         std::vector<std::string>& active);
+  void DeclareGeneratedDestinations(const std::string& id, const YAML::Node& properties,
+                                    SymbolTable::Resource& function, Resolver& resolver);
   void LoadLayer(const std::string& id, const YAML::Node& resource, const Stack& stack,
                  Resolver& resolver);
   void LoadApi(const std::string& id, const std::string& type, const YAML::Node& properties,
@@ -59,6 +67,13 @@ class TemplateLoader {
   std::filesystem::path InlineCode(const std::string& name, const std::string& runtime,
                                    const std::string& code);
   std::filesystem::path LayerDirectory(const std::string& arn, const std::string& where);
+  // async_resources.cc. An AWS::Lambda::EventInvokeConfig, or a schedule
+  // (AWS::Events::Rule, AWS::Scheduler::Schedule) targeting functions loaded
+  // so far; false when the resource is none of these (or targets none).
+  bool LoadAsyncResource(const std::string& id, const YAML::Node& resource, const Stack& stack,
+                         Resolver& resolver);
+  // Lambda destinations name functions of the template, never their own.
+  void CheckDestinations();
 
   const TemplateOptions& options_;
   LoadedTemplate out_;
@@ -71,6 +86,25 @@ class TemplateLoader {
   std::set<std::string> names_;
   std::map<std::string, std::string> function_names_;
 };
+
+// async_resources.cc: what Ref and GetAtt give for AWS::SQS::Queue,
+// AWS::SNS::Topic, AWS::Events::EventBus and AWS::S3::Bucket.
+bool IsMessagingResource(const std::string& type);
+SymbolTable::Resource MessagingSymbol(const std::string& type, const std::string& id,
+                                      const YAML::Node& properties, const std::string& path,
+                                      const PseudoParameters& pseudo, Resolver& resolver);
+std::string QueueUrl(const PseudoParameters& pseudo, const std::string& name);
+// The queue or topic SAM creates for an EventInvokeConfig destination of
+// Type SQS or SNS without a Destination: logical id
+// <FunctionId>EventInvokeConfig<OnSuccess|OnFailure><Queue|Topic>.
+std::string GeneratedDestinationId(const std::string& function_id, const std::string& side,
+                                   const std::string& kind);
+SymbolTable::Resource GeneratedDestinationSymbol(const std::string& id, const std::string& kind,
+                                                 const PseudoParameters& pseudo);
+
+// Fails when an EventInvokeConfig's destination or a dead-letter TargetArn
+// in `node` is a reference that did not resolve.
+void RequireResolvedArns(const YAML::Node& node, const std::string& where);
 
 // The ARN a Ref to a local layer gives: arn:aws:lambda:REGION:ACCOUNT:layer:NAME:1.
 std::string LayerArn(const PseudoParameters& pseudo, const std::string& name);

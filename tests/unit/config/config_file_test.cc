@@ -212,4 +212,72 @@ TEST_F(ConfigFileTest, ProvisionedMustNotExceedReserved) {
   EXPECT_NE(e.find("ProvisionedConcurrency"), std::string::npos) << e;
 }
 
+TEST_F(ConfigFileTest, EventInvokeConfigAndDeadLetterConfigFillTheFunction) {
+  auto r = Parse(R"(
+Functions:
+  hello:
+    Runtime: provided.al2023
+    Code: code
+    EventInvokeConfig:
+      MaximumRetryAttempts: 0
+      MaximumEventAgeInSeconds: 120
+      DestinationConfig:
+        OnSuccess: { Destination: "arn:aws:lambda:us-east-1:000000000000:function:audit" }
+        OnFailure: { Destination: "arn:aws:sqs:us-east-1:000000000000:failed" }
+    DeadLetterConfig: { TargetArn: "arn:aws:sns:us-east-1:000000000000:dead" }
+  audit:
+    Runtime: provided.al2023
+    Code: code
+)");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto& hello = r->functions[0];
+  ASSERT_EQ(hello.event_invoke_configs.size(), 1u);
+  EXPECT_EQ(hello.event_invoke_configs.at("$LATEST"),
+            R"({"DestinationConfig":{"OnFailure":{"Destination":"arn:aws:sqs:us-east-1:)"
+            R"(000000000000:failed"},"OnSuccess":{"Destination":"arn:aws:lambda:us-east-1:)"
+            R"(000000000000:function:audit"}},"MaximumEventAgeInSeconds":120,)"
+            R"("MaximumRetryAttempts":0})");
+  EXPECT_EQ(hello.dead_letter_arn, "arn:aws:sns:us-east-1:000000000000:dead");
+  EXPECT_TRUE(r->functions[1].event_invoke_configs.empty());
+}
+
+TEST_F(ConfigFileTest, BadEventInvokeConfigNamesTheFunctionAndKey) {
+  const std::string head = "Functions:\n  hello:\n    Runtime: provided\n    Code: code\n";
+  EXPECT_EQ(ErrorOf(head + "    EventInvokeConfig: { MaximumRetryAttempts: 5 }\n"),
+            "function 'hello': EventInvokeConfig.MaximumRetryAttempts: must be between 0 and 2, "
+            "got 5");
+  EXPECT_NE(
+      ErrorOf(head + "    EventInvokeConfig: { DestinationConfig: { OnFailure: "
+                     "{ Destination: 'arn:aws:dynamodb:us-east-1:000000000000:table/t' } } }\n")
+          .find("function 'hello': EventInvokeConfig.DestinationConfig.OnFailure."
+                "Destination: Lambda cannot send records to"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf(head + "    DeadLetterConfig: { TargetArn: "
+                           "'arn:aws:events:us-east-1:000000000000:event-bus/default' }\n")
+                .find("function 'hello': DeadLetterConfig.TargetArn: "),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(head + "    EventInvokeConfig: { MaxRetryAttempts: 1 }\n")
+                .find("EventInvokeConfig.MaxRetryAttempts: unknown member (did you mean "
+                      "MaximumRetryAttempts?)"),
+            std::string::npos);
+}
+
+TEST_F(ConfigFileTest, LambdaDestinationMustBeAnotherFunctionOfTheFile) {
+  const std::string head = "Functions:\n  hello:\n    Runtime: provided\n    Code: code\n";
+  std::string e = ErrorOf(head +
+                          "    EventInvokeConfig: { DestinationConfig: { OnSuccess: "
+                          "{ Destination: 'arn:aws:lambda:us-east-1:000000000000:function:gone' } "
+                          "} }\n");
+  EXPECT_NE(e.find("function 'hello': EventInvokeConfig.DestinationConfig.OnSuccess.Destination: "
+                   "destination function gone is not defined in the config file"),
+            std::string::npos)
+      << e;
+  e = ErrorOf(head +
+              "    EventInvokeConfig: { DestinationConfig: { OnFailure: "
+              "{ Destination: 'arn:aws:lambda:us-east-1:000000000000:function:hello:1' } } }\n");
+  EXPECT_NE(e.find("You can't specify the function as a destination for itself."),
+            std::string::npos)
+      << e;
+}
+
 }  // namespace lambda_emu::config
