@@ -3,6 +3,8 @@
 #include "api/aws_error.h"
 #include "api/function_ref.h"
 #include "api/invoke_api.h"
+#include "invoke/async_queue.h"
+#include "invoke/schedules.h"
 #include "metrics/console_metrics.h"
 #include "metrics/process_metrics.h"
 #include "pool/ids.h"
@@ -15,6 +17,7 @@ http::Response AdminApi::Metrics(const http::Request& req) const {
   std::string body = metrics::RenderPrometheus(registry_.Snapshots());
   body += metrics::RenderProcessPrometheus(metrics::TakeProcessFigures());
   body += metrics::RenderConsolePrometheus(logs::ConsoleDropCounts());
+  if (async_) body += async_->RenderPrometheus();
   return http::MakeResponse(req, http_ns::status::ok, std::move(body), "text/plain; version=0.0.4");
 }
 
@@ -117,6 +120,39 @@ http::Response AdminApi::Reset(const http::Request& req, std::string_view query)
   }
   registry_.ResetMetrics();
   return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
+}
+
+http::Response AdminApi::Async(const http::Request& req) const {
+  nlohmann::json body = async_ ? async_->Snapshot() : nlohmann::json::object();
+  return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
+}
+
+http::Response AdminApi::AsyncRecords(const http::Request& req, std::string_view query) const {
+  std::string destination = UrlDecode(QueryParam(query, "destination").value_or(""));
+  nlohmann::json body =
+      async_ ? async_->Records(destination) : nlohmann::json{{"Records", nlohmann::json::array()}};
+  return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
+}
+
+http::Response AdminApi::ScheduleList(const http::Request& req) const {
+  nlohmann::json body = schedules_ ? schedules_->Snapshot() : nlohmann::json::object();
+  return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
+}
+
+http::Response AdminApi::FireSchedule(const http::Request& req, std::string_view name) {
+  if (!schedules_) {
+    return ToResponse(AwsError::ResourceNotFound("The project has no schedules"), req,
+                      pool::NewRequestId());
+  }
+  auto fired = schedules_->Fire(UrlDecode(name));
+  if (!fired.ok()) {
+    return ToResponse(AwsError::ResourceNotFound(fired.status().message()), req,
+                      pool::NewRequestId());
+  }
+  nlohmann::json body = {{"Schedule", fired->schedule}, {"RequestId", fired->request_id}};
+  auto res = http::MakeResponse(req, http_ns::status::accepted, JsonBody(body));
+  res.set("x-amzn-RequestId", fired->request_id);
+  return res;
 }
 
 }  // namespace lambda_emu::api

@@ -7,10 +7,20 @@
 //   GET /_emu/health             200 when ready, 503 with the reasons when not
 //   POST /_emu/reset             counters to zero; ?environments=stop also
 //                                stops every environment (next invoke is cold)
+//   GET /_emu/async              asynchronous invocation: each function's queue
+//   GET /_emu/async/records      destination and dead-letter messages kept in the
+//                                state directory (?destination=ARN)
+//   GET /_emu/schedules          the project's schedules and their next firing
+//   POST /_emu/schedules/{name}/fire   queues one firing now
 // io thread only.
 
 #include "http/server.h"
 #include "registry/function_registry.h"
+
+namespace lambda_emu::invoke {
+class AsyncQueue;
+class Schedules;
+}  // namespace lambda_emu::invoke
 
 namespace lambda_emu::api {
 
@@ -24,8 +34,19 @@ class AdminApi {
   http::Response Health(const http::Request& req) const;
   http::Response Reset(const http::Request& req, std::string_view query);
 
+  void SetAsync(invoke::AsyncQueue* queue, invoke::Schedules* schedules) {
+    async_ = queue;
+    schedules_ = schedules;
+  }
+  http::Response Async(const http::Request& req) const;
+  http::Response AsyncRecords(const http::Request& req, std::string_view query) const;
+  http::Response ScheduleList(const http::Request& req) const;
+  http::Response FireSchedule(const http::Request& req, std::string_view name);
+
  private:
   registry::FunctionRegistry& registry_;
+  invoke::AsyncQueue* async_ = nullptr;
+  invoke::Schedules* schedules_ = nullptr;
 };
 
 }  // namespace lambda_emu::api

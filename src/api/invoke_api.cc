@@ -9,6 +9,7 @@
 #include "api/function_ref.h"
 #include "common/base64.h"
 #include "common/json_check.h"
+#include "invoke/async_queue.h"
 #include "pool/ids.h"
 
 namespace lambda_emu::api {
@@ -118,9 +119,32 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
   invocation->want_log = log_type == "Tail" && invocation_type == "RequestResponse";
 
   if (invocation_type == "Event") {
-    // Accepted and run in the background; nobody waits for the outcome.
-    invocation->SetCompletion([](pool::InvokeOutcome) {});
-    pool->Invoke(std::move(invocation));
+    if (async_) {
+      // Durable in the event queue before the 202: from here on the event
+      // runs at least once, whatever happens to this server.
+      invoke::NewEvent event;
+      event.request_id = request_id;
+      event.function = pool->function().config.name;
+      event.qualifier = invocation->qualifier;
+      event.payload = std::move(invocation->payload);
+      event.trace_id = std::move(invocation->trace_id);
+      auto* queue = async_;
+      auto* event_ptr = &event;
+      Status stored =
+          co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Status)>(
+              [queue, event_ptr](auto handler) {
+                queue->Accept(std::move(*event_ptr),
+                              [handler = std::make_shared<decltype(handler)>(std::move(handler))](
+                                  Status status) mutable { (*handler)(std::move(status)); });
+              },
+              boost::asio::use_awaitable);
+      if (!stored.ok()) {
+        co_return fail(AwsError::Service("The event could not be queued: " + stored.message()));
+      }
+    } else {
+      invocation->SetCompletion([](pool::InvokeOutcome) {});
+      pool->Invoke(std::move(invocation));
+    }
     http::Response res{http_ns::status::accepted, req.version()};
     res.set("x-amzn-RequestId", request_id);
     co_return res;

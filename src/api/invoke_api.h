@@ -10,6 +10,10 @@
 #include "pool/services.h"
 #include "registry/function_registry.h"
 
+namespace lambda_emu::invoke {
+class AsyncQueue;
+}
+
 namespace lambda_emu::api {
 
 // Lambda's request size limits.
@@ -20,6 +24,10 @@ class InvokeApi {
  public:
   InvokeApi(registry::FunctionRegistry& registry, const pool::ServerSettings& settings);
 
+  // Where Event invokes go (durably queued before the 202). Without one
+  // (unit tests), an Event invoke runs once in the background.
+  void SetAsyncQueue(invoke::AsyncQueue* queue) { async_ = queue; }
+
   // `function` is the raw {FunctionName} path segment, `query` the query string.
   boost::asio::awaitable<http::Response> Invoke(http::Request& req, std::string_view function,
                                                 std::string_view query);
@@ -27,6 +35,7 @@ class InvokeApi {
  private:
   registry::FunctionRegistry& registry_;
   const pool::ServerSettings& settings_;
+  invoke::AsyncQueue* async_ = nullptr;
 };
 
 }  // namespace lambda_emu::api

@@ -58,6 +58,11 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
       co_return admin_.Function(req, s[2]);
     }
     if (s.size() == 2 && s[0] == "_emu" && s[1] == "health") co_return admin_.Health(req);
+    if (s.size() == 2 && s[0] == "_emu" && s[1] == "async") co_return admin_.Async(req);
+    if (s.size() == 3 && s[0] == "_emu" && s[1] == "async" && s[2] == "records") {
+      co_return admin_.AsyncRecords(req, t.query);
+    }
+    if (s.size() == 2 && s[0] == "_emu" && s[1] == "schedules") co_return admin_.ScheduleList(req);
     if (s.size() == 3 && s[0] == "_emu" && s[1] == "code") {
       co_return co_await management_.DownloadCode(req, s[2]);
     }
@@ -88,6 +93,10 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
   }
   if (method == http_ns::verb::post && s.size() == 2 && s[0] == "_emu" && s[1] == "reset") {
     co_return admin_.Reset(req, t.query);
+  }
+  if (method == http_ns::verb::post && s.size() == 4 && s[0] == "_emu" && s[1] == "schedules" &&
+      s[3] == "fire") {
+    co_return admin_.FireSchedule(req, s[2]);
   }
 
   // The management API's writes (and the reads that sit beside them).

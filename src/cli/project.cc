@@ -216,7 +216,11 @@ void PrintBanner(std::ostream& out, const Project& project, sandbox::RuntimeLoca
     for (const auto& event : f.events) {
       out << "      event " << event.name << ": " << event.type
           << (event.summary.empty() ? "" : " " + event.summary)
-          << (event.type == "Api" || event.type == "HttpApi" ? "" : " (not emulated yet)") << "\n";
+          << (event.type == "Api" || event.type == "HttpApi" || event.type == "Schedule" ||
+                      event.type == "ScheduleV2"
+                  ? ""
+                  : " (not emulated yet)")
+          << "\n";
     }
     if (auto it = details.function_warnings.find(f.name); it != details.function_warnings.end()) {
       for (const auto& warning : it->second) out << "      warning: " << warning << "\n";

@@ -98,6 +98,7 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
                   "Keep what the management API makes in memory only: nothing is written, "
                   "nothing survives a restart (what a test suite usually wants)");
   AddEnvironmentOptions(serve, o.environment);
+  AddAsyncOptions(serve, o.async);
   serve
       ->add_option("--account-concurrency", o.account_concurrency,
                    "Account concurrency limit shared by all functions")
@@ -332,8 +333,31 @@ int RunServe(const ServeOptions& o) {
         exit_code = 2;
       }
     }
+    // Asynchronous invocation: the event queue (what the last run accepted
+    // and did not finish runs again), destinations and schedules.
+    std::unique_ptr<AsyncServices> async;
+    if (exit_code == 0) {
+      AsyncServices::Setup setup;
+      setup.io = &io;
+      setup.registry = &registry;
+      setup.control = &control;
+      setup.settings = &services.settings;
+      if (!o.ephemeral) setup.state_dir = fs::absolute(o.state_dir);
+      setup.flags = o.async;
+      auto opened = AsyncServices::Open(setup, project->config.functions);
+      if (!opened.ok()) {
+        std::cerr << "lambda-emu: error: " << opened.status().message() << std::endl;
+        exit_code = 2;
+      } else {
+        async = std::move(*opened);
+      }
+    }
     api::InvokeApi invoke(registry, services.settings);
     api::AdminApi admin(registry);
+    if (async) {
+      invoke.SetAsyncQueue(&async->queue());
+      admin.SetAsync(&async->queue(), &async->schedules());
+    }
     api::ManagementApi management(registry, control, services.settings);
     api::ApiRouter router(invoke, admin, management);
     std::shared_ptr<http::Server> server;
@@ -415,6 +439,11 @@ int RunServe(const ServeOptions& o) {
       } else {
         last_reload_error.clear();
         project = std::move(fresh);
+        if (async) {
+          if (Status s = async->Reload(project->config.functions); !s.ok()) {
+            spdlog::error("schedules: {}", s.message());
+          }
+        }
         if (doors) {
           if (Status s = doors->Apply(project->config, nullptr); !s.ok()) {
             spdlog::error("api: {}", s.message());
@@ -491,6 +520,8 @@ int RunServe(const ServeOptions& o) {
           if (ec) return;
           if (watcher) watcher.reset();
           reload_signal.cancel();
+          // No new attempts or firings: what is queued runs after a restart.
+          if (async) async->Stop();
           shutdown.OnSignal(SignalName(signal));
           arm_stop();
         });
@@ -500,6 +531,10 @@ int RunServe(const ServeOptions& o) {
                    LAMBDA_EMU_VERSION, o.host, server->port(), registry.size(),
                    settings.log_dir.string());
       if (std::string hint = GitignoreHint(settings.log_dir); !hint.empty()) spdlog::info(hint);
+      if (async) {
+        async->Start();
+        async->PrintBanner(std::cerr);
+      }
       if (!o.port_file.empty()) {
         Status s = WritePortFile(o.port_file, server->port());
         if (!s.ok()) {

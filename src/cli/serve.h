@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "cli/async_services.h"
 #include "cli/environment_options.h"
 #include "cli/project.h"
 
@@ -27,15 +28,15 @@ struct ServeOptions {
   long long code_storage_limit = 80530636800;  // bytes (Lambda's 75 GB)
   double idle_ttl_s = 600;
   int max_environments = 0;
-  int max_concurrent_inits = -1;
-  double shutdown_grace_s = 5;  // SIGTERM: how long invocations in flight may take to finish  //
-                                // -1: StartBudget::DefaultLimit(); 0: no limit
+  int max_concurrent_inits = -1;  // -1: StartBudget::DefaultLimit(); 0: no limit
+  double shutdown_grace_s = 5;    // SIGTERM: how long invocations in flight may take to finish
   bool watch = false;
   // The API Gateway front door and Function URLs (when the project has routes).
   int api_port = 3000;
   std::string api_port_file;
   int function_url_port = 0;
   bool start_api = false;  // run as `start-api`: -p/--port is the API port
+  AsyncFlags async;        // asynchronous invocation: retries, destinations, schedules
 };
 
 // Registers the subcommand's options on `app`; `options` must outlive parsing.

@@ -70,8 +70,8 @@ boost::asio::awaitable<void> AsyncQueue::Finish(EventPtr event, std::string cond
     }
     if (!policy.dead_letter.empty()) {
       ++stats_[stored.function].dead_lettered;
-      co_await Deliver(stored, policy.dead_letter, as_dead_letter, condition, stored.payload,
-                       batch, new_events);
+      co_await Deliver(stored, policy.dead_letter, as_dead_letter, condition, stored.payload, batch,
+                       new_events);
     }
   }
   batch.deletes.push_back(stored.id);

@@ -19,11 +19,11 @@ class FunctionRegistry;
 namespace lambda_emu::invoke {
 
 struct AsyncPolicy {
-  int maximum_retry_attempts = 2;       // 0-2
-  int maximum_event_age_s = 21600;      // 60-21,600
-  std::string on_success;               // destination ARN, or ""
-  std::string on_failure;               // destination ARN, or ""
-  std::string dead_letter;              // SQS queue or SNS topic ARN, or ""
+  int maximum_retry_attempts = 2;   // 0-2
+  int maximum_event_age_s = 21600;  // 60-21,600
+  std::string on_success;           // destination ARN, or ""
+  std::string on_failure;           // destination ARN, or ""
+  std::string dead_letter;          // SQS queue or SNS topic ARN, or ""
 };
 
 // A FunctionEventInvokeConfig as stored ({} or null: the defaults).

@@ -63,9 +63,10 @@ Status AsyncQueue::Recover() {
     }
   }
   if (!live_.empty()) {
-    spdlog::info("async: {} event(s) accepted by the last run and not finished are queued again "
-                 "({} waiting for a retry)",
-                 live_.size(), retries);
+    spdlog::info(
+        "async: {} event(s) accepted by the last run and not finished are queued again "
+        "({} waiting for a retry)",
+        live_.size(), retries);
   }
   return Status::Ok();
 }
@@ -141,8 +142,9 @@ void AsyncQueue::Pump(Lane& lane) {
 }
 
 std::string AsyncQueue::QualifiedArn(const state::StoredEvent& event) const {
-  return "arn:aws:lambda:" + settings_.region + ":" + settings_.account_id + ":function:" +
-         event.function + ":" + (event.qualifier.empty() ? "$LATEST" : event.qualifier);
+  return "arn:aws:lambda:" + settings_.region + ":" + settings_.account_id +
+         ":function:" + event.function + ":" +
+         (event.qualifier.empty() ? "$LATEST" : event.qualifier);
 }
 
 void AsyncQueue::Attempt(Lane& lane, EventPtr event) {
@@ -183,12 +185,12 @@ void AsyncQueue::Attempt(Lane& lane, EventPtr event) {
   event->in_flight = true;
   std::weak_ptr<bool> alive = alive_;
   Lane* lane_ptr = &lane;
-  invocation->SetCompletion([this, alive, lane_ptr, event, executed_version](
-                                pool::InvokeOutcome outcome) mutable {
-    if (alive.expired()) return;
-    OnOutcome(*lane_ptr, std::move(event), static_cast<int>(outcome.kind),
-              std::move(outcome.payload), std::move(executed_version));
-  });
+  invocation->SetCompletion(
+      [this, alive, lane_ptr, event, executed_version](pool::InvokeOutcome outcome) mutable {
+        if (alive.expired()) return;
+        OnOutcome(*lane_ptr, std::move(event), static_cast<int>(outcome.kind),
+                  std::move(outcome.payload), std::move(executed_version));
+      });
   pool->Invoke(std::move(invocation));
 }
 

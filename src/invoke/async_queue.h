@@ -96,8 +96,8 @@ class AsyncQueue {
       std::function<AsyncPolicy(const std::string& function, const std::string& qualifier)>;
 
   AsyncQueue(boost::asio::io_context& io, registry::FunctionRegistry& registry,
-             state::EventStore& store, const pool::ServerSettings& settings,
-             PolicyResolver policy, AsyncOptions options);
+             state::EventStore& store, const pool::ServerSettings& settings, PolicyResolver policy,
+             AsyncOptions options);
   ~AsyncQueue();
 
   void SetServiceSender(ServiceSender sender) { sender_ = std::move(sender); }
@@ -115,10 +115,10 @@ class AsyncQueue {
   // No more attempts (server shutdown); what is unfinished stays stored.
   void Stop();
 
-  nlohmann::json Snapshot() const;                      // GET /_emu/async
+  nlohmann::json Snapshot() const;                             // GET /_emu/async
   nlohmann::json Records(std::string_view destination) const;  // GET /_emu/async/records
-  std::string RenderPrometheus() const;                 // part of GET /metrics
-  size_t size() const { return live_.size(); }          // events not finished
+  std::string RenderPrometheus() const;                        // part of GET /metrics
+  size_t size() const { return live_.size(); }                 // events not finished
 
  private:
   struct Event {
@@ -137,8 +137,8 @@ class AsyncQueue {
     std::unique_ptr<boost::asio::steady_timer> backoff;
   };
   struct Stats {
-    std::uint64_t received = 0;            // AsyncEventsReceived
-    std::uint64_t dropped = 0;             // AsyncEventsDropped
+    std::uint64_t received = 0;  // AsyncEventsReceived
+    std::uint64_t dropped = 0;   // AsyncEventsDropped
     std::uint64_t succeeded = 0;
     std::uint64_t dead_lettered = 0;       // sent to (or kept for) the DLQ
     std::uint64_t delivery_failures = 0;   // DestinationDeliveryFailures
@@ -163,8 +163,7 @@ class AsyncQueue {
   boost::asio::awaitable<void> Deliver(const state::StoredEvent& event,
                                        const std::string& destination, const std::string& kind,
                                        const std::string& condition, const std::string& body,
-                                       state::EventBatch& batch,
-                                       std::vector<EventPtr>& new_events);
+                                       state::EventBatch& batch, std::vector<EventPtr>& new_events);
   static std::int64_t NowMs();
 
   boost::asio::io_context& io_;

@@ -73,12 +73,11 @@ json AsyncQueue::Snapshot() const {
     });
   }
   json retry_delays = json::array();
-  for (auto d : options_.retry_delays) retry_delays.push_back(static_cast<double>(d.count()) / 1000);
+  for (auto d : options_.retry_delays)
+    retry_delays.push_back(static_cast<double>(d.count()) / 1000);
   return {
-      {"Durable", !store_.ephemeral()},
-      {"RetryDelaysSeconds", retry_delays},
-      {"SendsToAws", has_service_sender()},
-      {"Functions", functions},
+      {"Durable", !store_.ephemeral()},     {"RetryDelaysSeconds", retry_delays},
+      {"SendsToAws", has_service_sender()}, {"Functions", functions},
       {"StoredRecords", records_.size()},
   };
 }
@@ -115,8 +114,7 @@ std::string AsyncQueue::RenderPrometheus() const {
       {"lambda_emu_AsyncEventsReceived", "Events accepted for asynchronous invocation",
        &Stats::received},
       {"lambda_emu_AsyncEventsDropped",
-       "Events dropped without a successful run (retries exhausted or too old)",
-       &Stats::dropped},
+       "Events dropped without a successful run (retries exhausted or too old)", &Stats::dropped},
       {"lambda_emu_DestinationDeliveryFailures",
        "Invocation records that could not be delivered to their destination",
        &Stats::delivery_failures},
@@ -132,8 +130,7 @@ std::string AsyncQueue::RenderPrometheus() const {
   metrics::Family(out, "lambda_emu_AsyncEventAge", "histogram",
                   "Milliseconds from an event's acceptance to each attempt to run it");
   for (const auto& [name, st] : stats_) {
-    metrics::HistogramSamples(out, "lambda_emu_AsyncEventAge", "function=\"" + name + "\"",
-                              st.age);
+    metrics::HistogramSamples(out, "lambda_emu_AsyncEventAge", "function=\"" + name + "\"", st.age);
   }
   std::map<std::string, int> depth;
   for (const auto& [id, event] : live_) ++depth[event->stored.function];

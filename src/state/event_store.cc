@@ -123,7 +123,9 @@ EventStore::~EventStore() {
 Result<EventStore::Contents> EventStore::Load() {
   Contents contents;
   if (db_ == nullptr) return contents;
-  auto fail = [this] { return Status::Error("cannot read " + db_name_ + ": " + sqlite3_errmsg(db_)); };
+  auto fail = [this] {
+    return Status::Error("cannot read " + db_name_ + ": " + sqlite3_errmsg(db_));
+  };
   Statement events(db_,
                    "SELECT id, function, qualifier, trace_id, accepted_ms, attempts, "
                    "next_attempt_ms, last_outcome, payload FROM events ORDER BY accepted_seq");
@@ -242,9 +244,8 @@ Status EventStore::Apply(std::vector<EventBatch*>& batches) {
       record.Reset();
       if (record.BindInt(1, r.seq) || record.BindInt(2, r.created_ms) || record.Bind(3, r.kind) ||
           record.Bind(4, r.destination) || record.Bind(5, r.function) ||
-          record.Bind(6, r.request_id) || record.Bind(7, r.condition) ||
-          record.Bind(8, r.reason) || record.BindBlob(9, r.body) ||
-          record.Step() != SQLITE_DONE) {
+          record.Bind(6, r.request_id) || record.Bind(7, r.condition) || record.Bind(8, r.reason) ||
+          record.BindBlob(9, r.body) || record.Step() != SQLITE_DONE) {
         next_event_seq_ = event_seq_before;
         return fail();
       }

@@ -16,8 +16,8 @@
 // lock the directory: the StateStore that owns the directory does. Write()
 // is for the io thread; `done` runs there.
 
-#include <boost/asio/io_context.hpp>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -122,8 +122,8 @@ class EventStore {
     EventBatch batch;
     Done done;
   };
-  std::deque<Pending> pending_;  // GUARDED_BY(mutex_)
-  bool stopping_ = false;        // GUARDED_BY(mutex_)
+  std::deque<Pending> pending_;      // GUARDED_BY(mutex_)
+  bool stopping_ = false;            // GUARDED_BY(mutex_)
   std::int64_t next_event_seq_ = 1;  // writer thread only (after Open)
   std::atomic<std::uint64_t> commits_{0};
   std::thread writer_;
