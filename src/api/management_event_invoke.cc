@@ -7,9 +7,9 @@
 //   DELETE .../event-invoke-config?Qualifier=           DeleteFunctionEventInvokeConfig
 //   GET    .../event-invoke-config/list?Marker=&MaxItems=   ListFunctionEventInvokeConfigs
 // Each is stored in the function's record and reported as Lambda reports it;
-// none is acted on yet: asynchronous invokes do not follow the config's
-// retries or destinations. Only functions made through the API take these
-// writes.
+// asynchronous invocation (invoke/async_policy) reads it at every attempt.
+// Only functions made through the API take these writes (a template's
+// functions have theirs in the template).
 
 #include <regex>
 
