@@ -159,7 +159,7 @@ void Schedules::Queue(Running& r, SystemTime at, std::string request_id) {
   });
 }
 
-const Schedules::Running* Schedules::Lookup(const std::string& name) const {
+Schedules::Running* Schedules::Lookup(const std::string& name) {
   for (const auto& r : schedules_) {
     if (r->schedule.name == name) return r.get();
   }
@@ -173,14 +173,14 @@ const Schedules::Running* Schedules::Lookup(const std::string& name) const {
 }
 
 Result<Schedules::Fired> Schedules::Fire(const std::string& name) {
-  const Running* found = Lookup(name);
+  Running* found = Lookup(name);
   if (!found) {
     std::string names;
     for (const auto& r : schedules_) names += (names.empty() ? "" : ", ") + r->schedule.name;
     return Status::Error("no schedule named " + name +
                          (names.empty() ? "; the project has none" : "; there are: " + names));
   }
-  Running& r = const_cast<Running&>(*found);
+  Running& r = *found;
   Fired fired{pool::NewRequestId(), r.schedule.name};
   Queue(r, std::chrono::system_clock::now(), fired.request_id);
   return fired;

@@ -72,7 +72,7 @@ class Schedules {
   };
   void Arm(Running& running);
   void Queue(Running& running, SystemTime at, std::string request_id);
-  const Running* Lookup(const std::string& name) const;
+  Running* Lookup(const std::string& name);
   std::string Payload(const Running& running, SystemTime at) const;
 
   boost::asio::io_context& io_;
