@@ -16,6 +16,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -256,6 +257,66 @@ TEST_F(DestinationClientTest, BadEndpointOrArnFailsWithoutSending) {
   message.arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
   EXPECT_FALSE(SendAndWait(client, message).ok());
   EXPECT_TRUE(fake_.requests.empty());
+}
+
+// End to end against tests/lib/fake_aws.py, which checks each signature with
+// botocore: tests/integration/test_fake_aws.py starts the fake and runs this
+// test with LAMBDA_EMU_FAKE_AWS_URL set, then checks what the fake recorded.
+// Skipped when the variable is unset (a plain unit test run).
+TEST(DestinationClientFakeAws, SendsEachServiceSignedAsBotocoreExpects) {
+  const char* url = std::getenv("LAMBDA_EMU_FAKE_AWS_URL");
+  if (url == nullptr) GTEST_SKIP() << "LAMBDA_EMU_FAKE_AWS_URL not set";
+  asio::io_context io;
+  DestinationClient client(io, url, Credentials{"test", "test", ""}, "eu-central-1");
+  auto send = [&](DestinationClient& with, Message message) {
+    std::optional<Status> result;
+    asio::co_spawn(io, with.Send(std::move(message)), [&](std::exception_ptr error, Status status) {
+      result = error ? Status::Error("exception") : std::move(status);
+    });
+    while (!result) io.run_one();
+    return *result;
+  };
+  std::vector<std::pair<std::string, std::string>> attributes = {
+      {"RequestID", "cpp-request-1"},
+      {"ErrorCode", "200"},
+      {"ErrorMessage", "boom: x=1&y=2 + \xc3\xa9 / ~"}};
+
+  Message sqs;
+  sqs.arn = "arn:aws:sqs:us-east-1:000000000000:cpp-dlq";
+  sqs.body = R"({"from":"cpp","service":"sqs","text":"a b&c=d \u00e9"})";
+  sqs.attributes = attributes;
+  Status sqs_status = send(client, sqs);
+  EXPECT_TRUE(sqs_status.ok()) << sqs_status.message();
+
+  Message sns;
+  sns.arn = "arn:aws:sns:eu-west-1:000000000000:cpp-topic";
+  sns.body = R"({"from":"cpp","service":"sns","text":"a b&c=d +%"})";
+  sns.attributes = attributes;
+  Status sns_status = send(client, sns);
+  EXPECT_TRUE(sns_status.ok()) << sns_status.message();
+
+  Message events;
+  events.arn = "arn:aws:events:us-east-1:000000000000:event-bus/default";
+  events.body = R"({"from":"cpp","service":"events"})";
+  events.detail_type = "Lambda Function Invocation Result - Success";
+  events.resources = {"arn:aws:lambda:us-east-1:000000000000:function:cpp-fn:$LATEST", events.arn};
+  Status events_status = send(client, events);
+  EXPECT_TRUE(events_status.ok()) << events_status.message();
+
+  Message s3;
+  s3.arn = "arn:aws:s3:::cpp-failures";
+  s3.body = R"({"from":"cpp","service":"s3"})";
+  s3.object_key = S3DestinationKey("cpp-fn", std::chrono::system_clock::from_time_t(1704164645),
+                                   "0f6c1a4e-6a48-4d9b-9c1e-2f3a4b5c6d7e");
+  Status s3_status = send(client, s3);
+  EXPECT_TRUE(s3_status.ok()) << s3_status.message();
+
+  DestinationClient wrong_secret(io, url, Credentials{"test", "not-the-secret", ""});
+  Message rejected = sqs;
+  rejected.arn = "arn:aws:sqs:us-east-1:000000000000:never";
+  Status rejected_status = send(wrong_secret, rejected);
+  EXPECT_NE(rejected_status.message().find("HTTP 403 SignatureDoesNotMatch"), std::string::npos)
+      << rejected_status.message();
 }
 
 }  // namespace
