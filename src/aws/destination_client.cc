@@ -9,7 +9,10 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <optional>
 #include <utility>
+
+#include "events/values.h"
 
 namespace lambda_emu::aws {
 namespace {
@@ -43,6 +46,13 @@ Status DestinationClient::CheckEndpoint(std::string_view url) {
 asio::awaitable<Status> DestinationClient::Send(Message message) {
   if (!endpoint_.ok()) co_return endpoint_.status();
   const Endpoint& endpoint = endpoint_.value();
+  std::optional<Arn> arn = ParseArn(message.arn);
+  if (arn && arn->service == "s3" && message.object_key.empty() && !message.function_name.empty()) {
+    auto time = message.time == std::chrono::system_clock::time_point()
+                    ? std::chrono::system_clock::now()
+                    : message.time;
+    message.object_key = S3DestinationKey(message.function_name, time, events::NewUuid());
+  }
   Result<Operation> built = BuildOperation(message, endpoint, region_);
   if (!built.ok()) co_return built.status();
   Operation& operation = built.value();

@@ -131,8 +131,9 @@ Result<Operation> SqsSendMessage(const Message& message, const Arn& arn, const E
   body["MessageBody"] = message.body;
   if (!message.attributes.empty()) {
     json attributes = json::object();
-    for (const auto& [name, value] : message.attributes) {
-      attributes[name] = {{"DataType", "String"}, {"StringValue", value}};
+    for (const MessageAttribute& attribute : message.attributes) {
+      attributes[attribute.name] = {{"DataType", attribute.data_type},
+                                    {"StringValue", attribute.value}};
     }
     body["MessageAttributes"] = std::move(attributes);
   }
@@ -155,11 +156,11 @@ Result<Operation> SnsPublish(const Message& message, const Endpoint& endpoint) {
   std::string form = "Action=Publish&Version=2010-03-31&TopicArn=" + UriEncode(message.arn, false) +
                      "&Message=" + UriEncode(message.body, false);
   int n = 0;
-  for (const auto& [name, value] : message.attributes) {
+  for (const MessageAttribute& attribute : message.attributes) {
     std::string prefix = "&MessageAttributes.entry." + std::to_string(++n) + ".";
-    form += prefix + "Name=" + UriEncode(name, false);
-    form += prefix + "Value.DataType=String";
-    form += prefix + "Value.StringValue=" + UriEncode(value, false);
+    form += prefix + "Name=" + UriEncode(attribute.name, false);
+    form += prefix + "Value.DataType=" + UriEncode(attribute.data_type, false);
+    form += prefix + "Value.StringValue=" + UriEncode(attribute.value, false);
   }
   Operation operation;
   operation.service = "sns";

@@ -27,17 +27,29 @@
 
 namespace lambda_emu::aws {
 
+// An SQS/SNS message attribute. Lambda's dead-letter messages carry
+// RequestID (String), ErrorCode (Number) and ErrorMessage (String).
+struct MessageAttribute {
+  std::string name;
+  std::string value;
+  std::string data_type = "String";  // the DataType: "String" or "Number"
+};
+
 // One record to deliver. Which fields matter depends on the ARN's service.
 struct Message {
   std::string arn;   // the destination: arn:aws:sqs|sns|events|s3:...
   std::string body;  // the record (destinations) or the event payload (DLQ), JSON text
-  // String message attributes (DLQ: RequestID, ErrorCode, ErrorMessage), for
-  // SQS and SNS; ignored elsewhere.
-  std::vector<std::pair<std::string, std::string>> attributes;
+  // Message attributes, for SQS and SNS; ignored elsewhere.
+  // {{"RequestID", id}, {"ErrorCode", "200", "Number"}, ...}
+  std::vector<MessageAttribute> attributes;
   // EventBridge DetailType, e.g. "Lambda Function Invocation Result - Success".
   std::string detail_type;
   std::vector<std::string> resources;  // EventBridge Resources
-  std::string object_key;              // S3 object key (see S3DestinationKey)
+  // S3 object key. When empty, DestinationClient::Send uses
+  // S3DestinationKey(function_name, time, a new random UUID).
+  std::string object_key;
+  std::string function_name;                   // whose record it is (the S3 key)
+  std::chrono::system_clock::time_point time;  // when it was made (the S3 key); epoch = now
 };
 
 // An http:// endpoint URL taken apart. `base_url` has no trailing slash.

@@ -62,12 +62,14 @@ class FakeAwsServesBoto3(unittest.TestCase):
         sns = client(self.fake, "sns")
         topic = "arn:aws:sns:us-east-1:000000000000:topic"
         answer = sns.publish(TopicArn=topic, Message='{"b": "x y&z"}', MessageAttributes={
-            "RequestID": {"DataType": "String", "StringValue": "r-2"}})
+            "RequestID": {"DataType": "String", "StringValue": "r-2"},
+            "ErrorCode": {"DataType": "Number", "StringValue": "429"}})
         self.assertTrue(answer["MessageId"])
         [message] = self.fake.wait_for(1, service="sns")
         self.assertEqual((message["operation"], message["target"]), ("Publish", topic))
         self.assertEqual(message["body"], '{"b": "x y&z"}')
-        self.assertEqual(message["attributes"], {"RequestID": "r-2"})
+        self.assertEqual(message["attributes"], {"RequestID": "r-2", "ErrorCode": "429"})
+        self.assertEqual(message["attribute_types"], {"RequestID": "String", "ErrorCode": "Number"})
 
     def test_events_put_events_is_recorded(self):
         events = client(self.fake, "events")
@@ -199,6 +201,8 @@ class LambdaEmuDestinationClientAgainstFakeAws(unittest.TestCase):
             self.assertEqual(json.loads(sqs["body"]),
                              {"from": "cpp", "service": "sqs", "text": "a b&c=d é"})
             self.assertEqual(sqs["attributes"], attributes)
+            self.assertEqual(sqs["attribute_types"], {"RequestID": "String", "ErrorCode": "Number",
+                                                      "ErrorMessage": "String"})
             self.assertEqual(sqs["headers"]["x-amz-target"], "AmazonSQS.SendMessage")
 
             sns = by_service["sns"]
@@ -207,6 +211,7 @@ class LambdaEmuDestinationClientAgainstFakeAws(unittest.TestCase):
             self.assertEqual(json.loads(sns["body"]),
                              {"from": "cpp", "service": "sns", "text": "a b&c=d +%"})
             self.assertEqual(sns["attributes"], attributes)
+            self.assertEqual(sns["attribute_types"]["ErrorCode"], "Number")
 
             events = by_service["events"]
             self.assertEqual(events["target"],

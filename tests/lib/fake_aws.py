@@ -28,6 +28,7 @@ Each accepted message is recorded as a dict:
     region       the region the request was signed for
     body         SQS MessageBody, SNS Message, EventBridge Detail, S3 object (str)
     attributes   {name: value} of SQS/SNS message attributes
+    attribute_types  {name: DataType} of the same ("String", "Number"), SQS/SNS only
     detail_type, source, resources   EventBridge only
     bucket, object_key               S3 only
     headers      the request's headers (lower-case names)
@@ -319,7 +320,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         raw_attributes = request.get("MessageAttributes") or {}
         message_body = request["MessageBody"]
         self._record("sqs", "SendMessage", request["QueueUrl"], region, message_body,
-                     {k: v.get("StringValue", v.get("BinaryValue")) for k, v in raw_attributes.items()})
+                     {k: v.get("StringValue", v.get("BinaryValue")) for k, v in raw_attributes.items()},
+                     attribute_types={k: v.get("DataType") for k, v in raw_attributes.items()})
         answer = {"MessageId": str(uuid.uuid4()),
                   "MD5OfMessageBody": hashlib.md5(message_body.encode()).hexdigest()}
         if raw_attributes:
@@ -333,13 +335,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not target or "Message" not in single:
             raise _Reject(400, "InvalidParameter", "TopicArn and Message are required.")
         attributes = {}
+        types = {}
         n = 1
         while f"MessageAttributes.entry.{n}.Name" in single:
             prefix = f"MessageAttributes.entry.{n}."
-            attributes[single[prefix + "Name"]] = single.get(
-                prefix + "Value.StringValue", single.get(prefix + "Value.BinaryValue"))
+            name = single[prefix + "Name"]
+            attributes[name] = single.get(prefix + "Value.StringValue",
+                                          single.get(prefix + "Value.BinaryValue"))
+            types[name] = single.get(prefix + "Value.DataType")
             n += 1
-        self._record("sns", "Publish", target, region, single["Message"], attributes)
+        self._record("sns", "Publish", target, region, single["Message"], attributes,
+                     attribute_types=types)
         message_id = str(uuid.uuid4())
         self._send(200, (f'<PublishResponse xmlns="{SNS_XMLNS}"><PublishResult>'
                          f"<MessageId>{message_id}</MessageId></PublishResult><ResponseMetadata>"

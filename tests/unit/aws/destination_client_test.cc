@@ -126,7 +126,8 @@ Message SqsMessage() {
   Message message;
   message.arn = "arn:aws:sqs:eu-west-1:000000000000:dlq";
   message.body = R"({"key":"value"})";
-  message.attributes = {{"RequestID", "req-1"}, {"ErrorCode", "200"}, {"ErrorMessage", "boom"}};
+  message.attributes = {
+      {"RequestID", "req-1"}, {"ErrorCode", "200", "Number"}, {"ErrorMessage", "boom"}};
   return message;
 }
 
@@ -183,6 +184,21 @@ TEST_F(DestinationClientTest, S3PutObjectCarriesContentSha256) {
   EXPECT_EQ(request["x-amz-content-sha256"], Sha256Hex(message.body));
   EXPECT_EQ(request.body(), message.body);
   ExpectValidSignature(request, keys_, "eu-central-1", "s3");
+}
+
+TEST_F(DestinationClientTest, S3KeyIsMadeFromTheFunctionWhenNotGiven) {
+  DestinationClient client(io_, fake_.url(), keys_);
+  fake_.body = "";
+  Message message;
+  message.arn = "arn:aws:s3:::bucket";
+  message.body = "{}";
+  message.function_name = "fn";
+  message.time = std::chrono::system_clock::from_time_t(1704164645);
+  ASSERT_TRUE(SendAndWait(client, message).ok());
+  const std::string prefix = "/bucket/aws/lambda/async/fn/2024/01/02/2024-01-02T03.04.05-";
+  std::string target(fake_.requests[0].target());
+  EXPECT_TRUE(target.starts_with(prefix)) << target;
+  EXPECT_EQ(target.size(), prefix.size() + 36) << target;  // a UUID
 }
 
 TEST_F(DestinationClientTest, AwsErrorBecomesStatusWithCodeAndMessage) {
@@ -276,10 +292,9 @@ TEST(DestinationClientFakeAws, SendsEachServiceSignedAsBotocoreExpects) {
     while (!result) io.run_one();
     return *result;
   };
-  std::vector<std::pair<std::string, std::string>> attributes = {
-      {"RequestID", "cpp-request-1"},
-      {"ErrorCode", "200"},
-      {"ErrorMessage", "boom: x=1&y=2 + \xc3\xa9 / ~"}};
+  std::vector<MessageAttribute> attributes = {{"RequestID", "cpp-request-1"},
+                                              {"ErrorCode", "200", "Number"},
+                                              {"ErrorMessage", "boom: x=1&y=2 + \xc3\xa9 / ~"}};
 
   Message sqs;
   sqs.arn = "arn:aws:sqs:us-east-1:000000000000:cpp-dlq";

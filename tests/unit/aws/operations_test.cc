@@ -68,7 +68,7 @@ TEST(BuildOperation, SqsSendMessageIsJson10WithQueueUrlFromTheArn) {
   Message message;
   message.arn = "arn:aws:sqs:eu-west-1:000000000000:dlq";
   message.body = R"({"k":"v"})";
-  message.attributes = {{"RequestID", "r-1"}, {"ErrorCode", "200"}};
+  message.attributes = {{"RequestID", "r-1"}, {"ErrorCode", "200", "Number"}};
   Result<Operation> op = BuildOperation(message, LocalStack(), "us-east-1");
   ASSERT_TRUE(op.ok()) << op.status().message();
   EXPECT_EQ(op->service, "sqs");
@@ -82,7 +82,8 @@ TEST(BuildOperation, SqsSendMessageIsJson10WithQueueUrlFromTheArn) {
   EXPECT_EQ(body["MessageBody"], message.body);
   EXPECT_EQ(body["MessageAttributes"]["RequestID"],
             json({{"DataType", "String"}, {"StringValue", "r-1"}}));
-  EXPECT_EQ(body["MessageAttributes"]["ErrorCode"]["StringValue"], "200");
+  EXPECT_EQ(body["MessageAttributes"]["ErrorCode"],
+            json({{"DataType", "Number"}, {"StringValue", "200"}}));
   EXPECT_EQ(op->Describe(), "sqs SendMessage to arn:aws:sqs:eu-west-1:000000000000:dlq");
 }
 
@@ -90,7 +91,7 @@ TEST(BuildOperation, SnsPublishIsFormEncodedQuery) {
   Message message;
   message.arn = "arn:aws:sns:us-east-2:000000000000:topic";
   message.body = R"({"a b":"&="})";
-  message.attributes = {{"RequestID", "r 1"}};
+  message.attributes = {{"RequestID", "r 1"}, {"ErrorCode", "429", "Number"}};
   Result<Operation> op = BuildOperation(message, LocalStack(), "us-east-1");
   ASSERT_TRUE(op.ok());
   EXPECT_EQ(op->service, "sns");
@@ -103,7 +104,10 @@ TEST(BuildOperation, SnsPublishIsFormEncodedQuery) {
             "&Message=%7B%22a%20b%22%3A%22%26%3D%22%7D"
             "&MessageAttributes.entry.1.Name=RequestID"
             "&MessageAttributes.entry.1.Value.DataType=String"
-            "&MessageAttributes.entry.1.Value.StringValue=r%201");
+            "&MessageAttributes.entry.1.Value.StringValue=r%201"
+            "&MessageAttributes.entry.2.Name=ErrorCode"
+            "&MessageAttributes.entry.2.Value.DataType=Number"
+            "&MessageAttributes.entry.2.Value.StringValue=429");
 }
 
 TEST(BuildOperation, EventBridgePutEventsIsOneLambdaEntry) {
