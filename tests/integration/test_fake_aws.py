@@ -131,6 +131,18 @@ class FakeAwsServesBoto3(unittest.TestCase):
         self.assertEqual(caught.exception.code, 403)
         self.assertEqual(self.fake.messages(), [])
 
+    def test_a_request_signed_long_ago_is_refused(self):
+        from unittest import mock
+        import datetime
+        stale = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - \
+            datetime.timedelta(minutes=20)
+        with mock.patch("botocore.auth.get_current_datetime", return_value=stale):
+            with self.assertRaises(ClientError) as caught:
+                client(self.fake, "sqs").send_message(QueueUrl=f"{self.fake.url}/0/q",
+                                                      MessageBody="x")
+        self.assertEqual(caught.exception.response["Error"]["Code"], "RequestExpired")
+        self.assertEqual(self.fake.messages(), [])
+
     def test_fail_next_answers_each_services_error_then_recovers(self):
         sqs = client(self.fake, "sqs")
         self.fake.fail_next(2)
@@ -223,8 +235,9 @@ class LambdaEmuDestinationClientAgainstFakeAws(unittest.TestCase):
 
             s3 = by_service["s3"]
             self.assertEqual(s3["bucket"], "cpp-failures")
-            self.assertEqual(s3["object_key"], "aws/lambda/async/cpp-fn/2024/01/02/"
-                                               "2024-01-02T03.04.05-0f6c1a4e-6a48-4d9b-9c1e-2f3a4b5c6d7e")
+            self.assertEqual(s3["object_key"],
+                             "aws/lambda/async/cpp-fn/2024/01/02/"
+                             "2024-01-02T03.04.05-0f6c1a4e-6a48-4d9b-9c1e-2f3a4b5c6d7e")
             self.assertEqual(s3["region"], "eu-central-1")
             self.assertEqual(json.loads(s3["body"]), {"from": "cpp", "service": "s3"})
 

@@ -4,7 +4,7 @@
         ... start lambda-emu with --aws-endpoint-url aws.url ...
         [msg] = aws.wait_for(1, timeout=10)
         assert msg["service"] == "sqs" and json.loads(msg["body"]) == {...}
-        aws.fail_next(2)                          # the next 2 requests get 400 (NonExistentQueue...)
+        aws.fail_next(2)                          # the next 2 get 400 (NonExistentQueue...)
 
 It understands the four operations lambda-emu sends for async destinations and
 dead-letter queues, in the wire formats the current AWS SDKs use:
@@ -17,7 +17,8 @@ dead-letter queues, in the wire formats the current AWS SDKs use:
 Every request's SigV4 signature is recomputed with botocore's own signer over the
 received method, path, query, signed headers and body with the known credentials
 (default "test"/"test", LocalStack's), and a mismatch is answered 403
-SignatureDoesNotMatch as AWS answers it. S3 bodies are also checked against
+SignatureDoesNotMatch as AWS answers it; so is a request signed more than 15 minutes
+from now (403 RequestExpired; S3: RequestTimeTooSkewed). S3 bodies are also checked against
 x-amz-content-sha256. Queues, topics, buses and buckets need not be created:
 any name is accepted.
 
@@ -37,6 +38,7 @@ Python standard library plus botocore (the default python3 has it).
 """
 
 import base64
+import calendar
 import hashlib
 import http.server
 import json
@@ -64,6 +66,8 @@ DEFAULT_ERRORS = {
     "events": ("ResourceNotFoundException", "Event bus does not exist."),
     "s3": ("NoSuchBucket", "The specified bucket does not exist"),
 }
+
+MAX_CLOCK_SKEW_S = 15 * 60
 
 SNS_XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/"
 
@@ -124,7 +128,8 @@ class FakeAws:
 
         self._server = http.server.ThreadingHTTPServer((self._host, 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
         return self
@@ -223,7 +228,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         service, operation = self._classify(body)
         try:
             if service is None:
-                raise _Reject(400, "InvalidAction", f"unknown operation: {self.command} {self.path}")
+                raise _Reject(400, "InvalidAction",
+                              f"unknown operation: {self.command} {self.path}")
             region = self._verify_signature(service, body)
             failure = self.owner._take_failure()
             if failure is not None:
@@ -283,6 +289,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         amz_date = self.headers.get("X-Amz-Date") or ""
         if "host" not in signed or "x-amz-date" not in signed or not amz_date.startswith(date):
             raise _Reject(403, "SignatureDoesNotMatch", SIGNATURE_MISMATCH)
+        # AWS refuses a request signed more than 15 minutes away from its own clock.
+        try:
+            signed_at = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+        except ValueError:
+            raise _Reject(403, "SignatureDoesNotMatch", f"bad X-Amz-Date {amz_date!r}")
+        if abs(time.time() - signed_at) > MAX_CLOCK_SKEW_S:
+            raise _Reject(403, "RequestTimeTooSkewed" if service == "s3" else "RequestExpired",
+                          f"Signature expired: {amz_date} is not within 15 minutes of now.")
         if service == "s3":
             claimed = self.headers.get("x-amz-content-sha256")
             if claimed is None:
@@ -299,7 +313,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if values is None:
                 raise _Reject(403, "SignatureDoesNotMatch", SIGNATURE_MISMATCH)
             headers[name] = ",".join(values)
-        request = AWSRequest(method=self.command, url=f"http://{self.headers.get('Host')}{self.path}",
+        url = f"http://{self.headers.get('Host')}{self.path}"
+        request = AWSRequest(method=self.command, url=url,
                              headers=headers, data=body)
         request.context["timestamp"] = amz_date
         signer_class = S3SigV4Auth if service == "s3" else SigV4Auth
@@ -320,7 +335,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         raw_attributes = request.get("MessageAttributes") or {}
         message_body = request["MessageBody"]
         self._record("sqs", "SendMessage", request["QueueUrl"], region, message_body,
-                     {k: v.get("StringValue", v.get("BinaryValue")) for k, v in raw_attributes.items()},
+                     {k: v.get("StringValue", v.get("BinaryValue"))
+                      for k, v in raw_attributes.items()},
                      attribute_types={k: v.get("DataType") for k, v in raw_attributes.items()})
         answer = {"MessageId": str(uuid.uuid4()),
                   "MD5OfMessageBody": hashlib.md5(message_body.encode()).hexdigest()}
@@ -426,11 +442,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _send_error(self, service, reject):
         # Each protocol's own error shape, as the SDKs parse it.
         if service == "sqs":
-            self._send_json(reject.status, {"__type": "com.amazonaws.sqs#" + reject.code.split(".")[-1],
-                                            "message": reject.message}, "1.0",
+            shape = "com.amazonaws.sqs#" + reject.code.split(".")[-1]
+            self._send_json(reject.status, {"__type": shape, "message": reject.message}, "1.0",
                             {"x-amzn-query-error": f"{reject.code};Sender"})
         elif service == "events" or service is None:
-            self._send_json(reject.status, {"__type": reject.code, "message": reject.message}, "1.1")
+            self._send_json(reject.status, {"__type": reject.code, "message": reject.message},
+                            "1.1")
         elif service == "sns":
             self._send(reject.status, (
                 f'<ErrorResponse xmlns="{SNS_XMLNS}"><Error><Type>Sender</Type>'
@@ -447,7 +464,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 def _decode_aws_chunked(body):
-    """The payload of an aws-chunked body: "<hex size>[;chunk-signature=...]\\r\\n<data>\\r\\n"..."""
+    """The payload of an aws-chunked body.
+
+    Chunks are "<hex size>[;chunk-signature=...]\\r\\n<data>\\r\\n", ending with size 0."""
     out = bytearray()
     position = 0
     while position < len(body):
