@@ -7,8 +7,10 @@
 // server's Credentials (aws/sigv4.h).
 //
 // Each Send() opens its own connection, sends one request and reads one
-// response; connecting, and then writing and reading, each have `timeout`
-// (10 s unless set). Every failure (unresolvable host, refused connection,
+// response; connecting, the TLS handshake (https), and then writing and
+// reading each have `timeout` (10 s unless set). An https endpoint's
+// certificate must chain to the system's CAs, or to AWS_CA_BUNDLE's when
+// that is set, and name the endpoint's host. Every failure (unresolvable host, refused connection,
 // timeout, reset, a non-HTTP or oversized answer, an AWS error) comes back as
 // an error Status saying what was sent where and why it failed; nothing
 // throws and nothing is retried here (the async queue decides that).
@@ -19,12 +21,17 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "aws/operations.h"
 #include "aws/sigv4.h"
 #include "lambda_emu/status.h"
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace lambda_emu::aws {
 
@@ -39,9 +46,12 @@ class DestinationClient {
   // CheckEndpoint; if not, every Send() fails with its error.
   DestinationClient(boost::asio::io_context& io, std::string endpoint_url, Credentials credentials,
                     std::string region = "us-east-1");
+  ~DestinationClient();
+  DestinationClient(const DestinationClient&) = delete;
+  DestinationClient& operator=(const DestinationClient&) = delete;
 
-  // For the flag: http://HOST:PORT[/]. https:// and URLs with a path are
-  // rejected with a message saying what is accepted.
+  // For the flag: http[s]://HOST[:PORT][/]. URLs with a path, query or user
+  // info are rejected with a message saying what is accepted.
   static Status CheckEndpoint(std::string_view url);
 
   // Sends one message. Status::Error says why it failed, e.g. "sqs SendMessage
@@ -60,6 +70,8 @@ class DestinationClient {
   Credentials credentials_;
   std::string region_;
   std::chrono::milliseconds timeout_ = kDefaultTimeout;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // https endpoints only
+  Status tls_error_;                                // the CA bundle could not be read
 };
 
 }  // namespace lambda_emu::aws

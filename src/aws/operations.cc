@@ -212,23 +212,27 @@ Result<Operation> S3PutObject(const Message& message, const Arn& arn, const Endp
 Result<Endpoint> ParseEndpoint(std::string_view url) {
   auto bad = [&](std::string_view why) {
     return Status::Error("--aws-endpoint-url " + std::string(url) + ": " + std::string(why) +
-                         "; expected http://HOST:PORT, e.g. http://localhost:4566");
+                         "; expected http[s]://HOST[:PORT], e.g. http://localhost:4566");
   };
-  constexpr std::string_view kHttp = "http://";
   std::string lower(url.substr(0, 8));
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  Endpoint endpoint;
+  std::string_view scheme;
   if (lower.starts_with("https://")) {
-    return bad("https endpoints are not supported (LocalStack and other emulators serve http)");
+    endpoint.tls = true;
+    scheme = "https://";
+  } else if (lower.starts_with("http://")) {
+    scheme = "http://";
+  } else {
+    return bad("not an http:// or https:// URL");
   }
-  if (!lower.starts_with(kHttp)) return bad("not an http:// URL");
-  std::string_view rest = url.substr(kHttp.size());
+  std::string_view rest = url.substr(scheme.size());
   size_t end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
   std::string_view tail = end == std::string_view::npos ? "" : rest.substr(end);
   if (!tail.empty() && tail != "/") return bad("a path, query or fragment is not supported");
   if (authority.find('@') != std::string_view::npos) return bad("user info is not supported");
 
-  Endpoint endpoint;
   std::string_view port;
   if (authority.starts_with("[")) {
     size_t close = authority.find(']');
@@ -257,10 +261,10 @@ Result<Endpoint> ParseEndpoint(std::string_view url) {
     endpoint.port = std::string(port);
     endpoint.host_header = std::string(authority);
   } else {
-    endpoint.port = "80";
+    endpoint.port = endpoint.tls ? "443" : "80";
     endpoint.host_header = std::string(authority);
   }
-  endpoint.base_url = "http://" + std::string(authority);
+  endpoint.base_url = std::string(scheme) + std::string(authority);
   return endpoint;
 }
 

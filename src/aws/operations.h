@@ -52,14 +52,16 @@ struct Message {
   std::chrono::system_clock::time_point time;  // when it was made (the S3 key); epoch = now
 };
 
-// An http:// endpoint URL taken apart. `base_url` has no trailing slash.
+// An http:// or https:// endpoint URL taken apart. `base_url` has no
+// trailing slash.
 struct Endpoint {
-  std::string host;         // as written: "localhost", "127.0.0.1", "[::1]" without brackets
-  std::string port;         // "80" when the URL names none
-  std::string host_header;  // "localhost:4566", or just the host on port 80
+  bool tls = false;         // https
+  std::string host;         // as written: "localhost", "127.0.0.1", "::1" (no brackets)
+  std::string port;         // "80" / "443" when the URL names none
+  std::string host_header;  // "localhost:4566", or just the host without a port
   std::string base_url;     // "http://localhost:4566"
 };
-// Accepts http://HOST[:PORT][/]; anything else (https, a path, a query, user
+// Accepts http[s]://HOST[:PORT][/]; anything else (a path, a query, user
 // info) is an error saying what is accepted.
 Result<Endpoint> ParseEndpoint(std::string_view url);
 

@@ -264,10 +264,11 @@ TEST_F(DestinationClientTest, ConnectionRefusedIsAnError) {
 }
 
 TEST_F(DestinationClientTest, BadEndpointOrArnFailsWithoutSending) {
-  DestinationClient bad(io_, "https://localhost:4566", keys_);
+  DestinationClient bad(io_, "ftp://localhost:4566", keys_);
   EXPECT_FALSE(SendAndWait(bad, SqsMessage()).ok());
-  EXPECT_FALSE(DestinationClient::CheckEndpoint("https://localhost:4566").ok());
+  EXPECT_FALSE(DestinationClient::CheckEndpoint("localhost:4566").ok());
   EXPECT_TRUE(DestinationClient::CheckEndpoint("http://localhost:4566/").ok());
+  EXPECT_TRUE(DestinationClient::CheckEndpoint("https://localhost.localstack.cloud:4566").ok());
   DestinationClient client(io_, fake_.url(), keys_);
   Message message = SqsMessage();
   message.arn = "arn:aws:lambda:us-east-1:000000000000:function:f";

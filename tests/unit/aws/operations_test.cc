@@ -32,20 +32,30 @@ TEST(ParseEndpoint, AcceptsHostAndPortWithOptionalSlash) {
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->host_header, "[::1]:4566");
 
+  Result<Endpoint> tls = ParseEndpoint("https://localhost.localstack.cloud:4566");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->base_url, "https://localhost.localstack.cloud:4566");
+  Result<Endpoint> tls_default = ParseEndpoint("https://sqs.us-east-1.amazonaws.com/");
+  ASSERT_TRUE(tls_default.ok());
+  EXPECT_EQ(tls_default->port, "443");
+  EXPECT_EQ(tls_default->host_header, "sqs.us-east-1.amazonaws.com");
+
   Result<Endpoint> no_port = ParseEndpoint("HTTP://aws.local");
   ASSERT_TRUE(no_port.ok());
+  EXPECT_FALSE(no_port->tls);
   EXPECT_EQ(no_port->port, "80");
   EXPECT_EQ(no_port->host_header, "aws.local");
 }
 
 TEST(ParseEndpoint, RejectsWhatItCannotSendTo) {
-  for (const char* url : {"https://localhost:4566", "localhost:4566", "http://", "http://:4566",
+  for (const char* url : {"ftp://localhost:4566", "localhost:4566", "http://", "http://:4566",
                           "http://h:0", "http://h:65536", "http://h:x", "http://h:",
                           "http://h/path", "http://h:1?x=1", "http://u@h:1", "http://[::1"}) {
     Result<Endpoint> endpoint = ParseEndpoint(url);
     EXPECT_FALSE(endpoint.ok()) << url;
   }
-  EXPECT_NE(ParseEndpoint("https://x").status().message().find("https endpoints are not supported"),
+  EXPECT_NE(ParseEndpoint("http://h/path").status().message().find("expected http[s]://HOST"),
             std::string::npos);
 }
 
