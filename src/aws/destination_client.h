@@ -10,10 +10,11 @@
 // response; connecting, the TLS handshake (https), and then writing and
 // reading each have `timeout` (10 s unless set). An https endpoint's
 // certificate must chain to the system's CAs, or to AWS_CA_BUNDLE's when
-// that is set, and name the endpoint's host. Every failure (unresolvable host, refused connection,
-// timeout, reset, a non-HTTP or oversized answer, an AWS error) comes back as
-// an error Status saying what was sent where and why it failed; nothing
-// throws and nothing is retried here (the async queue decides that).
+// that is set, and name the endpoint's host. Every failure (unresolvable
+// host, refused connection, timeout, reset, a non-HTTP or oversized answer,
+// an AWS error) comes back as an error Status saying what was sent where and
+// why it failed; nothing throws and nothing is retried here (the async queue
+// decides that).
 //
 // Owned by the server, one per server. Threading: io thread only; Send() may
 // run many times at once on it (each on its own socket).
@@ -21,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
