@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "aws/destination_client.h"
 #include "control/control_plane.h"
 #include "invoke/async_policy.h"
 #include "pool/services.h"
@@ -58,6 +59,7 @@ AsyncServices::~AsyncServices() {
   if (queue_) queue_->Stop();
   schedules_.reset();
   queue_.reset();
+  aws_.reset();
   store_.reset();  // finishes the writes queued so far
 }
 
@@ -65,6 +67,11 @@ Result<std::unique_ptr<AsyncServices>> AsyncServices::Open(
     const Setup& setup, const std::vector<config::FunctionConfig>& functions) {
   auto delays = ParseRetryDelays(setup.flags.retry_delays);
   if (!delays.ok()) return delays.status();
+  if (!setup.flags.aws_endpoint_url.empty()) {
+    if (Status s = aws::DestinationClient::CheckEndpoint(setup.flags.aws_endpoint_url); !s.ok()) {
+      return s;
+    }
+  }
   std::unique_ptr<AsyncServices> services(new AsyncServices());
   services->setup_ = setup;
   if (setup.state_dir.empty()) {
@@ -88,6 +95,32 @@ Result<std::unique_ptr<AsyncServices>> AsyncServices::Open(
   services->queue_ =
       std::make_unique<invoke::AsyncQueue>(*setup.io, *setup.registry, *services->store_,
                                            *setup.settings, std::move(policy), std::move(options));
+  if (!setup.flags.aws_endpoint_url.empty()) {
+    services->aws_ = std::make_unique<aws::DestinationClient>(
+        *setup.io, setup.flags.aws_endpoint_url, aws::Credentials::FromEnvironment(),
+        setup.settings->region);
+    aws::DestinationClient* client = services->aws_.get();
+    services->queue_->SetServiceSender([client](invoke::ServiceMessage m)
+                                           -> boost::asio::awaitable<Status> {
+      aws::DestinationClient* sender = client;
+      aws::Message message;
+      message.arn = std::move(m.arn);
+      message.body = std::move(m.body);
+      for (auto& a : m.attributes) {
+        message.attributes.push_back({std::move(a.name), std::move(a.value), std::move(a.type)});
+      }
+      message.detail_type = std::move(m.detail_type);
+      message.resources = std::move(m.resources);
+      message.object_key = std::move(m.object_key);
+      message.function_name = std::move(m.function_name);
+      message.time =
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(m.timestamp_ms));
+      Status sent = co_await sender->Send(std::move(message));
+      co_return sent;
+    });
+    spdlog::info("async: SQS, SNS, EventBridge and S3 destinations are sent to {}",
+                 setup.flags.aws_endpoint_url);
+  }
   if (Status s = services->queue_->Recover(); !s.ok()) return s;
   services->schedules_ = std::make_unique<invoke::Schedules>(
       *setup.io, *services->queue_, setup.settings->region, setup.settings->account_id);

@@ -20,6 +20,9 @@
 #include "lambda_emu/status.h"
 #include "state/event_store.h"
 
+namespace lambda_emu::aws {
+class DestinationClient;
+}
 namespace lambda_emu::control {
 class ControlPlane;
 }
@@ -75,6 +78,7 @@ class AsyncServices {
 
   Setup setup_;
   std::unique_ptr<state::EventStore> store_;
+  std::unique_ptr<aws::DestinationClient> aws_;  // --aws-endpoint-url
   std::unique_ptr<invoke::AsyncQueue> queue_;
   std::unique_ptr<invoke::Schedules> schedules_;
   std::vector<invoke::Schedule> pending_schedules_;
