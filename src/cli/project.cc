@@ -217,7 +217,9 @@ void PrintBanner(std::ostream& out, const Project& project, sandbox::RuntimeLoca
       out << "      event " << event.name << ": " << event.type
           << (event.summary.empty() ? "" : " " + event.summary)
           << (event.type == "Api" || event.type == "HttpApi" || event.type == "Schedule" ||
-                      event.type == "ScheduleV2"
+                      event.type == "ScheduleV2" ||
+                      (event.type == "EventBridgeRule" &&
+                       event.properties.find("\"ScheduleExpression\"") != std::string::npos)
                   ? ""
                   : " (not emulated yet)")
           << "\n";

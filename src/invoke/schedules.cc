@@ -48,17 +48,22 @@ Result<std::vector<Schedule>> Schedules::Build(
   std::vector<Schedule> out;
   for (const auto& f : functions) {
     for (const auto& event : f.events) {
-      if (event.type != "Schedule" && event.type != "ScheduleV2") continue;
-      const std::string where = f.name + ": Events." + event.name;
       json p = json::parse(event.properties, nullptr, false);
       if (!p.is_object()) p = json::object();
+      // An EventBridgeRule event is a schedule when it names one (a rule has
+      // a ScheduleExpression or an event Pattern); a pattern is not emulated.
+      const bool rule_schedule = event.type == "EventBridgeRule" &&
+                                 (p.contains("ScheduleExpression") || p.contains("Schedule"));
+      if (event.type != "Schedule" && event.type != "ScheduleV2" && !rule_schedule) continue;
+      const std::string where = f.name + ": Events." + event.name;
       Schedule s;
       s.event = event.name;
       s.function = f.name;
       s.qualifier = f.auto_publish_alias;
-      s.type = event.type;
+      s.type = event.type == "ScheduleV2" ? "ScheduleV2" : "Schedule";
       const bool v2 = event.type == "ScheduleV2";
-      const std::string text = Text(p, v2 ? "ScheduleExpression" : "Schedule");
+      std::string text = Text(p, v2 ? "ScheduleExpression" : "Schedule");
+      if (text.empty() && rule_schedule) text = Text(p, "ScheduleExpression");
       if (text.empty()) {
         return Status::Error(where + ": " + (v2 ? "ScheduleExpression" : "Schedule") +
                              " is required");
@@ -67,6 +72,7 @@ Result<std::vector<Schedule>> Schedules::Build(
       if (!parsed.ok()) return Status::Error(where + ": " + parsed.status().message());
       s.expression = std::move(*parsed);
       s.name = Text(p, "Name");
+      if (s.name.empty()) s.name = Text(p, "RuleName");
       if (s.name.empty()) s.name = event.name;
       if (p.contains("Input")) {
         s.input = Text(p, "Input");
