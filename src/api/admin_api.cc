@@ -129,9 +129,15 @@ http::Response AdminApi::Async(const http::Request& req) const {
 
 http::Response AdminApi::AsyncRecords(const http::Request& req, std::string_view query) const {
   std::string destination = UrlDecode(QueryParam(query, "destination").value_or(""));
-  nlohmann::json body =
-      async_ ? async_->Records(destination) : nlohmann::json{{"Records", nlohmann::json::array()}};
-  return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
+  nlohmann::ordered_json body;
+  if (async_) {
+    body = async_->Records(destination);
+  } else {
+    body["Records"] = nlohmann::ordered_json::array();
+  }
+  return http::MakeResponse(
+      req, http_ns::status::ok,
+      body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 http::Response AdminApi::ScheduleList(const http::Request& req) const {
