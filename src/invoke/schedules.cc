@@ -129,17 +129,17 @@ std::string Schedules::Payload(const Running& r, SystemTime at) const {
       v2 ? "arn:aws:scheduler:" + region_ + ":" + account_id_ + ":schedule/default/" +
                r.schedule.name
          : "arn:aws:events:" + region_ + ":" + account_id_ + ":rule/" + r.schedule.name;
-  json event = {
-      {"version", "0"},
-      {"id", pool::NewRequestId()},
-      {"detail-type", "Scheduled Event"},
-      {"source", v2 ? "aws.scheduler" : "aws.events"},
-      {"account", account_id_},
-      {"time", IsoSeconds(at)},
-      {"region", region_},
-      {"resources", json::array({resource})},
-      {"detail", json::object()},
-  };
+  // In the order EventBridge sends them (a plain json object sorts its keys).
+  nlohmann::ordered_json event;
+  event["version"] = "0";
+  event["id"] = pool::NewRequestId();
+  event["detail-type"] = "Scheduled Event";
+  event["source"] = v2 ? "aws.scheduler" : "aws.events";
+  event["account"] = account_id_;
+  event["time"] = IsoSeconds(at);
+  event["region"] = region_;
+  event["resources"] = nlohmann::ordered_json::array({resource});
+  event["detail"] = nlohmann::ordered_json::object();
   return event.dump();
 }
 
