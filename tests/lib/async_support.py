@@ -159,7 +159,7 @@ def sink_records(emu, function="Sink"):
 def ordered(value):
     """JSON text or a Python value -> nested lists of (key, value) pairs: equal only when the
     keys are in the same order, too."""
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, (str, bytes)) else json.dumps(value)
     return json.loads(text, object_pairs_hook=lambda pairs: [tuple(p) for p in pairs])
 
 
