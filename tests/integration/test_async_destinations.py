@@ -14,11 +14,13 @@ the state directory without --aws-endpoint-url (GET /_emu/async/records). A dead
 gets the original event as the body.
 """
 import datetime
+import io
 import json
 import os
 import unittest
+import zipfile
 
-from async_support import (SINK, TIMESTAMP_RE, function_arn, function_view, invoke_event,
+from async_support import (APP, SINK, TIMESTAMP_RE, function_arn, function_view, invoke_event,
                            now_ms, ordered, records, sam_server_for_class, sink_records,
                            starts, wait_for, wait_idle)
 
@@ -56,6 +58,14 @@ ToTopicAndBus:
       DestinationConfig:
         OnSuccess: {{ Type: EventBridge, Destination: {BUS} }}
         OnFailure: {{ Type: SNS, Destination: {TOPIC} }}
+Aliased:
+  Type: AWS::Serverless::Function
+  Properties:
+    Handler: app.worker
+    AutoPublishAlias: live
+    EventInvokeConfig:
+      DestinationConfig:
+        OnSuccess: {{ Type: Lambda, Destination: !GetAtt Sink.Arn }}
 WithDlq:
   Type: AWS::Serverless::Function
   Properties:
@@ -84,6 +94,14 @@ AgeToQueue:
       DestinationConfig:
         OnFailure: {{ Type: SQS, Destination: {FAILED_QUEUE} }}
 """
+
+
+def zip_of(files):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buffer.getvalue()
 
 
 class RecordAssertions(unittest.TestCase):
@@ -201,6 +219,45 @@ class DestinationsTest(RecordAssertions):
         sink = function_view(self.emu, "Sink")
         self.assertGreaterEqual(sink["AsyncEventsReceived"], 1)
         self.assertEqual(sink["AsyncEventsDropped"], 0)
+
+    def test_record_of_an_alias_names_the_alias(self):
+        """SAM puts the EventInvokeConfig of a function with AutoPublishAlias on the alias."""
+        event = {"n": 8}
+        accepted = now_ms()
+        r = self.emu.request("POST", "/2015-03-31/functions/Aliased/invocations?Qualifier=live",
+                             json.dumps(event), {"X-Amz-Invocation-Type": "Event"})
+        self.assertEqual(r.status, 202, r)
+        request_id = r.header("x-amzn-RequestId")
+        text = self.sink_record(request_id)
+        executed = self.emu.invoke("Aliased", {"n": 0}, qualifier="live").header(
+            "X-Amz-Executed-Version")
+        record = json.loads(text)
+        self.assertEqual(record["requestContext"]["functionArn"],
+                         function_arn("Aliased", "live"))
+        self.assertEqual(record["responseContext"]["executedVersion"], executed)
+        self.assertEqual(record["responsePayload"], {"ok": 8})
+        self.assertGreaterEqual(now_ms(), accepted)
+
+    def test_put_function_event_invoke_config_on_an_api_function(self):
+        """A function made with CreateFunction gets its settings from
+        PutFunctionEventInvokeConfig; its destination may be a function of the template."""
+        client = self.emu.boto3_client()
+        client.create_function(
+            FunctionName="ApiWorker", Runtime="python3.12", Handler="index.worker",
+            Role="arn:aws:iam::000000000000:role/lambda-role",
+            Code={"ZipFile": zip_of({"index.py": APP})})
+        self.addCleanup(client.delete_function, FunctionName="ApiWorker")
+        for retries in (1, 0):
+            client.put_function_event_invoke_config(
+                FunctionName="ApiWorker", MaximumRetryAttempts=retries,
+                DestinationConfig={"OnFailure": {"Destination": function_arn("Sink", None)}})
+            event = {"fail": f"api function, {retries} retries"}
+            request_id = invoke_event(self.emu, "ApiWorker", event)
+            record = json.loads(self.sink_record(request_id))
+            self.assertEqual(record["requestContext"], {
+                "requestId": request_id, "functionArn": function_arn("ApiWorker"),
+                "condition": "RetriesExhausted", "approximateInvokeCount": retries + 1})
+            self.assertEqual(starts(self.emu, "ApiWorker", request_id), retries + 1)
 
     def assertStoredRecord(self, pairs, *, destination, kind, function, request_id, condition):
         keys = [k for k, _ in pairs]
