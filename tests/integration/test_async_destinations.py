@@ -206,6 +206,7 @@ class DestinationsTest(RecordAssertions):
         accepted = now_ms()
         request_id = invoke_event(self.emu, "ToLambda", event)
         text = self.sink_record(request_id)
+        wait_idle(self.emu, "ToLambda")
         self.assertEqual(starts(self.emu, "ToLambda", request_id), 2)
         self.assertRecord(text, request_id=request_id, function="ToLambda",
                           condition="RetriesExhausted", count=2, event=event,
@@ -254,6 +255,7 @@ class DestinationsTest(RecordAssertions):
             event = {"fail": f"api function, {retries} retries"}
             request_id = invoke_event(self.emu, "ApiWorker", event)
             record = json.loads(self.sink_record(request_id))
+            wait_idle(self.emu, "ApiWorker")
             self.assertEqual(record["requestContext"], {
                 "requestId": request_id, "functionArn": function_arn("ApiWorker"),
                 "condition": "RetriesExhausted", "approximateInvokeCount": retries + 1})
@@ -312,8 +314,8 @@ class DestinationsTest(RecordAssertions):
         self.assertStoredRecord(pairs, destination=DLQ, kind="dead-letter", function="WithDlq",
                                 request_id=request_id, condition="RetriesExhausted")
         self.assertEqual(ordered(body_text(pairs)), ordered(event))
-        self.assertEqual(starts(self.emu, "WithDlq", request_id), 1)
         wait_idle(self.emu, "WithDlq")
+        self.assertEqual(starts(self.emu, "WithDlq", request_id), 1)
         after = function_view(self.emu, "WithDlq")
         self.assertEqual(after["DeadLettered"], before["DeadLettered"] + 1)
         self.assertEqual(after["DeadLetterErrors"], 0)
@@ -339,6 +341,7 @@ class EventAgeExceededTest(RecordAssertions):
         accepted = now_ms()
         request_id = invoke_event(self.emu, "AgeToLambda", event)
         text = self.sink_record(request_id)
+        wait_idle(self.emu, "AgeToLambda")
         self.assertEqual(starts(self.emu, "AgeToLambda", request_id), 1)
         self.assertRecord(text, request_id=request_id, function="AgeToLambda",
                           condition="EventAgeExceeded", count=1, event=event,

@@ -10,7 +10,8 @@ import os
 import re
 import unittest
 
-from async_support import function_view, invoke_event, runs, sam_server_for_class, starts, wait_idle
+from async_support import (function_view, invoke_event, runs, sam_server_for_class, starts,
+                           wait_for, wait_idle)
 
 DELAYS = (0.3, 0.6)
 
@@ -89,10 +90,13 @@ class AsyncRetriesTest(unittest.TestCase):
 
     def test_retries_keep_the_request_id_and_the_console_names_the_attempt(self):
         request_id, _ = self.failing_event("Retry2", "numbered attempts")
-        console = self.emu.stdout()
-        summaries = [line for line in console.splitlines()
-                     if line.startswith(f"[Retry2] {request_id} ")]
-        self.assertEqual(len(summaries), 3, console[-3000:])
+
+        def summaries():
+            return [line for line in self.emu.stdout().splitlines()
+                    if line.startswith(f"[Retry2] {request_id} ")]
+        wait_for(lambda: len(summaries()) >= 3, "three summary lines on the console")
+        summaries = summaries()
+        self.assertEqual(len(summaries), 3, self.emu.stdout()[-3000:])
         self.assertNotIn(" attempt ", summaries[0])
         self.assertIn(f"[Retry2] {request_id} attempt 2 warm ", summaries[1])
         self.assertIn(f"[Retry2] {request_id} attempt 3 warm ", summaries[2])

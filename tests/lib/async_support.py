@@ -183,9 +183,30 @@ def idle(emu, name):
 
 
 def wait_idle(emu, *names, timeout=30):
+    """Waits until the queue is done with every event of the functions, then until their logs
+    have caught up (the log is written after the queue learns the outcome)."""
     ok = wait_until(lambda: all(idle(emu, n) for n in names), timeout=timeout, interval=0.05)
     if not ok:
         raise AssertionError(f"{names} still busy after {timeout} s: {async_view(emu)}")
+    for name in names:
+        settle_log(emu, name)
+
+
+def settle_log(emu, function, quiet=0.4, timeout=10):
+    """Waits until the function's log has a REPORT for every START and has not grown for
+    `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        text = log_text(emu, function)
+        balanced = (len(re.findall(r"^START RequestId: ", text, re.M))
+                    == len(re.findall(r"^REPORT RequestId: ", text, re.M)))
+        if text != last:
+            last, since = text, time.monotonic()
+        elif balanced and time.monotonic() - since >= quiet:
+            return text
+        time.sleep(0.05)
+    raise AssertionError(f"the log of {function} did not settle in {timeout} s")
 
 
 def records(emu, destination=None):
