@@ -170,6 +170,16 @@ class AsyncQueueTest(unittest.TestCase):
         self.assertEqual(starts(self.emu, "Worker", request_id), 1)
 
 
+class EphemeralQueueTest(unittest.TestCase):
+    def test_ephemeral_queue_says_so_and_runs_events(self):
+        emu = sam_server(FUNCTIONS, args=["--ephemeral", "--no-cpu-limit"])
+        self.addCleanup(emu.__exit__, None, None, None)
+        self.assertIn("the event queue is in memory only", emu.stderr())
+        self.assertFalse(emu.request("GET", "/_emu/async").json()["Durable"])
+        request_id = invoke_event(emu, "Worker", {"n": 1})
+        wait_for(lambda: runs(emu, "Worker", request_id), "the event to run")
+
+
 RECOVERY_FUNCTIONS = """
 Slow:
   Type: AWS::Serverless::Function
@@ -212,20 +222,28 @@ class RestartRecoveryTest(unittest.TestCase):
         except FileNotFoundError:
             return set()
 
-    def test_events_accepted_before_a_sigkill_run_after_the_restart(self):
+    def accept_then_stop(self, stop):
+        """Queues 6 slow events (one runs at a time), stops the server with stop(server) once
+        the first started, restarts on the same state dir; every event runs there."""
         out = os.path.join(self.dir, "ran")
         first = self.server()
         ids = [str(i) for i in range(6)]
         for i in ids:
             invoke_event(first, "Slow", {"id": i, "append": out, "sleep": 0.5})
         wait_for(lambda: self.ran_ids(out), "the first event to start")
-        self.kill(first)
-        self.assertLess(len(self.ran_ids(out)), len(ids), "all ran before the kill")
+        stop(first)
+        self.assertLess(len(self.ran_ids(out)), len(ids), "all ran before the stop")
 
         second = self.server()
         self.assertIn("queued again", second.stderr())
         wait_for(lambda: self.ran_ids(out) >= set(ids), "every event after the restart")
         wait_idle(second, "Slow")
+
+    def test_events_accepted_before_a_sigkill_run_after_the_restart(self):
+        self.accept_then_stop(self.kill)
+
+    def test_events_unfinished_at_a_sigterm_run_after_the_restart(self):
+        self.accept_then_stop(lambda emu: self.assertEqual(emu.stop(signal.SIGTERM), 0))
 
     def test_an_event_waiting_for_its_retry_is_retried_after_the_restart(self):
         first = self.server(retry_delays="1.5")
