@@ -143,7 +143,8 @@ std::string Schedules::Payload(const Running& r, SystemTime at) const {
   return event.dump();
 }
 
-void Schedules::Queue(Running& r, SystemTime at, std::string request_id) {
+void Schedules::Queue(Running& r, SystemTime at, std::string request_id,
+                      std::function<void(Status)> stored) {
   ++r.fired;
   NewEvent event;
   event.request_id = request_id;
@@ -154,8 +155,9 @@ void Schedules::Queue(Running& r, SystemTime at, std::string request_id) {
   spdlog::info("schedule {}: {} queued for {} ({})", r.schedule.name, request_id,
                r.schedule.function, r.schedule.expression->text());
   const std::string name = r.schedule.name;
-  queue_.Accept(std::move(event), [name](Status status) {
+  queue_.Accept(std::move(event), [name, stored = std::move(stored)](Status status) {
     if (!status.ok()) spdlog::error("schedule {}: not queued: {}", name, status.message());
+    if (stored) stored(std::move(status));
   });
 }
 
@@ -172,7 +174,8 @@ Schedules::Running* Schedules::Lookup(const std::string& name) {
   return nullptr;
 }
 
-Result<Schedules::Fired> Schedules::Fire(const std::string& name) {
+Result<Schedules::Fired> Schedules::Fire(const std::string& name,
+                                         std::function<void(Status)> stored) {
   Running* found = Lookup(name);
   if (!found) {
     std::string names;
@@ -182,7 +185,7 @@ Result<Schedules::Fired> Schedules::Fire(const std::string& name) {
   }
   Running& r = *found;
   Fired fired{pool::NewRequestId(), r.schedule.name};
-  Queue(r, std::chrono::system_clock::now(), fired.request_id);
+  Queue(r, std::chrono::system_clock::now(), fired.request_id, std::move(stored));
   return fired;
 }
 
