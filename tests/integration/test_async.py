@@ -186,6 +186,12 @@ Slow:
   Properties:
     Handler: app.worker
     ReservedConcurrentExecutions: 1
+    Events:
+      Kick:
+        Type: Schedule
+        Properties:
+          Schedule: rate(1 day)
+          Input: '{"kicked": true}'
 Flaky:
   Type: AWS::Serverless::Function
   Properties:
@@ -244,6 +250,22 @@ class RestartRecoveryTest(unittest.TestCase):
 
     def test_events_unfinished_at_a_sigterm_run_after_the_restart(self):
         self.accept_then_stop(lambda emu: self.assertEqual(emu.stop(signal.SIGTERM), 0))
+
+    def test_a_fired_schedule_answered_202_runs_after_a_sigkill(self):
+        """The fire endpoint answers 202 only once the event is durable, as Invoke does."""
+        out = os.path.join(self.dir, "ran")
+        first = self.server()
+        invoke_event(first, "Slow", {"id": "busy", "append": out, "sleep": 1})
+        wait_for(lambda: self.ran_ids(out), "the busy event to start")
+        r = first.request("POST", "/_emu/schedules/Kick/fire")
+        self.assertEqual(r.status, 202, r)
+        request_id = r.json()["RequestId"]
+        self.kill(first)
+        self.assertEqual(runs(first, "Slow", request_id), [])
+
+        second = self.server()
+        ran = wait_for(lambda: runs(second, "Slow", request_id), "the fired event after restart")
+        self.assertEqual(ran[0][2], {"kicked": True})
 
     def test_an_event_waiting_for_its_retry_is_retried_after_the_restart(self):
         first = self.server(retry_delays="1.5")
