@@ -15,8 +15,8 @@ import threading
 import time
 import unittest
 
-from async_support import (function_view, invoke_event, runs, sam_server, sam_server_for_class,
-                           starts, wait_for, wait_idle)
+from async_support import (async_view, function_view, invoke_event, records, runs, sam_server,
+                           sam_server_for_class, starts, wait_for, wait_idle)
 from emu import pid_alive, wait_until, worker_pids
 
 EVENT_LIMIT = 1048576
@@ -198,6 +198,13 @@ Flaky:
     Handler: app.worker
     EventInvokeConfig:
       MaximumRetryAttempts: 1
+Doomed:
+  Type: AWS::Serverless::Function
+  Properties:
+    Handler: app.worker
+    EventInvokeConfig:
+      MaximumRetryAttempts: 0
+    DeadLetterQueue: { Type: SQS, TargetArn: arn:aws:sqs:us-east-1:000000000000:doomed-dlq }
 """
 
 
@@ -266,6 +273,17 @@ class RestartRecoveryTest(unittest.TestCase):
         second = self.server()
         ran = wait_for(lambda: runs(second, "Slow", request_id), "the fired event after restart")
         self.assertEqual(ran[0][2], {"kicked": True})
+
+    def test_kept_records_are_listed_again_after_the_restart(self):
+        first = self.server()
+        request_id = invoke_event(first, "Doomed", {"fail": "kept in the state dir"})
+        kept = wait_for(lambda: records(first).json()["Records"], "the dead-letter record")
+        self.assertEqual(kept[0]["RequestId"], request_id)
+        # (SIGTERM: the record is listed as soon as it is made, a moment before its commit)
+        self.assertEqual(first.stop(), 0)
+        second = self.server()
+        self.assertEqual(records(second).json()["Records"], kept)
+        self.assertEqual(async_view(second)["StoredRecords"], 1)
 
     def test_an_event_waiting_for_its_retry_is_retried_after_the_restart(self):
         first = self.server(retry_delays="1.5")
