@@ -54,10 +54,10 @@ class AsyncQueueTest(unittest.TestCase):
                                        args=["--async-retry-delays", "2", "--no-cpu-limit"])
 
     def test_throttled_events_wait_then_all_run(self):
-        """Reserved concurrency 1, its one environment held by a synchronous invoke for 2 s:
+        """Reserved concurrency 1, its one environment held by a synchronous invoke for 3 s:
         the 5 events are throttled, back off, and all run afterwards, one at a time."""
         before = function_view(self.emu, "Single") or {"AsyncEventsDropped": 0}
-        holder = threading.Thread(target=self.emu.invoke, args=("Single", {"sleep": 2}))
+        holder = threading.Thread(target=self.emu.invoke, args=("Single", {"sleep": 3}))
         holder.start()
         wait_for(lambda: runs(self.emu, "Single"), "the synchronous invoke to start")
         held_until = time.time() + 1.5
