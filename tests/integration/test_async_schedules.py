@@ -10,13 +10,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
-import textwrap
 import time
 import unittest
 
-from async_support import (ACCOUNT, HEADER, REGION, runs, sam_server_for_class, wait_for,
-                           write_project)
+from async_support import ACCOUNT, REGION, runs, sam_server_for_class, wait_for, write_project
 from emu import EmuServer, emu_binary
 
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
