@@ -90,7 +90,7 @@ class ScheduleCase(unittest.TestCase):
 class SchedulesOnTest(ScheduleCase):
     @classmethod
     def setUpClass(cls):
-        cls.soon = at_in(4)
+        cls.soon = at_in(6)  # after the server is up, even on a loaded machine
         cls.emu = sam_server_for_class(cls, functions(cls.soon), args=["--no-cpu-limit"])
 
     def test_fire_by_event_key_queues_the_scheduled_event_envelope(self):
