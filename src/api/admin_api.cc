@@ -1,5 +1,12 @@
 #include "api/admin_api.h"
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <optional>
+
 #include "api/aws_error.h"
 #include "api/function_ref.h"
 #include "api/invoke_api.h"
@@ -129,9 +136,15 @@ http::Response AdminApi::Async(const http::Request& req) const {
 
 http::Response AdminApi::AsyncRecords(const http::Request& req, std::string_view query) const {
   std::string destination = UrlDecode(QueryParam(query, "destination").value_or(""));
-  nlohmann::json body =
-      async_ ? async_->Records(destination) : nlohmann::json{{"Records", nlohmann::json::array()}};
-  return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
+  nlohmann::ordered_json body;
+  if (async_) {
+    body = async_->Records(destination);
+  } else {
+    body["Records"] = nlohmann::ordered_json::array();
+  }
+  return http::MakeResponse(
+      req, http_ns::status::ok,
+      body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 http::Response AdminApi::ScheduleList(const http::Request& req) const {
@@ -139,20 +152,43 @@ http::Response AdminApi::ScheduleList(const http::Request& req) const {
   return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
 }
 
-http::Response AdminApi::FireSchedule(const http::Request& req, std::string_view name) {
+boost::asio::awaitable<http::Response> AdminApi::FireSchedule(const http::Request& req,
+                                                              std::string name) {
   if (!schedules_) {
-    return ToResponse(AwsError::ResourceNotFound("The project has no schedules"), req,
-                      pool::NewRequestId());
+    co_return ToResponse(AwsError::ResourceNotFound("The project has no schedules"), req,
+                         pool::NewRequestId());
   }
-  auto fired = schedules_->Fire(UrlDecode(name));
-  if (!fired.ok()) {
-    return ToResponse(AwsError::ResourceNotFound(fired.status().message()), req,
-                      pool::NewRequestId());
+  auto* schedules = schedules_;
+  auto executor = co_await boost::asio::this_coro::executor;
+  const std::string decoded = UrlDecode(name);
+  std::optional<Result<invoke::Schedules::Fired>> fired;
+  auto* fired_ptr = &fired;
+  const auto* decoded_ptr = &decoded;
+  // Only pointers into this frame are captured (GCC 12 and co_await temporaries).
+  Status stored =
+      co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Status)>(
+          [schedules, fired_ptr, decoded_ptr, executor](auto handler) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            fired_ptr->emplace(schedules->Fire(
+                *decoded_ptr, [shared](Status status) mutable { (*shared)(std::move(status)); }));
+            // Not found: nothing was queued and `stored` will never be called.
+            if (!(*fired_ptr)->ok()) {
+              boost::asio::post(executor, [shared]() mutable { (*shared)(Status::Ok()); });
+            }
+          },
+          boost::asio::use_awaitable);
+  if (!fired->ok()) {
+    co_return ToResponse(AwsError::ResourceNotFound(fired->status().message()), req,
+                         pool::NewRequestId());
   }
-  nlohmann::json body = {{"Schedule", fired->schedule}, {"RequestId", fired->request_id}};
+  if (!stored.ok()) {
+    co_return ToResponse(AwsError::Service("The event could not be queued: " + stored.message()),
+                         req, (*fired)->request_id);
+  }
+  nlohmann::json body = {{"Schedule", (*fired)->schedule}, {"RequestId", (*fired)->request_id}};
   auto res = http::MakeResponse(req, http_ns::status::accepted, JsonBody(body));
-  res.set("x-amzn-RequestId", fired->request_id);
-  return res;
+  res.set("x-amzn-RequestId", (*fired)->request_id);
+  co_return res;
 }
 
 }  // namespace lambda_emu::api

@@ -11,8 +11,11 @@
 //   GET /_emu/async/records      destination and dead-letter messages kept in the
 //                                state directory (?destination=ARN)
 //   GET /_emu/schedules          the project's schedules and their next firing
-//   POST /_emu/schedules/{name}/fire   queues one firing now
+//   POST /_emu/schedules/{name}/fire   queues one firing now (202 once durable)
 // io thread only.
+
+#include <boost/asio/awaitable.hpp>
+#include <string>
 
 #include "http/server.h"
 #include "registry/function_registry.h"
@@ -41,7 +44,8 @@ class AdminApi {
   http::Response Async(const http::Request& req) const;
   http::Response AsyncRecords(const http::Request& req, std::string_view query) const;
   http::Response ScheduleList(const http::Request& req) const;
-  http::Response FireSchedule(const http::Request& req, std::string_view name);
+  // Answers 202 once the firing's event is durable, as an Event invoke does.
+  boost::asio::awaitable<http::Response> FireSchedule(const http::Request& req, std::string name);
 
  private:
   registry::FunctionRegistry& registry_;

@@ -86,9 +86,13 @@ boost::asio::awaitable<http::Response> InvokeApi::Invoke(http::Request& req,
   invocation->payload = std::move(req.body());
   if (invocation->payload.empty()) invocation->payload = "{}";
   if (invocation_type == "Event" && invocation->payload.size() > kMaxEventPayloadBytes) {
-    AwsError error = AwsError::RequestTooLarge();
-    error.message = "Request must be smaller than 1048576 bytes for the InvokeAsync operation";
-    co_return fail(error);
+    // Lambda names this one differently from the synchronous limit's error.
+    co_return fail(AwsError{http_ns::status::payload_too_large,
+                            "RequestEntityTooLargeException",
+                            std::to_string(invocation->payload.size()) +
+                                " byte payload is too large for the Event invocation type (limit " +
+                                std::to_string(kMaxEventPayloadBytes) + " bytes)",
+                            {}});
   }
   if (auto error = JsonError(invocation->payload)) {
     co_return fail(AwsError::InvalidRequestContent(

@@ -96,7 +96,8 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
   }
   if (method == http_ns::verb::post && s.size() == 4 && s[0] == "_emu" && s[1] == "schedules" &&
       s[3] == "fire") {
-    co_return admin_.FireSchedule(req, s[2]);
+    std::string name(s[2]);
+    co_return co_await admin_.FireSchedule(req, std::move(name));
   }
 
   // The management API's writes (and the reads that sit beside them).

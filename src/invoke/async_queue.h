@@ -115,10 +115,12 @@ class AsyncQueue {
   // No more attempts (server shutdown); what is unfinished stays stored.
   void Stop();
 
-  nlohmann::json Snapshot() const;                             // GET /_emu/async
-  nlohmann::json Records(std::string_view destination) const;  // GET /_emu/async/records
-  std::string RenderPrometheus() const;                        // part of GET /metrics
-  size_t size() const { return live_.size(); }                 // events not finished
+  nlohmann::json Snapshot() const;  // GET /_emu/async
+  // GET /_emu/async/records; ordered, so each Body keeps the key order it
+  // would have been sent with.
+  nlohmann::ordered_json Records(std::string_view destination) const;
+  std::string RenderPrometheus() const;         // part of GET /metrics
+  size_t size() const { return live_.size(); }  // events not finished
 
  private:
   struct Event {

@@ -82,25 +82,28 @@ json AsyncQueue::Snapshot() const {
   };
 }
 
-json AsyncQueue::Records(std::string_view destination) const {
-  json out = json::array();
+nlohmann::ordered_json AsyncQueue::Records(std::string_view destination) const {
+  using ordered = nlohmann::ordered_json;
+  ordered out = ordered::array();
   for (const auto& r : records_) {
     if (!destination.empty() && r.destination != destination) continue;
-    json body = json::parse(r.body, nullptr, false);
+    ordered body = ordered::parse(r.body, nullptr, false);
     if (body.is_discarded()) body = r.body;
-    out.push_back({
-        {"Seq", r.seq},
-        {"Kind", r.kind},
-        {"Destination", r.destination},
-        {"FunctionName", r.function},
-        {"RequestId", r.request_id},
-        {"Condition", r.condition},
-        {"CreatedAt", IsoTimestamp(r.created_ms)},
-        {"Reason", r.reason},
-        {"Body", std::move(body)},
-    });
+    ordered record;
+    record["Seq"] = r.seq;
+    record["Kind"] = r.kind;
+    record["Destination"] = r.destination;
+    record["FunctionName"] = r.function;
+    record["RequestId"] = r.request_id;
+    record["Condition"] = r.condition;
+    record["CreatedAt"] = IsoTimestamp(r.created_ms);
+    record["Reason"] = r.reason;
+    record["Body"] = std::move(body);
+    out.push_back(std::move(record));
   }
-  return {{"Records", std::move(out)}};
+  ordered result;
+  result["Records"] = std::move(out);
+  return result;
 }
 
 std::string AsyncQueue::RenderPrometheus() const {

@@ -135,21 +135,22 @@ std::string Schedules::Payload(const Running& r, SystemTime at) const {
       v2 ? "arn:aws:scheduler:" + region_ + ":" + account_id_ + ":schedule/default/" +
                r.schedule.name
          : "arn:aws:events:" + region_ + ":" + account_id_ + ":rule/" + r.schedule.name;
-  json event = {
-      {"version", "0"},
-      {"id", pool::NewRequestId()},
-      {"detail-type", "Scheduled Event"},
-      {"source", v2 ? "aws.scheduler" : "aws.events"},
-      {"account", account_id_},
-      {"time", IsoSeconds(at)},
-      {"region", region_},
-      {"resources", json::array({resource})},
-      {"detail", json::object()},
-  };
+  // In the order EventBridge sends them (a plain json object sorts its keys).
+  nlohmann::ordered_json event;
+  event["version"] = "0";
+  event["id"] = pool::NewRequestId();
+  event["detail-type"] = "Scheduled Event";
+  event["source"] = v2 ? "aws.scheduler" : "aws.events";
+  event["account"] = account_id_;
+  event["time"] = IsoSeconds(at);
+  event["region"] = region_;
+  event["resources"] = nlohmann::ordered_json::array({resource});
+  event["detail"] = nlohmann::ordered_json::object();
   return event.dump();
 }
 
-void Schedules::Queue(Running& r, SystemTime at, std::string request_id) {
+void Schedules::Queue(Running& r, SystemTime at, std::string request_id,
+                      std::function<void(Status)> stored) {
   ++r.fired;
   NewEvent event;
   event.request_id = request_id;
@@ -160,8 +161,9 @@ void Schedules::Queue(Running& r, SystemTime at, std::string request_id) {
   spdlog::info("schedule {}: {} queued for {} ({})", r.schedule.name, request_id,
                r.schedule.function, r.schedule.expression->text());
   const std::string name = r.schedule.name;
-  queue_.Accept(std::move(event), [name](Status status) {
+  queue_.Accept(std::move(event), [name, stored = std::move(stored)](Status status) {
     if (!status.ok()) spdlog::error("schedule {}: not queued: {}", name, status.message());
+    if (stored) stored(std::move(status));
   });
 }
 
@@ -178,7 +180,8 @@ Schedules::Running* Schedules::Lookup(const std::string& name) {
   return nullptr;
 }
 
-Result<Schedules::Fired> Schedules::Fire(const std::string& name) {
+Result<Schedules::Fired> Schedules::Fire(const std::string& name,
+                                         std::function<void(Status)> stored) {
   Running* found = Lookup(name);
   if (!found) {
     std::string names;
@@ -188,7 +191,7 @@ Result<Schedules::Fired> Schedules::Fire(const std::string& name) {
   }
   Running& r = *found;
   Fired fired{pool::NewRequestId(), r.schedule.name};
-  Queue(r, std::chrono::system_clock::now(), fired.request_id);
+  Queue(r, std::chrono::system_clock::now(), fired.request_id, std::move(stored));
   return fired;
 }
 

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -52,12 +53,14 @@ class Schedules {
   void Stop();
 
   // Queues one firing now. Looks `name` up as a schedule's name, then as an
-  // event key, then as FUNCTION.EVENT. NotFound: the names there are.
+  // event key, then as FUNCTION.EVENT. NotFound: the names there are. When
+  // found, `stored` is called (io thread) once the event is durable, or with
+  // the store's error.
   struct Fired {
     std::string request_id;
     std::string schedule;
   };
-  Result<Fired> Fire(const std::string& name);
+  Result<Fired> Fire(const std::string& name, std::function<void(Status)> stored = {});
 
   nlohmann::json Snapshot() const;  // GET /_emu/schedules
   void PrintBanner(std::ostream& out) const;
@@ -71,7 +74,8 @@ class Schedules {
     std::uint64_t fired = 0;
   };
   void Arm(Running& running);
-  void Queue(Running& running, SystemTime at, std::string request_id);
+  void Queue(Running& running, SystemTime at, std::string request_id,
+             std::function<void(Status)> stored = {});
   Running* Lookup(const std::string& name);
   std::string Payload(const Running& running, SystemTime at) const;
 
