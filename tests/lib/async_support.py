@@ -15,7 +15,7 @@ import re
 import textwrap
 import time
 
-from emu import EmuServer, pid_alive, wait_until, worker_pids
+from emu import EmuServer, start_for_class, wait_until
 
 APP = '''
 import json, os, sys, time
@@ -101,24 +101,7 @@ def sam_server(resources, args=(), start=True, **kwargs):
 def sam_server_for_class(test_class, resources, args=(), **kwargs):
     """sam_server shared by test_class's tests; class cleanup stops it with SIGTERM and fails
     unless it exits 0 and leaves no worker behind (as emu.serve_for_class)."""
-    emu = sam_server(resources, args, start=False, **kwargs)
-
-    def stop_and_check():
-        try:
-            workers = worker_pids(emu.proc.pid) if emu.proc.poll() is None else []
-            code = emu.stop()
-            if code != 0:
-                raise AssertionError(f"lambda-emu exited with {code} on SIGTERM:\n"
-                                     f"{emu.stderr()[-3000:]}")
-            if workers and not wait_until(lambda: not any(map(pid_alive, workers)), 5):
-                raise AssertionError("worker processes survived the server: "
-                                     f"{[p for p in workers if pid_alive(p)]}")
-        finally:
-            emu.__exit__(None, None, None)
-
-    emu.start()
-    test_class.addClassCleanup(stop_and_check)
-    return emu
+    return start_for_class(test_class, sam_server(resources, args, start=False, **kwargs))
 
 
 def invoke_event(emu, name, payload, headers=None):

@@ -321,8 +321,11 @@ def serve_for_class(test_class, functions=None, **kwargs):
     Class cleanup stops it with SIGTERM and fails (as a class-cleanup error) if
     it did not exit 0 or if any of its worker processes survived it, so every
     scenario also checks for a clean shutdown (and for sanitizer aborts at exit)."""
-    emu = EmuServer(functions, **kwargs)
+    return start_for_class(test_class, EmuServer(functions, **kwargs))
 
+
+def start_for_class(test_class, emu):
+    """Starts `emu` (not yet started) for test_class's tests, with serve_for_class's cleanup."""
     def stop_and_check():
         try:
             workers = worker_pids(emu.proc.pid) if emu.proc.poll() is None else []
