@@ -126,6 +126,7 @@ http::Response AdminApi::Reset(const http::Request& req, std::string_view query)
     body["EnvironmentsStopping"] = stopping;
   }
   registry_.ResetMetrics();
+  if (async_) async_->ResetMetrics();
   return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
 }
 

@@ -121,6 +121,11 @@ class AsyncQueue {
   nlohmann::ordered_json Records(std::string_view destination) const;
   std::string RenderPrometheus() const;         // part of GET /metrics
   size_t size() const { return live_.size(); }  // events not finished
+  // POST /_emu/reset: the counters and AsyncEventAge back to zero (the queue
+  // itself is untouched).
+  void ResetMetrics() {
+    for (auto& [_, stats] : stats_) stats = Stats{};
+  }
 
  private:
   struct Event {

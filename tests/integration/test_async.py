@@ -179,6 +179,20 @@ class EphemeralQueueTest(unittest.TestCase):
         request_id = invoke_event(emu, "Worker", {"n": 1})
         wait_for(lambda: runs(emu, "Worker", request_id), "the event to run")
 
+    def test_reset_zeroes_the_async_counters(self):
+        emu = sam_server(FUNCTIONS, args=["--ephemeral", "--no-cpu-limit"])
+        self.addCleanup(emu.__exit__, None, None, None)
+        request_id = invoke_event(emu, "Worker", {"n": 1})
+        wait_for(lambda: runs(emu, "Worker", request_id), "the event to run")
+        wait_idle(emu, "Worker")
+        self.assertEqual(function_view(emu, "Worker")["AsyncEventsReceived"], 1)
+        self.assertEqual(emu.request("POST", "/_emu/reset").status, 200)
+        view = function_view(emu, "Worker")
+        self.assertEqual((view["AsyncEventsReceived"], view["Succeeded"],
+                          view["AsyncEventAge"]["count"]), (0, 0, 0))
+        self.assertIn('lambda_emu_AsyncEventsReceived{function="Worker"} 0',
+                      emu.request("GET", "/metrics").body.decode())
+
 
 RECOVERY_FUNCTIONS = """
 Slow:
