@@ -59,6 +59,8 @@ Result<std::vector<Schedule>> Schedules::Build(
       Schedule s;
       s.event = event.name;
       s.function = f.name;
+      s.function_ids = f.aliases;
+      s.function_ids.push_back(f.name);
       s.qualifier = f.auto_publish_alias;
       s.type = event.type == "ScheduleV2" ? "ScheduleV2" : "Schedule";
       const bool v2 = event.type == "ScheduleV2";
@@ -176,6 +178,13 @@ Schedules::Running* Schedules::Lookup(const std::string& name) {
   }
   for (const auto& r : schedules_) {
     if (r->schedule.function + "." + r->schedule.event == name) return r.get();
+  }
+  // The rule's logical id SAM generates: the function's logical id and the
+  // event's key, e.g. "WorkerTick".
+  for (const auto& r : schedules_) {
+    for (const auto& id : r->schedule.function_ids) {
+      if (id + r->schedule.event == name) return r.get();
+    }
   }
   return nullptr;
 }

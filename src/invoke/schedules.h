@@ -31,11 +31,12 @@ namespace lambda_emu::invoke {
 class AsyncQueue;
 
 struct Schedule {
-  std::string name;       // its Name, else its event's key (or resource's logical id)
-  std::string event;      // the event's key under Events
-  std::string function;   // the function's name
-  std::string qualifier;  // its AutoPublishAlias, or "" ($LATEST)
-  std::string type;       // "Schedule" (EventBridge rule) or "ScheduleV2" (Scheduler)
+  std::string name;      // its Name, else its event's key (or resource's logical id)
+  std::string event;     // the event's key under Events
+  std::string function;  // the function's name
+  std::vector<std::string> function_ids;  // every name it answers to (logical id, name)
+  std::string qualifier;                  // its AutoPublishAlias, or "" ($LATEST)
+  std::string type;  // "Schedule" (EventBridge rule) or "ScheduleV2" (Scheduler)
   std::optional<ScheduleExpression> expression;
   std::string input;  // JSON text, or "" for the scheduled-event envelope
   bool enabled = true;
@@ -53,7 +54,8 @@ class Schedules {
   void Stop();
 
   // Queues one firing now. Looks `name` up as a schedule's name, then as an
-  // event key, then as FUNCTION.EVENT. NotFound: the names there are. When
+  // event key, then as FUNCTION.EVENT, then as SAM's rule logical id
+  // (FunctionLogicalId + EventKey). NotFound: the names there are. When
   // found, `stored` is called (io thread) once the event is durable, or with
   // the store's error.
   struct Fired {

@@ -106,6 +106,11 @@ class SchedulesOnTest(ScheduleCase):
                             f"arn:aws:events:{REGION}:{ACCOUNT}:rule/nightly-report")
         body, _ = self.fire("Nightly")  # its event key finds it too
         self.assertEqual(body["Schedule"], "nightly-report")
+        # So do FUNCTION.EVENT and the rule's logical id SAM generates (function id + event key).
+        body, _ = self.fire("Worker.Nightly")
+        self.assertEqual(body["Schedule"], "nightly-report")
+        body, _ = self.fire("WorkerNightly")
+        self.assertEqual(body["Schedule"], "nightly-report")
 
     def test_input_is_the_event_exactly(self):
         _, event = self.fire("WithInput")
