@@ -276,5 +276,56 @@ class ExamplesTest(unittest.TestCase):
         self.assertIn("# fail 0", output)
 
 
+ASYNC_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Errors:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: {code}
+      EventInvokeConfig:
+        MaximumRetryAttempts: 1
+        DestinationConfig:
+          OnFailure: {{Type: SQS, Destination: arn:aws:sqs:us-east-1:000000000000:failed}}
+      Events:
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: cron(0 3 * * ? *)
+            Input: '{{"action": "raise", "message": "from the schedule"}}'
+"""
+
+
+class LambdaEmuHelperAsyncTest(unittest.TestCase):
+    """The helper's asynchronous-invocation calls: fire_schedule, wait_async_idle,
+    async_status and async_records."""
+
+    def test_fire_a_schedule_wait_for_its_retries_and_read_the_failure_record(self):
+        tmp = tempfile.mkdtemp(prefix="lambda-emu-helper-async-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        template = os.path.join(tmp, "template.yaml")
+        with open(template, "w") as f:
+            f.write(ASYNC_TEMPLATE.format(code=os.path.join(EXAMPLES, "python-errors")))
+        emu = LambdaEmu(template=template, binary=emu_binary(),
+                        extra_args=["--schedules", "off", "--async-retry-delays", "0.1"])
+        with emu:
+            request_id = emu.fire_schedule("Nightly")
+            view = emu.wait_async_idle("Errors", timeout=30)
+            errors = next(f for f in view["Functions"] if f["FunctionName"] == "Errors")
+            self.assertEqual((errors["Queued"], errors["AsyncEventsDropped"]), (0, 1))
+            self.assertEqual(emu.async_status("Errors")["AsyncEventsReceived"], 1)
+            self.assertIsNone(emu.async_status("NoSuchFunction"))
+            [record] = emu.async_records("arn:aws:sqs:us-east-1:000000000000:failed")
+            self.assertEqual(record["RequestId"], request_id)
+            self.assertEqual(record["Body"]["requestContext"]["condition"], "RetriesExhausted")
+            self.assertEqual(record["Body"]["requestContext"]["approximateInvokeCount"], 2)
+            self.assertEqual(record["Body"]["responsePayload"]["errorMessage"],
+                             "from the schedule")
+            with self.assertRaises(LambdaEmuError):
+                emu.fire_schedule("no-such-schedule")
+
+
 if __name__ == "__main__":
     unittest.main()

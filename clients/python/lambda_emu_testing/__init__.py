@@ -308,6 +308,51 @@ class LambdaEmu:
             self._wait_ready(time.monotonic() + self.start_timeout)
         return json.loads(body)
 
+    # -- asynchronous invocation -------------------------------------------------
+    def async_status(self, name=None):
+        """GET /_emu/async; with a name, that function's entry (None before its first event)."""
+        status, _, body = self._request("GET", "/_emu/async", timeout=10)
+        if status != 200:
+            raise LambdaEmuError(f"GET /_emu/async: {status} {body!r}")
+        view = json.loads(body)
+        if name is None:
+            return view
+        return next((f for f in view["Functions"] if f["FunctionName"] == name), None)
+
+    def wait_async_idle(self, name=None, timeout=30):
+        """Waits until no Event invoke of `name` (of any function without one) is queued,
+        running or waiting for a retry; returns /_emu/async. Raises on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.async_status()
+            busy = [f for f in view["Functions"]
+                    if f["Queued"] and (name is None or f["FunctionName"] == name)]
+            if not busy:
+                return view
+            if time.monotonic() > deadline:
+                raise LambdaEmuError(f"events still queued after {timeout} s: "
+                                     f"{json.dumps(busy, indent=1)}")
+            time.sleep(0.05)
+
+    def async_records(self, destination=None):
+        """The destination and dead-letter messages kept by the server (no --aws-endpoint-url):
+        GET /_emu/async/records[?destination=ARN], as a list."""
+        path = "/_emu/async/records"
+        if destination:
+            path += "?destination=" + urllib.parse.quote(destination, safe="")
+        status, _, body = self._request("GET", path, timeout=10)
+        if status != 200:
+            raise LambdaEmuError(f"GET {path}: {status} {body!r}")
+        return json.loads(body)["Records"]
+
+    def fire_schedule(self, name):
+        """POST /_emu/schedules/NAME/fire: queues one firing now; returns its request id."""
+        path = f"/_emu/schedules/{urllib.parse.quote(name, safe='')}/fire"
+        status, _, body = self._request("POST", path, b"", timeout=30)
+        if status != 202:
+            raise LambdaEmuError(f"POST {path}: {status} {body!r}")
+        return json.loads(body)["RequestId"]
+
     # -- assertions -------------------------------------------------------------
     def assert_counts(self, name, **expected):
         """Asserts /_emu/functions/NAME counters, by their JSON names or snake_case:
