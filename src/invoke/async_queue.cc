@@ -227,7 +227,8 @@ void AsyncQueue::OnOutcome(Lane& lane, EventPtr event, int kind_value, std::stri
     } else {
       const auto& delays = options_.retry_delays;
       const auto delay = delays[std::min(static_cast<size_t>(retries_done), delays.size() - 1)];
-      stored.next_attempt_ms = NowMs() + delay.count();
+      // +1: NowMs() rounds down, and a retry must never come early.
+      stored.next_attempt_ms = NowMs() + delay.count() + 1;
       if (stored.next_attempt_ms - stored.accepted_ms >
           std::int64_t{policy.maximum_event_age_s} * 1000) {
         // The retry would come after the event expired: it expires now, with
@@ -280,7 +281,12 @@ void AsyncQueue::ArmDelayTimer() {
   delay_armed_for_ = due;
   // Re-arming cancels the wait before; only the newest wait's handler acts.
   const std::uint64_t generation = ++delay_generation_;
-  delay_timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(due - NowMs(), 0)));
+  // Waits until the due millisecond itself (not from a rounded-down now).
+  const auto wait =
+      std::chrono::milliseconds(due) - std::chrono::system_clock::now().time_since_epoch();
+  delay_timer_.expires_after(
+      std::max(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait),
+               std::chrono::steady_clock::duration::zero()));
   std::weak_ptr<bool> alive = alive_;
   delay_timer_.async_wait([this, alive, generation](const boost::system::error_code&) {
     if (alive.expired() || generation != delay_generation_) return;
