@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "aws/operations.h"
+#include "events/values.h"
 #include "invoke/async_queue.h"
 #include "invoke/invocation_record.h"
 #include "pool/function_pool.h"
@@ -12,23 +14,6 @@
 #include "registry/function_registry.h"
 
 namespace lambda_emu::invoke {
-
-namespace {
-
-// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE...
-std::vector<std::string> ArnParts(const std::string& arn) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t colon = arn.find(':', start);
-    parts.push_back(arn.substr(start, colon == std::string::npos ? colon : colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
-  return parts;
-}
-
-}  // namespace
 
 boost::asio::awaitable<void> AsyncQueue::Finish(EventPtr event, std::string condition) {
   const state::StoredEvent& stored = event->stored;
@@ -39,7 +24,7 @@ boost::asio::awaitable<void> AsyncQueue::Finish(EventPtr event, std::string cond
   fields.function_arn = arn;
   fields.condition = condition;
   fields.approximate_invoke_count = stored.attempts;
-  fields.timestamp_ms = NowMs();
+  fields.timestamp_ms = events::NowMillis();
   fields.request_payload = stored.payload;
   fields.last_outcome = stored.last_outcome;
   std::string record = InvocationRecord(fields);
@@ -96,14 +81,17 @@ boost::asio::awaitable<void> AsyncQueue::Deliver(const state::StoredEvent& event
                                                  std::vector<EventPtr>& new_events) {
   const bool dead_letter = kind == "dead-letter";
   auto& stats = stats_[event.function];
-  const std::vector<std::string> parts = ArnParts(destination);
-  const std::string service = parts.size() > 2 ? parts[2] : "";
+  const std::optional<aws::Arn> arn = aws::ParseArn(destination);
+  const std::string service = arn ? arn->service : "";
   std::string reason;
   if (service == "lambda") {
     // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]: the record
     // becomes that function's own asynchronous event.
-    const std::string name = parts.size() > 6 ? parts[6] : "";
-    const std::string qualifier = parts.size() > 7 ? parts[7] : "";
+    std::string_view resource = arn->resource;  // function:NAME[:QUALIFIER]
+    resource.remove_prefix(std::min(resource.size(), std::string_view("function:").size()));
+    const size_t colon = resource.find(':');
+    const std::string name(resource.substr(0, colon));
+    const std::string qualifier(colon == resource.npos ? "" : resource.substr(colon + 1));
     pool::FunctionPool* pool =
         qualifier.empty() ? registry_.Find(name) : registry_.Find(name, qualifier);
     if (pool) {
@@ -113,7 +101,7 @@ boost::asio::awaitable<void> AsyncQueue::Deliver(const state::StoredEvent& event
       next->stored.qualifier = qualifier;
       next->stored.payload = body;
       next->stored.trace_id = pool::NewTraceId();
-      next->stored.accepted_ms = NowMs();
+      next->stored.accepted_ms = events::NowMillis();
       batch.inserts.push_back(next->stored);
       new_events.push_back(std::move(next));
       co_return;
@@ -125,7 +113,7 @@ boost::asio::awaitable<void> AsyncQueue::Deliver(const state::StoredEvent& event
     message.body = body;
     message.function_name = event.function;
     message.request_id = event.id;
-    message.timestamp_ms = NowMs();
+    message.timestamp_ms = events::NowMillis();
     if (dead_letter) {
       // What Lambda sets on a dead-letter message: the request, and the
       // status of the last attempt with its error message.
@@ -158,7 +146,7 @@ boost::asio::awaitable<void> AsyncQueue::Deliver(const state::StoredEvent& event
   }
   state::StoredRecord kept;
   kept.seq = next_record_seq_++;
-  kept.created_ms = NowMs();
+  kept.created_ms = events::NowMillis();
   kept.kind = kind;
   kept.destination = destination;
   kept.function = event.function;

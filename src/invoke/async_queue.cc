@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "events/values.h"
 #include "invoke/invocation_record.h"
 #include "pool/function_pool.h"
 #include "pool/ids.h"
@@ -39,12 +40,6 @@ AsyncQueue::AsyncQueue(boost::asio::io_context& io, registry::FunctionRegistry& 
 
 AsyncQueue::~AsyncQueue() { *alive_ = false; }
 
-std::int64_t AsyncQueue::NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Status AsyncQueue::Recover() {
   auto contents = store_.Load();
   if (!contents.ok()) return contents.status();
@@ -55,7 +50,7 @@ Status AsyncQueue::Recover() {
     auto event = std::make_shared<Event>();
     event->stored = std::move(stored);
     live_[event->stored.id] = event;
-    if (event->stored.next_attempt_ms > NowMs()) {
+    if (event->stored.next_attempt_ms > events::NowMillis()) {
       ++retries;
       Delay(event);
     } else {
@@ -79,7 +74,7 @@ void AsyncQueue::Accept(NewEvent event, std::function<void(Status)> done) {
   stored.qualifier = std::move(event.qualifier);
   stored.payload = std::move(event.payload);
   stored.trace_id = std::move(event.trace_id);
-  stored.accepted_ms = NowMs();
+  stored.accepted_ms = events::NowMillis();
   state::EventBatch batch;
   batch.inserts.push_back(stored);
   std::weak_ptr<bool> alive = alive_;
@@ -150,7 +145,7 @@ std::string AsyncQueue::QualifiedArn(const state::StoredEvent& event) const {
 void AsyncQueue::Attempt(Lane& lane, EventPtr event) {
   const state::StoredEvent& stored = event->stored;
   const AsyncPolicy policy = policy_(stored.function, stored.qualifier);
-  const std::int64_t age_ms = NowMs() - stored.accepted_ms;
+  const std::int64_t age_ms = events::NowMillis() - stored.accepted_ms;
   if (age_ms > std::int64_t{policy.maximum_event_age_s} * 1000) {
     std::string condition(kEventAgeExceeded);
     boost::asio::co_spawn(io_, Finish(std::move(event), std::move(condition)),
@@ -202,7 +197,6 @@ void AsyncQueue::OnOutcome(Lane& lane, EventPtr event, int kind_value, std::stri
   state::StoredEvent& stored = event->stored;
   if (kind == Kind::kThrottled || kind == Kind::kServiceError) {
     // Not an attempt: back to the head of its lane, which waits a while.
-    ++event->throttles;
     lane.ready.push_front(std::move(event));
     BackOff(lane);
     return;
@@ -227,8 +221,8 @@ void AsyncQueue::OnOutcome(Lane& lane, EventPtr event, int kind_value, std::stri
     } else {
       const auto& delays = options_.retry_delays;
       const auto delay = delays[std::min(static_cast<size_t>(retries_done), delays.size() - 1)];
-      // +1: NowMs() rounds down, and a retry must never come early.
-      stored.next_attempt_ms = NowMs() + delay.count() + 1;
+      // +1: events::NowMillis() rounds down, and a retry must never come early.
+      stored.next_attempt_ms = events::NowMillis() + delay.count() + 1;
       if (stored.next_attempt_ms - stored.accepted_ms >
           std::int64_t{policy.maximum_event_age_s} * 1000) {
         // The retry would come after the event expired: it expires now, with
@@ -297,7 +291,7 @@ void AsyncQueue::ArmDelayTimer() {
 
 void AsyncQueue::OnDelayTimer() {
   if (stopped_) return;
-  const std::int64_t now = NowMs();
+  const std::int64_t now = events::NowMillis();
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
     EventPtr event = std::move(delayed_.begin()->second);
     delayed_.erase(delayed_.begin());

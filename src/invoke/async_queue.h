@@ -130,7 +130,6 @@ class AsyncQueue {
  private:
   struct Event {
     state::StoredEvent stored;
-    int throttles = 0;  // attempts that were throttled or failed to start
     bool in_flight = false;
   };
   using EventPtr = std::shared_ptr<Event>;
@@ -171,7 +170,6 @@ class AsyncQueue {
                                        const std::string& destination, const std::string& kind,
                                        const std::string& condition, const std::string& body,
                                        state::EventBatch& batch, std::vector<EventPtr>& new_events);
-  static std::int64_t NowMs();
 
   boost::asio::io_context& io_;
   registry::FunctionRegistry& registry_;

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "events/values.h"
 #include "invoke/async_queue.h"
 #include "invoke/invocation_record.h"
 #include "metrics/prometheus.h"
@@ -15,7 +16,7 @@ namespace lambda_emu::invoke {
 using nlohmann::json;
 
 json AsyncQueue::Snapshot() const {
-  const std::int64_t now = NowMs();
+  const std::int64_t now = events::NowMillis();
   struct Queue {
     int queued = 0;
     int in_flight = 0;
@@ -36,7 +37,7 @@ json AsyncQueue::Snapshot() const {
         {"RequestId", event->stored.id},
         {"Qualifier", event->stored.qualifier.empty() ? "$LATEST" : event->stored.qualifier},
         {"ApproximateInvokeCount", event->stored.attempts},
-        {"NextAttemptAt", IsoTimestamp(due)},
+        {"NextAttemptAt", events::IsoTimeMillis(due)},
         {"NextAttemptInMs", std::max<std::int64_t>(due - now, 0)},
     });
   }
@@ -96,7 +97,7 @@ nlohmann::ordered_json AsyncQueue::Records(std::string_view destination) const {
     record["FunctionName"] = r.function;
     record["RequestId"] = r.request_id;
     record["Condition"] = r.condition;
-    record["CreatedAt"] = IsoTimestamp(r.created_ms);
+    record["CreatedAt"] = events::IsoTimeMillis(r.created_ms);
     record["Reason"] = r.reason;
     record["Body"] = std::move(body);
     out.push_back(std::move(record));

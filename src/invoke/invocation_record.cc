@@ -1,9 +1,9 @@
 #include "invoke/invocation_record.h"
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "common/json_check.h"
+#include "events/values.h"
 
 namespace lambda_emu::invoke {
 
@@ -37,7 +37,7 @@ std::string AttemptOutcome(bool function_error, std::string_view executed_versio
 
 std::string InvocationRecord(const RecordFields& f) {
   std::string out = R"({"version":"1.0","timestamp":)";
-  out += Quoted(IsoTimestamp(f.timestamp_ms));
+  out += Quoted(events::IsoTimeMillis(f.timestamp_ms));
   out += R"(,"requestContext":{"requestId":)";
   out += Quoted(f.request_id);
   out += R"(,"functionArn":)";
@@ -55,17 +55,6 @@ std::string InvocationRecord(const RecordFields& f) {
   }
   out += '}';
   return out;
-}
-
-std::string IsoTimestamp(std::int64_t epoch_ms) {
-  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(epoch_ms % 1000));
-  return buf;
 }
 
 std::string LastErrorMessage(std::string_view last_outcome) {

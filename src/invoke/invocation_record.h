@@ -40,9 +40,6 @@ struct RecordFields {
 };
 std::string InvocationRecord(const RecordFields& fields);
 
-// "2019-11-14T18:16:05.568Z"
-std::string IsoTimestamp(std::int64_t epoch_ms);
-
 // The errorMessage of the last attempt's error response, for a dead-letter
 // message's ErrorMessage attribute ("" when there is none).
 std::string LastErrorMessage(std::string_view last_outcome);

@@ -5,6 +5,7 @@
 #include <iomanip>
 
 #include "common/json_check.h"
+#include "events/values.h"
 #include "invoke/async_queue.h"
 #include "invoke/invocation_record.h"
 #include "pool/ids.h"
@@ -17,12 +18,6 @@ namespace {
 
 std::int64_t EpochMs(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-// "2026-11-30T05:10:00Z": EventBridge's `time`, to the second.
-std::string IsoSeconds(SystemTime t) {
-  std::string iso = IsoTimestamp(EpochMs(t));
-  return iso.substr(0, 19) + "Z";
 }
 
 std::string Text(const json& properties, const char* key) {
@@ -144,7 +139,7 @@ std::string Schedules::Payload(const Running& r, SystemTime at) const {
   event["detail-type"] = "Scheduled Event";
   event["source"] = v2 ? "aws.scheduler" : "aws.events";
   event["account"] = account_id_;
-  event["time"] = IsoSeconds(at);
+  event["time"] = events::IsoTimeSeconds(EpochMs(at));
   event["region"] = region_;
   event["resources"] = nlohmann::ordered_json::array({resource});
   event["detail"] = nlohmann::ordered_json::object();
@@ -218,7 +213,7 @@ json Schedules::Snapshot() const {
         {"ScheduleExpression", s.expression->text()},
         {"ScheduleExpressionTimezone", s.expression->time_zone()},
         {"State", s.enabled ? "ENABLED" : "DISABLED"},
-        {"NextFiring", fires ? json(IsoSeconds(*r->next)) : json(nullptr)},
+        {"NextFiring", fires ? json(events::IsoTimeSeconds(EpochMs(*r->next))) : json(nullptr)},
         {"Fired", r->fired},
     });
   }
@@ -239,7 +234,7 @@ void Schedules::PrintBanner(std::ostream& out) const {
     } else if (!r->next) {
       out << "  (never fires again)";
     } else if (running_) {
-      out << "  next " << IsoSeconds(*r->next);
+      out << "  next " << events::IsoTimeSeconds(EpochMs(*r->next));
     }
     out << "\n";
   }
