@@ -6,12 +6,11 @@ a good one loads and the functions run.
 """
 import os
 import shutil
-import subprocess
 import tempfile
 import textwrap
 import unittest
 
-from emu import EmuServer, emu_binary, fixture
+from emu import EmuServer, fixture, serve_config_error
 
 PROBE = fixture("functions", "probe")
 
@@ -23,18 +22,7 @@ class AsyncConfigErrorTest(unittest.TestCase):
 
     def serve_fails(self, name, text):
         """Runs `serve --config NAME` with `text`; returns its single error line."""
-        path = os.path.join(self.tmp, name)
-        with open(path, "w") as f:
-            f.write(textwrap.dedent(text))
-        port_file = os.path.join(self.tmp, "port")
-        p = subprocess.run([emu_binary(), "serve", "--ephemeral", "--config", path, "--port", "0",
-                            "--port-file", port_file, "--log-dir", os.path.join(self.tmp, "logs")],
-                           capture_output=True, text=True, timeout=30)
-        self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertFalse(os.path.exists(port_file), "listened although the config is bad")
-        errors = [line for line in p.stderr.splitlines() if line.startswith("lambda-emu: error: ")]
-        self.assertEqual(len(errors), 1, p.stderr)
-        return errors[0]
+        return serve_config_error(self, self.tmp, name, textwrap.dedent(text))
 
     def test_config_file_retry_attempts_out_of_range(self):
         error = self.serve_fails("lambda-emu.yaml", f"""

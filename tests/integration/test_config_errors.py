@@ -7,11 +7,10 @@ error is the one in the code, so the docs are checked against it here too.
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 
-from emu import REPO, emu_binary
+from emu import REPO, serve_config_error
 
 
 class ConfigErrorMessageTest(unittest.TestCase):
@@ -24,18 +23,7 @@ class ConfigErrorMessageTest(unittest.TestCase):
 
     def serve_fails(self, config_text):
         """Runs `serve` on the config; returns its single error line."""
-        path = os.path.join(self.tmp, "lambda-emu.yaml")
-        with open(path, "w") as f:
-            f.write(config_text)
-        port_file = os.path.join(self.tmp, "port")
-        p = subprocess.run([emu_binary(), "serve", "--ephemeral", "--config", path, "--port", "0",
-                            "--port-file", port_file, "--log-dir", os.path.join(self.tmp, "logs")],
-                           capture_output=True, text=True, timeout=30)
-        self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertFalse(os.path.exists(port_file), "listened although the config is bad")
-        errors = [line for line in p.stderr.splitlines() if line.startswith("lambda-emu: error: ")]
-        self.assertEqual(len(errors), 1, p.stderr)
-        return errors[0]
+        return serve_config_error(self, self.tmp, "lambda-emu.yaml", config_text)
 
     def test_misspelt_key_suggests_the_closest_one(self):
         error = self.serve_fails("Functions:\n"

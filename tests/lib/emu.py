@@ -342,3 +342,21 @@ def start_for_class(test_class, emu):
     emu.start()
     test_class.addClassCleanup(stop_and_check)
     return emu
+
+
+def serve_config_error(test, directory, name, text):
+    """Writes `text` to DIRECTORY/NAME, runs `serve --config` on it, and asserts what a bad
+    config must do: exit code 2, never listen, exactly one `lambda-emu: error: ` line on
+    stderr. Returns that line."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    port_file = os.path.join(directory, "port")
+    p = subprocess.run([emu_binary(), "serve", "--ephemeral", "--config", path, "--port", "0",
+                        "--port-file", port_file, "--log-dir", os.path.join(directory, "logs")],
+                       capture_output=True, text=True, timeout=30)
+    test.assertEqual(p.returncode, 2, p.stderr)
+    test.assertFalse(os.path.exists(port_file), "listened although the config is bad")
+    errors = [line for line in p.stderr.splitlines() if line.startswith("lambda-emu: error: ")]
+    test.assertEqual(len(errors), 1, p.stderr)
+    return errors[0]
