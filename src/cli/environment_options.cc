@@ -1,5 +1,6 @@
 #include "cli/environment_options.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -60,6 +61,27 @@ void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& o) {
       ->check(CLI::NonNegativeNumber)
       ->group(http_group);
 
+  const char* sandbox_group = "Sandbox (docs/sandbox.md)";
+  command
+      ->add_option("--sandbox", o.sandbox,
+                   "Isolation: namespaces (Lambda's /var/task, /opt, private /tmp, own PIDs, "
+                   "not root), none (the host's view), or auto (namespaces where the kernel "
+                   "grants them, else none)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "namespaces", "none"}))
+      ->group(sandbox_group);
+  command
+      ->add_option("--sandbox-user", o.sandbox_user,
+                   "Who functions run as when the server is root: a user name, UID or UID:GID "
+                   "(default sbx_user1051, uid 993, gid 990, as on Lambda; not added to the "
+                   "host's /etc/passwd)")
+      ->group(sandbox_group);
+  command
+      ->add_flag("--host-packages", o.host_packages,
+                 "Let sandboxed functions import the interpreter's installed packages "
+                 "(site-packages, global node_modules), which Lambda's would not have")
+      ->group(sandbox_group);
+
   const char* group = "Debugging (docs/debugging.md)";
   command
       ->add_flag("--debug", o.debug,
@@ -118,6 +140,29 @@ pool::ServerSettings MakeSettings(const EnvironmentOptions& o, bool& owns_work_d
     settings.work_dir = fs::absolute(o.work_dir);
   }
   return settings;
+}
+
+Result<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(const EnvironmentOptions& o,
+                                                      const pool::ServerSettings& settings) {
+  sandbox::SandboxOptions options;
+  options.mode = o.sandbox;
+  options.user = o.sandbox_user;
+  options.host_packages = o.host_packages;
+  options.work_dir = settings.work_dir;
+  auto made = sandbox::Sandbox::Create(options);
+  if (!made.ok()) return made.status();
+  const auto& box = **made;
+  if (box.enabled()) {
+    spdlog::info("sandbox: {}", box.Describe());
+  } else if (o.sandbox == "none") {
+    spdlog::info("sandbox: none; functions see the host's filesystem and processes");
+  } else {
+    spdlog::warn(
+        "sandbox: off, {}; functions see the host's filesystem and processes and run as the "
+        "server's user, as with --sandbox none (docs/sandbox.md)",
+        box.fallback_reason());
+  }
+  return made;
 }
 
 }  // namespace lambda_emu::cli

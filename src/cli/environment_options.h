@@ -30,9 +30,18 @@ struct EnvironmentOptions {
   // HTTP listeners (docs/configuration.md, "Open files and connections").
   double http_idle_timeout_s = 60;
   double http_header_timeout_s = 20;
+  // Isolation (docs/sandbox.md).
+  std::string sandbox = "auto";
+  std::string sandbox_user;  // empty: sbx_user1051
+  bool host_packages = false;
 };
 
 void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& options);
+
+// The sandbox the options ask for (said in the log, with the reason when
+// it falls back), or an error for --sandbox namespaces the kernel refuses.
+Result<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(const EnvironmentOptions& options,
+                                                      const pool::ServerSettings& settings);
 
 // The settings these options give (log_dir, concurrency and idle policy are
 // the caller's). Under --debug there is no CPU limit: a runtime stepped

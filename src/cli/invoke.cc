@@ -146,6 +146,8 @@ int RunInvoke(const InvokeOptions& o) {
       spdlog::debug("resource control: {}", cgroups->Describe());
       pool::PoolServices services{io, reaper, *cgroups, settings, 1, 0, 0, {}};
       services.janitor = &janitor;
+      auto box = MakeSandbox(o.environment, settings);
+      if (box.ok()) services.sandbox = box->get();
       // --debug: the invoked function is the one debugged, on the first port.
       sandbox::DebugOptions debug = settings.debug;
       if (debug.functions.empty()) debug.functions = {function->name};
@@ -156,7 +158,9 @@ int RunInvoke(const InvokeOptions& o) {
       PrintBanner(std::cerr, *project, runtimes);
 
       registry::FunctionRegistry registry(services, runtimes);
-      if (Status s = registry.Put(*function); !s.ok()) {
+      if (!box.ok()) {
+        exit_code = fail(box.status().message());
+      } else if (Status s = registry.Put(*function); !s.ok()) {
         exit_code = fail(s.message());
       } else {
         auto invocation = std::make_shared<pool::Invocation>();

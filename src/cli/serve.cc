@@ -283,6 +283,14 @@ int RunServe(const ServeOptions& o) {
   services.starts.set_limit(o.max_concurrent_inits < 0 ? pool::StartBudget::DefaultLimit()
                                                        : o.max_concurrent_inits);
   services.janitor = &janitor;
+  auto box = MakeSandbox(o.environment, settings);
+  if (!box.ok()) {
+    std::cerr << "lambda-emu: error: " << box.status().message() << std::endl;
+    cleanup_work_dir();
+    logs::ShutdownLogging();
+    return 2;
+  }
+  services.sandbox = box->get();
   sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                        ? sandbox::DefaultRuntimesDir()
                                        : fs::path(o.environment.runtimes_dir),

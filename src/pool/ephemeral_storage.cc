@@ -12,7 +12,8 @@
 namespace lambda_emu::pool {
 
 void ExecutionEnvironment::EnforceEphemeralStorage() {
-  if (state_ == State::kDead || measuring_storage_) return;
+  // A sandbox's /tmp is a volume of that size: full is ENOSPC (tmp_volume.h).
+  if (state_ == State::kDead || measuring_storage_ || services_.sandboxed()) return;
   if (!services_.janitor) return OnDiskUsage(sandbox::TreeDiskUsage(tmp_dir_));
   measuring_storage_ = true;
   services_.janitor->Measure(tmp_dir_, [weak = weak_from_this()](std::uint64_t used) {

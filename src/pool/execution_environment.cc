@@ -10,6 +10,7 @@
 
 #include "pool/ids.h"
 #include "pool/outcomes.h"
+#include "sandbox/init.h"
 #include "sandbox/process_table.h"
 #include "sandbox/spawn.h"
 #include "sandbox/tree_walk.h"
@@ -76,13 +77,16 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   log_stream_ = LogStreamName(function_->version);
   tmp_dir_ = services_.settings.work_dir / id_ / "tmp";
 
-  if (config.family == config::RuntimeFamily::kProvided &&
-      ::access(function_->command[0].c_str(), F_OK) != 0) {
-    return StartError{outcomes::kInvalidEntrypoint,
-                      "Couldn't find valid bootstrap(s): [" + function_->command[0] + "]"};
+  if (config.family == config::RuntimeFamily::kProvided) {
+    const fs::path bootstrap =
+        function_->bootstrap.empty() ? config.code_dir / "bootstrap" : function_->bootstrap;
+    if (::access(bootstrap.c_str(), F_OK) != 0) {
+      return StartError{outcomes::kInvalidEntrypoint, "Couldn't find valid bootstrap(s): [" +
+                                                          function_->bootstrap_candidates + "]"};
+    }
   }
   std::error_code ec;
-  fs::create_directories(tmp_dir_, ec);
+  fs::create_directories(services_.sandboxed() ? tmp_dir_.parent_path() : tmp_dir_, ec);
   if (ec) return StartError{"", "cannot create " + tmp_dir_.string() + ": " + ec.message()};
 
   auto weak = weak_from_this();
@@ -118,12 +122,31 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   sandbox::SpawnSpec spec;
   spec.argv = function_->command;
   spec.env = BuildEnvironment(runtime_api_->port());
-  spec.cwd = config.code_dir;
   spec.cgroup_procs_files = cgroup_->ProcsFiles();
   spec.cgroup_dir = cgroup_->Directory();
-  // /tmp is the only writable place on Lambda, EphemeralStorage its size:
-  // no file may grow past it.
-  spec.max_file_size = static_cast<rlim_t>(config.ephemeral_storage_mb) << 20;
+  spec.wrapped = function_->wrapped;
+  std::optional<sandbox::SandboxSpec> box;
+  if (services_.sandboxed()) {
+    // The environment's own view, /tmp volume and user (sandbox/sandbox.h).
+    auto made = services_.sandbox->ForEnvironment(function_->view, tmp_dir_.parent_path(),
+                                                  config.ephemeral_storage_mb);
+    if (!made.ok()) {
+      runtime_api_->Stop();
+      cgroup_.reset();
+      RemoveDirectory();
+      return StartError{"", "sandbox: " + made.status().message()};
+    }
+    box = std::move(made.value());
+    box->extensions = function_->extensions;
+    spec.sandbox = &*box;
+    spec.cwd = "/var/task";
+    spec.max_core_size = sandbox::kLambdaMaxCoreSize;
+  } else {
+    spec.cwd = config.code_dir;
+    // /tmp is the only writable place on Lambda, EphemeralStorage its size:
+    // no file may grow past it.
+    spec.max_file_size = static_cast<rlim_t>(config.ephemeral_storage_mb) << 20;
+  }
   spawned_at_ = Clock::now();
   auto spawned = sandbox::Spawn(spec);
   if (!spawned.ok()) {
@@ -163,7 +186,8 @@ std::vector<std::string> ExecutionEnvironment::BuildEnvironment(std::uint16_t po
   env.push_back("AWS_LAMBDA_RUNTIME_API=127.0.0.1:" + std::to_string(port));
   env.push_back("AWS_LAMBDA_LOG_STREAM_NAME=" + log_stream_);
   env.push_back("AWS_LAMBDA_INITIALIZATION_TYPE=" + initialization_type_);
-  env.push_back("TMPDIR=" + tmp_dir_.string());
+  // Unsandboxed, a private directory stands in for /tmp.
+  if (!services_.sandboxed()) env.push_back("TMPDIR=" + tmp_dir_.string());
   // Names this server instance, so that processes of its runtimes can be
   // found even after they left their process group and cgroup, and after a
   // server that died (docs/reliability: "Kill means dead").
@@ -377,7 +401,8 @@ void ExecutionEnvironment::Finish(Ending ending) {
   last_finished_id_ = id;
   last_used_ = Clock::now();
   invocation->Complete(std::move(ending.outcome));
-  if (state_ != State::kDead) state_ = State::kReady;
+  // (kStarting: a timed-out runtime is starting again, see Reinitialize.)
+  if (state_ != State::kDead && state_ != State::kStarting) state_ = State::kReady;
   listener_.OnInvocationFinished(*this, record);
 }
 
@@ -390,6 +415,7 @@ void ExecutionEnvironment::OnInvokeTimeout() {
   DrainOutput();
   function_->log->Line(line);
   current_->AppendLog(line);
+  if (services_.sandboxed()) return Reinitialize(seconds);
   Die("timeout",
       Ending{{InvokeOutcome::Kind::kFunctionError,
               outcomes::ErrorPayload(outcomes::kTimedOut, outcomes::TimeoutMessage(id, seconds)),
@@ -397,6 +423,30 @@ void ExecutionEnvironment::OnInvokeTimeout() {
               {}},
              "timeout",
              outcomes::kTimedOut});
+}
+
+// After a timeout Lambda keeps the environment, its /tmp included, and
+// starts its runtime (and extensions) again: init does that (RestartRuntime)
+// and the runtime's first /next ends this second init like the first.
+void ExecutionEnvironment::Reinitialize(double timeout_s) {
+  const std::string id = current_->request_id;
+  state_ = State::kStarting;
+  initialized_ = false;
+  init_duration_ms_.reset();
+  init_reported_ = false;
+  sandbox::RestartRuntime(pid_);
+  spawned_at_ = Clock::now();
+  init_timer_.expires_after(services_.settings.init_timeout);
+  init_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->OnInitTimeout();
+  });
+  Finish(Ending{{InvokeOutcome::Kind::kFunctionError,
+                 outcomes::ErrorPayload(outcomes::kTimedOut, outcomes::TimeoutMessage(id, timeout_s)),
+                 {},
+                 {}},
+                "timeout",
+                outcomes::kTimedOut});
 }
 
 void ExecutionEnvironment::OnInitTimeout() {
@@ -430,6 +480,8 @@ void ExecutionEnvironment::OnProcessExit(int wait_status) {
   // A child that could not exec exits at once; its report may not have been
   // read yet, and it, not the exit status, says what went wrong.
   if (CheckSpawnStatus()) return;
+  // A sandbox's init exits when its runtime does, and says how that ended.
+  if (runtime_exit_status_) wait_status = *runtime_exit_status_;
   std::string description = sandbox::DescribeWaitStatus(wait_status);
   bool oom = cgroup_ && cgroup_->OomKilled();
   if (!current_ && pending_ && state_ != State::kStarting) {
@@ -453,7 +505,7 @@ void ExecutionEnvironment::OnProcessExit(int wait_status) {
     Die("exit while idle", std::nullopt);
     return;
   }
-  std::string message = outcomes::ExitMessage(invocation->request_id, description);
+  std::string message = outcomes::ExitMessage(invocation->request_id, wait_status);
   DrainOutput();
   for (const std::string& line : {message, std::string(type)}) {
     function_->log->Line(line);
@@ -541,6 +593,10 @@ bool ExecutionEnvironment::CheckSpawnStatus() {
   boost::system::error_code ec;
   spawn_status_.close(ec);
   if (n != static_cast<ssize_t>(sizeof failure)) return false;
+  if (failure.stage == sandbox::SpawnFailure::Stage::kRuntimeExit) {
+    runtime_exit_status_ = failure.error;  // from a sandbox's init (init.h)
+    return false;
+  }
 
   std::string message =
       sandbox::DescribeSpawnFailure(failure, function_->command[0], function_->config.code_dir);

@@ -124,6 +124,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   // Removes this environment's directory (on the janitor's thread).
   void RemoveDirectory();
   void OnInitTimeout();
+  void Reinitialize(double timeout_s);
   void OnInvokeTimeout();
   std::vector<std::string> BuildEnvironment(std::uint16_t runtime_api_port) const;
 
@@ -138,6 +139,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   State state_ = State::kStarting;
   pid_t pid_ = -1;
   bool exited_ = false;
+  std::optional<int> runtime_exit_status_;  // a sandbox's init reported it
   std::shared_ptr<http::Server> runtime_api_;
   std::unique_ptr<sandbox::EnvironmentCgroup> cgroup_;
   boost::asio::posix::stream_descriptor spawn_status_;  // open until the runtime exec'd

@@ -1,7 +1,11 @@
 #include "pool/outcomes.h"
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "sandbox/spawn.h"
 
 namespace lambda_emu::pool::outcomes {
 
@@ -20,6 +24,13 @@ std::string TimeoutMessage(const std::string& request_id, double seconds) {
 
 std::string ExitMessage(const std::string& request_id, const std::string& wait_description) {
   return "RequestId: " + request_id + " Error: Runtime exited with error: " + wait_description;
+}
+
+std::string ExitMessage(const std::string& request_id, int wait_status) {
+  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {
+    return "RequestId: " + request_id + " Error: Runtime exited without providing a reason";
+  }
+  return ExitMessage(request_id, sandbox::DescribeWaitStatus(wait_status));
 }
 
 }  // namespace lambda_emu::pool::outcomes

@@ -14,6 +14,9 @@ std::string ErrorPayload(const std::string& type, const std::string& message);
 std::string TimeoutMessage(const std::string& request_id, double seconds);
 // "RequestId: ID Error: Runtime exited with error: exit status 7"
 std::string ExitMessage(const std::string& request_id, const std::string& wait_description);
+// The same for a wait status; a runtime that exits 0 on its own gets
+// "RequestId: ID Error: Runtime exited without providing a reason".
+std::string ExitMessage(const std::string& request_id, int wait_status);
 
 inline constexpr const char* kTimedOut = "Sandbox.Timedout";
 inline constexpr const char* kExitError = "Runtime.ExitError";

@@ -17,7 +17,9 @@
 #include "sandbox/cgroup.h"
 #include "sandbox/debug_options.h"
 #include "sandbox/janitor.h"
+#include "sandbox/mounts.h"
 #include "sandbox/reaper.h"
+#include "sandbox/sandbox.h"
 
 namespace lambda_emu::pool {
 
@@ -61,6 +63,9 @@ struct PoolServices {
   // Removes environments' directories and measures their /tmp off the io
   // thread; without one (tests), that is done in place.
   sandbox::Janitor* janitor = nullptr;
+  // How environments are isolated (--sandbox); null or disabled: not at all.
+  sandbox::Sandbox* sandbox = nullptr;
+  bool sandboxed() const { return sandbox && sandbox->enabled(); }
 };
 
 // Everything an environment of one function needs, computed once per
@@ -69,13 +74,23 @@ struct FunctionContext {
   config::FunctionConfig config;
   std::string arn;  // unqualified
   std::string version = "$LATEST";
-  std::vector<std::string> command;      // argv that starts the runtime
+  std::vector<std::string> command;      // argv that starts the runtime, as the function sees it
   std::string runtime_dir;               // LAMBDA_RUNTIME_DIR
   std::vector<std::string> environment;  // "K=V" shared by all environments
   std::shared_ptr<logs::FunctionLog> log;
   // Started under its debugger (--debug): no init or invoke timeout, one
   // environment at a time (further invokes wait for it), never idle-evicted.
   bool debugging = false;
+  // command[0] is AWS_LAMBDA_EXEC_WRAPPER, which runs the runtime.
+  bool wrapped = false;
+  // A provided runtime's bootstrap on the host (empty: none was found), and
+  // where Lambda looks for one, for the error when there is none.
+  std::filesystem::path bootstrap;
+  std::string bootstrap_candidates;
+  // Sandboxed: what the environment's view mounts, and the layers'
+  // extensions (/opt/extensions/NAME) started with the runtime.
+  sandbox::ViewSpec view;
+  std::vector<std::string> extensions;
 };
 
 }  // namespace lambda_emu::pool

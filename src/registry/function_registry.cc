@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/function_ref.h"
+#include "registry/function_context.h"
 
 namespace lambda_emu::registry {
 
@@ -83,69 +84,7 @@ bool FunctionRegistry::ReclaimOldestIdle() {
 Result<std::shared_ptr<const pool::FunctionContext>> FunctionRegistry::MakeContext(
     const config::FunctionConfig& config, const std::string& version,
     std::shared_ptr<logs::FunctionLog> log) {
-  auto command = runtimes_.Resolve(config);
-  if (!command.ok()) return command.status();
-  const auto& settings = services_.settings;
-
-  auto context = std::make_shared<pool::FunctionContext>();
-  context->config = config;
-  context->arn = api::FunctionArn(settings.region, settings.account_id, config.name);
-  context->version = version;
-  context->command = command->argv;
-  context->runtime_dir = command->runtime_dir;
-  context->debugging = command->debug.has_value();
-  context->log =
-      log ? std::move(log) : std::make_shared<logs::FunctionLog>(config.name, settings.log_dir);
-
-  auto& env = context->environment;
-  auto add = [&env](const std::string& key, const std::string& value) {
-    env.push_back(key + "=" + value);
-  };
-  add("AWS_LAMBDA_FUNCTION_NAME", config.name);
-  add("AWS_LAMBDA_FUNCTION_VERSION", context->version);
-  add("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(config.memory_mb));
-  add("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + config.name);
-  add("AWS_REGION", settings.region);
-  add("AWS_DEFAULT_REGION", settings.region);
-  add("AWS_EXECUTION_ENV", "AWS_Lambda_" + config.runtime);
-  add("_HANDLER", config.handler);
-  add("LAMBDA_TASK_ROOT", config.code_dir.string());
-  add("LAMBDA_RUNTIME_DIR", context->runtime_dir);
-  add("TZ", ":UTC");
-  add("LANG", "en_US.UTF-8");
-  // The host's PATH (so interpreters and tools are found) with Lambda's
-  // /opt/bin-style layer directories first.
-  // Layers' lib/ go first on LD_LIBRARY_PATH, as /opt/lib does on Lambda.
-  std::string path;
-  std::string libraries;
-  std::string layers;
-  for (const auto& layer : config.layers) {
-    path += (layer / "bin").string() + ":";
-    libraries += (libraries.empty() ? "" : ":") + (layer / "lib").string();
-    layers += (layers.empty() ? "" : ":") + layer.string();
-  }
-  const char* host_path = std::getenv("PATH");
-  add("PATH", path + (host_path ? host_path : "/usr/local/bin:/usr/bin:/bin"));
-  const char* host_libraries = std::getenv("LD_LIBRARY_PATH");
-  if (host_libraries && *host_libraries) {
-    libraries += (libraries.empty() ? "" : ":") + std::string(host_libraries);
-  }
-  if (!libraries.empty()) add("LD_LIBRARY_PATH", libraries);
-  if (const char* home = std::getenv("HOME")) add("HOME", home);
-  if (!layers.empty()) add("LAMBDA_EMU_LAYERS", layers);
-  // Credentials: the server's own, else harmless placeholders (SDKs refuse
-  // to start without any).
-  for (const char* key : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
-    const char* value = std::getenv(key);
-    if (value) {
-      add(key, value);
-    } else {
-      add(key, "lambda-emu");
-    }
-  }
-  env.insert(env.end(), command->environment.begin(), command->environment.end());  // --debug
-  for (const auto& [key, value] : config.environment) add(key, value);
-  return std::shared_ptr<const pool::FunctionContext>(std::move(context));
+  return MakeFunctionContext(config, version, std::move(log), runtimes_, services_);
 }
 
 Status FunctionRegistry::CheckAliases(const config::FunctionConfig& config) const {

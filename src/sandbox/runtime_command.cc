@@ -75,19 +75,31 @@ std::optional<Interpreter> FindInterpreter(const std::string& command, bool node
   // resolved the way they would be when the runtime starts.
   std::vector<std::string> args = {command};
   if (node) {
-    args.insert(args.end(), {"-p", "process.execPath + '\\n' + process.versions.node"});
+    args.insert(args.end(), {"-p",
+                             "process.execPath + '\\n' + process.versions.node + '\\n' + "
+                             "require('module').globalPaths.join(':')"});
   } else {
-    args.insert(
-        args.end(),
-        {"-c", "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])"});
+    args.insert(args.end(),
+                {"-c",
+                 "import sys, site; print(sys.executable); "
+                 "print('%d.%d.%d' % sys.version_info[:3]); "
+                 "print(':'.join(site.getsitepackages() + [site.getusersitepackages()]))"});
   }
   std::string output;
   if (!RunQuietly(std::move(args), output)) return std::nullopt;
-  Interpreter found{command, "unknown version"};
+  Interpreter found{command, "unknown version", {}};
   std::istringstream lines(output);
   std::string path, version;
   std::getline(lines, path);
   if (std::getline(lines, version) && !version.empty()) found.version = version;
+  std::string packages;
+  if (std::getline(lines, packages)) {
+    std::stringstream dirs(packages);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+      if (!dir.empty()) found.package_dirs.push_back(dir);
+    }
+  }
   // An interpreter that cannot say where it lives still runs by its name.
   if (!path.empty() && path.front() == '/' && ::access(path.c_str(), X_OK) == 0) found.path = path;
   return found;
@@ -142,8 +154,10 @@ Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& fun
       auto interpreter = InterpreterFor(function.runtime);
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "python").string();
-      command.argv = {interpreter->path,
-                      command.runtime_dir + (debug ? "/debug_bootstrap.py" : "/bootstrap.py")};
+      const char* script = debug ? "/debug_bootstrap.py" : "/bootstrap.py";
+      command.argv = {interpreter->path, command.runtime_dir + script};
+      InView(*interpreter, command);
+      command.view_argv.push_back(std::string(kViewRuntimeDir) + script);
       return command;
     }
     case config::RuntimeFamily::kNode: {
@@ -151,19 +165,47 @@ Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& fun
       if (!interpreter.ok()) return interpreter.status();
       command.runtime_dir = (runtimes_dir_ / "nodejs").string();
       command.argv = {interpreter->path};
+      InView(*interpreter, command);
       if (debug) {
         // The runtime waits for a debugger before it loads the handler, so
         // breakpoints set on attaching hold from the first line of init.
-        command.argv.push_back(std::string(NodeHasInspectWait(interpreter->version)
-                                               ? "--inspect-wait="
-                                               : "--inspect-brk=") +
-                               debug->host + ":" + std::to_string(debug->port));
+        std::string inspect = std::string(NodeHasInspectWait(interpreter->version)
+                                              ? "--inspect-wait="
+                                              : "--inspect-brk=") +
+                              debug->host + ":" + std::to_string(debug->port);
+        command.argv.push_back(inspect);
+        command.view_argv.push_back(inspect);
       }
       command.argv.push_back(command.runtime_dir + "/bootstrap.mjs");
+      command.view_argv.push_back(std::string(kViewRuntimeDir) + "/bootstrap.mjs");
       return command;
     }
   }
   return Status::Error("unsupported runtime");
+}
+
+// Where `interpreter` runs from inside a sandbox: its installation (the
+// directory above its bin/) is mounted at /var/lang, as Lambda's is, so an
+// interpreter in a directory the sandbox user cannot enter (pyenv's under
+// /root) still runs. Its package directories move with it.
+void RuntimeLocator::InView(const Interpreter& interpreter, RuntimeCommand& command) {
+  std::error_code ec;
+  fs::path real = fs::canonical(interpreter.path, ec);
+  if (ec || real.parent_path().filename() != "bin") {
+    command.view_argv = {interpreter.path};
+    command.package_dirs = interpreter.package_dirs;
+    return;
+  }
+  fs::path prefix = real.parent_path().parent_path();
+  command.interpreter_prefix = prefix.string();
+  command.view_argv = {std::string(kViewInterpreterDir) + "/bin/" + real.filename().string()};
+  const std::string root = prefix.string() + "/";
+  for (const auto& dir : interpreter.package_dirs) {
+    if (dir.rfind(root, 0) == 0) {
+      command.package_dirs.push_back(std::string(kViewInterpreterDir) + "/" +
+                                     dir.substr(root.size()));
+    }
+  }
 }
 
 bool RuntimeLocator::HasDebugpy(const std::string& interpreter) {

@@ -35,12 +35,25 @@ struct RuntimeCommand {
   std::string runtime_dir;               // LAMBDA_RUNTIME_DIR
   std::optional<DebugTarget> debug;      // set when the runtime starts under its debugger
   std::vector<std::string> environment;  // "K=V" the debugger needs (LAMBDA_EMU_DEBUG_*)
+  // The same command inside a sandbox's view (mounts.h): the interpreter's
+  // installation at /var/lang, the runtime client at /var/runtime. Empty
+  // for provided runtimes (the caller knows where their bootstrap is).
+  std::vector<std::string> view_argv;
+  std::string interpreter_prefix;         // mounted at /var/lang; empty: run in place
+  std::vector<std::string> package_dirs;  // the interpreter's own packages, in the view
 };
 
 struct Interpreter {
   std::string path;     // absolute when the interpreter could tell, else the command
   std::string version;  // "3.11.7", "20.20.2"
+  // Where packages installed for this interpreter (not the standard
+  // library) live: site-packages, Node.js's global folders.
+  std::vector<std::string> package_dirs;
 };
+
+// Where a sandbox's view (mounts.h) puts the runtime client and the interpreter.
+inline constexpr const char* kViewRuntimeDir = "/var/runtime";
+inline constexpr const char* kViewInterpreterDir = "/var/lang";
 
 class RuntimeLocator {
  public:
@@ -69,6 +82,7 @@ class RuntimeLocator {
 
  private:
   Result<Interpreter> InterpreterFor(const std::string& runtime);
+  static void InView(const Interpreter& interpreter, RuntimeCommand& command);
   bool HasDebugpy(const std::string& interpreter);
 
   std::filesystem::path runtimes_dir_;

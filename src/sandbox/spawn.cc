@@ -12,6 +12,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sandbox/init.h"
+#include "sandbox/namespaces.h"
+
 namespace lambda_emu::sandbox {
 
 namespace {
@@ -23,8 +26,11 @@ using Stage = SpawnFailure::Stage;
 constexpr int kMaxInheritedFd = 65536;
 
 // Async-signal-safe: runs between fork and exec.
-[[noreturn]] void ChildFail(int report_fd, Stage stage) {
+[[noreturn]] void ChildFail(int report_fd, Stage stage, const char* what = nullptr) {
   SpawnFailure failure{stage, errno};
+  for (std::size_t i = 0; what && what[i] && i + 1 < sizeof failure.what; ++i) {
+    failure.what[i] = what[i];
+  }
   ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
   (void)ignored;
   _exit(127);
@@ -45,18 +51,85 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 }
 
 // fork(), but the child starts as a member of the cgroup v2 directory `dir`
-// (Linux 5.7+). Returns -1 where that is not possible; the caller forks then.
-// Like fork(), it returns 0 in the child.
-pid_t CloneIntoCgroup(const std::filesystem::path& dir) {
+// (Linux 5.7+), and in the new namespaces `flags` asks for. Returns -1 where
+// that is not possible (errno set); without `dir` it is clone(flags). Like
+// fork(), it returns 0 in the child.
+pid_t Clone(const std::filesystem::path& dir, int flags) {
+  if (dir.empty()) {
+    return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0));
+  }
   int cgroup = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cgroup < 0) return -1;
   clone_args args{};
-  args.flags = CLONE_INTO_CGROUP;
+  args.flags = CLONE_INTO_CGROUP | static_cast<std::uint64_t>(flags);
   args.exit_signal = SIGCHLD;
   args.cgroup = static_cast<std::uint64_t>(cgroup);
   auto pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  int saved = errno;
   if (pid != 0) ::close(cgroup);  // the child's copy is close-on-exec
+  errno = saved;
   return pid < 0 ? -1 : pid;
+}
+
+void JoinCgroups(const SpawnSpec& spec, int report_fd) {
+  for (const auto& file : spec.cgroup_procs_files) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, "0", 1) != 1) ChildFail(report_fd, Stage::kCgroup);
+    ::close(fd);
+  }
+}
+
+// Marks every descriptor from `first` up close-on-exec.
+void CloseOnExecFrom(unsigned first) {
+  if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
+    for (int fd = static_cast<int>(first); fd < kMaxInheritedFd; ++fd) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+  }
+}
+
+InitSpec MakeInitSpec(const SpawnSpec& spec, std::vector<char*>& argv, std::vector<char*>& envp,
+                      const std::string& cwd) {
+  const SandboxSpec& sandbox = *spec.sandbox;
+  InitSpec init;
+  init.runtime_argv = argv;
+  init.envp = envp;
+  for (const auto& path : sandbox.extensions) {
+    init.extension_argvs.push_back({const_cast<char*>(path.c_str()), nullptr});
+  }
+  init.cwd = cwd.c_str();
+  init.uid = sandbox.user.uid;
+  init.gid = sandbox.user.gid;
+  init.wrapped = spec.wrapped;
+  init.max_open_files = spec.max_open_files;
+  init.max_core_size = spec.max_core_size;
+  init.max_processes = sandbox.max_processes;
+  init.max_locked_memory = sandbox.max_locked_memory;
+  init.stack_soft = sandbox.stack_soft;
+  return init;
+}
+
+// The sandboxed child, from clone to init (see init.h). Never returns.
+[[noreturn]] void RunSandboxChild(const SpawnSpec& spec, const InitSpec& init, bool born_in_cgroup,
+                                  int gate, int devnull, int output, int report) {
+  if (gate >= 0) {
+    // The server writes this namespace's id maps first.
+    char byte;
+    if (::read(gate, &byte, 1) != 1) _exit(127);
+  }
+  if (!born_in_cgroup) JoinCgroups(spec, report);
+  const char* failed = "";
+  if (!ApplyMountPlan(spec.sandbox->mounts, failed)) ChildFail(report, Stage::kSandbox, failed);
+  // 0-2 for init and what it starts; 3 the report pipe (close-on-exec:
+  // the runtime's exec closes it); nothing else of the server's.
+  if (::dup2(devnull, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(output, 2) < 0 ||
+      ::dup2(report, 3) < 0 || ::fcntl(3, F_SETFD, FD_CLOEXEC) != 0) {
+    ChildFail(report, Stage::kDup);
+  }
+  if (::syscall(SYS_close_range, 4u, ~0u, 0) != 0) {
+    for (int fd = 4; fd < kMaxInheritedFd; ++fd) ::close(fd);
+  }
+  RunInit(init, 3);
 }
 
 }  // namespace
@@ -82,13 +155,23 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t parent = ::getpid();
 
+  const int flags = spec.sandbox ? spec.sandbox->clone_flags : 0;
+  InitSpec init;
+  if (spec.sandbox) init = MakeInitSpec(spec, argv, envp, cwd);
+  int gate[2] = {-1, -1};
+  if ((flags & CLONE_NEWUSER) && ::pipe2(gate, O_CLOEXEC) != 0) {
+    int err = errno;
+    for (int fd : {output[0], output[1], report[0], report[1], devnull}) ::close(fd);
+    return Status::Error(std::string("pipe: ") + std::strerror(err));
+  }
+
   bool born_in_cgroup = false;
   pid_t pid = -1;
   if (!spec.cgroup_dir.empty()) {
-    pid = CloneIntoCgroup(spec.cgroup_dir);
+    pid = Clone(spec.cgroup_dir, flags);
     born_in_cgroup = pid >= 0;
   }
-  if (pid < 0) pid = ::fork();
+  if (pid < 0) pid = flags ? Clone({}, flags) : ::fork();
   if (pid < 0) {
     int err = errno;
     ::close(output[0]);
@@ -96,23 +179,27 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
     ::close(report[0]);
     ::close(report[1]);
     if (devnull >= 0) ::close(devnull);
-    return Status::Error(std::string("fork: ") + std::strerror(err));
+    for (int fd : gate) {
+      if (fd >= 0) ::close(fd);
+    }
+    return Status::Error(std::string(flags ? "clone: " : "fork: ") + std::strerror(err));
   }
   if (pid == 0) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) _exit(127);  // the server died before prctl
+    // The server died before prctl (in a new PID namespace the parent is
+    // outside it, and getppid() is 0).
+    if (!flags && ::getppid() != parent) _exit(127);
     // Restore what the server changed, so the function starts clean.
     sigset_t all;
     sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
-    for (const auto& file : spec.cgroup_procs_files) {
-      if (born_in_cgroup) break;
-      int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || ::write(fd, "0", 1) != 1) ChildFail(report[1], Stage::kCgroup);
-      ::close(fd);
+    if (spec.sandbox) {
+      if (gate[1] >= 0) ::close(gate[1]);  // the server's close is end of file here
+      RunSandboxChild(spec, init, born_in_cgroup, gate[0], devnull, output[1], report[1]);
     }
+    if (!born_in_cgroup) JoinCgroups(spec, report[1]);
     rlimit nofile{spec.max_open_files, spec.max_open_files};
     rlimit core{spec.max_core_size, spec.max_core_size};
     rlimit fsize{spec.max_file_size, spec.max_file_size};
@@ -130,11 +217,26 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
     // without this every runtime inherited the server's listeners and open
     // connections: a runtime held the Invoke API's port after the server had
     // closed it, and every environment cost descriptors in every other one.
-    if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
-      for (int fd = 3; fd < kMaxInheritedFd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    CloseOnExecFrom(3);
     ::execvpe(argv[0], argv.data(), envp.data());
+    if (spec.wrapped) _exit(127);
     ChildFail(report[1], Stage::kExec);
+  }
+
+  if (gate[0] >= 0) {
+    ::close(gate[0]);
+    Status mapped = WriteIdMaps(pid, spec.sandbox->user.uid, spec.sandbox->outside_uid,
+                                spec.sandbox->user.gid, spec.sandbox->outside_gid);
+    if (mapped.ok()) {
+      ssize_t ignored = ::write(gate[1], "1", 1);
+      (void)ignored;
+    }
+    ::close(gate[1]);  // without the byte the child exits
+    if (!mapped.ok()) {
+      ::kill(pid, SIGKILL);
+      for (int fd : {output[0], output[1], report[0], report[1], devnull}) ::close(fd);
+      return Status::Error(mapped.message());
+    }
   }
 
   // The child does this too; whichever runs first, the group exists before
@@ -156,6 +258,14 @@ std::string DescribeSpawnFailure(const SpawnFailure& failure, const std::string&
       return "cannot join cgroup: " + LowerStrerror(failure.error);
     case Stage::kChdir:
       return "chdir " + cwd.string() + ": " + LowerStrerror(failure.error);
+    case Stage::kSandbox:
+      return std::string("sandbox: ") +
+             std::string(failure.what, strnlen(failure.what, sizeof failure.what)) + ": " +
+             LowerStrerror(failure.error);
+    case Stage::kRlimit:
+      return "cannot set resource limits: " + LowerStrerror(failure.error);
+    case Stage::kUser:
+      return "cannot become the sandbox user: " + LowerStrerror(failure.error);
     default:
       return "worker setup failed: " + LowerStrerror(failure.error);
   }

@@ -23,8 +23,27 @@
 #include <vector>
 
 #include "lambda_emu/status.h"
+#include "sandbox/mounts.h"
+#include "sandbox/users.h"
 
 namespace lambda_emu::sandbox {
+
+// How a sandboxed environment starts (see namespaces.h, mounts.h, users.h,
+// init.h): its first process is cloned into new namespaces, builds the view,
+// and becomes the environment's init, which starts the runtime as `user`.
+struct SandboxSpec {
+  int clone_flags = 0;  // EnvironmentCloneFlags
+  // With CLONE_NEWUSER: the server's ids, which the child's namespace maps
+  // to `user`'s.
+  uid_t outside_uid = 0;
+  gid_t outside_gid = 0;
+  SandboxUser user;
+  MountPlan mounts;
+  std::vector<std::string> extensions;  // started before the runtime
+  rlim_t max_processes = RLIM_INFINITY;
+  rlim_t max_locked_memory = RLIM_INFINITY;
+  rlim_t stack_soft = RLIM_INFINITY;
+};
 
 struct SpawnSpec {
   std::vector<std::string> argv;  // argv[0] is the program path (or a name looked up in PATH)
@@ -40,20 +59,29 @@ struct SpawnSpec {
   rlim_t max_core_size = 0;
   // RLIMIT_FSIZE; SIGXFSZ is ignored so a write past it fails with EFBIG.
   rlim_t max_file_size = RLIM_INFINITY;
+  // argv[0] is AWS_LAMBDA_EXEC_WRAPPER: when it cannot be run the runtime
+  // exits with status 127, as the shell that runs it on Lambda would.
+  bool wrapped = false;
+  const SandboxSpec* sandbox = nullptr;  // null: the runtime runs in the server's view
 };
 
 struct SpawnedProcess {
   pid_t pid = -1;      // also the process group id
   int output_fd = -1;  // read end of the stdout+stderr pipe; non-blocking, close-on-exec
-  int status_fd = -1;  // read end of the status pipe; non-blocking, close-on-exec
+  // Read end of the status pipe; non-blocking, close-on-exec. Unsandboxed,
+  // end of file means the runtime exec'd; sandboxed, init keeps it open and
+  // writes the runtime's exit on it (kRuntimeExit).
+  int status_fd = -1;
 };
 
 // What the child writes on the status pipe when it cannot exec (in one
-// write, so a read gets all of it or nothing).
+// write, so a read gets all of it or nothing); and, from a sandbox's init,
+// how the runtime ended.
 struct SpawnFailure {
-  enum class Stage : int { kCgroup = 1, kRlimit, kChdir, kDup, kExec };
+  enum class Stage : int { kCgroup = 1, kRlimit, kChdir, kDup, kExec, kSandbox, kUser, kRuntimeExit };
   Stage stage;
-  int error;  // errno
+  int error;          // errno; for kRuntimeExit the runtime's wait status
+  char what[96] = {};  // kSandbox: the step that failed
 };
 
 // Fails only when fork itself does; failures after it come on the status pipe.

@@ -1,0 +1,46 @@
+#pragma once
+// Init: an execution environment's PID 1 in its PID namespace.
+//
+// It starts the layers' extensions (/opt/extensions/*) and then the runtime,
+// each as the sandbox user (users.h) with Lambda's resource limits, and
+// reaps whatever is orphaned in the environment. When the runtime exits it
+// reports the runtime's wait status on the report pipe (a SpawnFailure of
+// stage kRuntimeExit) and exits, which makes the kernel kill everything
+// left in the namespace: extensions and stray children end with it.
+//
+// On SIGUSR1 (RestartRuntime: an invocation timed out) it kills every other
+// process in the environment and starts the extensions and the runtime
+// again; the environment's /tmp and mounts stay, as on Lambda.
+//
+// Runs between fork and exec in a copy of the server: system calls only.
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <vector>
+
+namespace lambda_emu::sandbox {
+
+struct InitSpec {
+  std::vector<char*> runtime_argv;  // null-terminated
+  std::vector<std::vector<char*>> extension_argvs;
+  std::vector<char*> envp;  // null-terminated
+  const char* cwd = "/";
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool wrapped = false;  // runtime_argv[0] is AWS_LAMBDA_EXEC_WRAPPER
+  rlim_t max_open_files = 1024;
+  rlim_t max_core_size = 0;
+  rlim_t max_processes = RLIM_INFINITY;
+  rlim_t max_locked_memory = RLIM_INFINITY;
+  rlim_t stack_soft = RLIM_INFINITY;
+};
+
+// Never returns. Expects stdin, stdout and stderr set up, the report pipe
+// at `report_fd` (close-on-exec), and no other descriptors worth keeping.
+[[noreturn]] void RunInit(const InitSpec& spec, int report_fd);
+
+// Server side: asks environment `init` to restart its runtime.
+void RestartRuntime(pid_t init);
+
+}  // namespace lambda_emu::sandbox

@@ -1,0 +1,85 @@
+#pragma once
+// Mounts: the filesystem an execution environment sees (Lambda's view).
+//
+//   /            a small read-only tmpfs, the new root (pivot_root)
+//   /usr, /etc,  the host's, bound read-only (so interpreters, system
+//   /home, ...   libraries and tools keep working)
+//   /var/task    the function's code, read-only
+//   /opt         its layers merged in order (later layers win), read-only
+//   /var/runtime the runtime client (LAMBDA_RUNTIME_DIR), read-only
+//   /var/lang    the interpreter's installation, read-only
+//   /tmp         the environment's own volume (TmpVolume), root:root 1777
+//   /proc        a new proc for the environment's PID namespace
+//
+// The plan is built in the server (BuildMountPlan: any allocation happens
+// there) and applied in the environment's first process between clone and
+// exec (ApplyMountPlan), where only system calls are allowed. Nothing here
+// changes the host: every mount is made inside the environment's own mount
+// namespace, whose propagation is private.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sandbox/tmp_volume.h"
+
+namespace lambda_emu::sandbox {
+
+struct MountStep {
+  enum class Kind {
+    kDirectory,  // mkdir target
+    kSymlink,    // symlink source -> target
+    kBind,       // recursive bind of source on target
+    kBindFile,   // bind of the file source on the file target
+    kReadOnly,   // read-only bind, idmapped when `idmap` (see users.h)
+    kOverlay,    // read-only overlay: data holds its options
+    kHide,       // an empty read-only tmpfs over target
+  };
+  Kind kind;
+  std::string source;
+  std::string target;  // absolute, under the new root
+  std::string data;
+  bool idmap = false;
+};
+
+struct MountPlan {
+  std::string root;  // the new root's mount point on the host (an empty directory)
+  std::vector<MountStep> steps;
+  int idmap_fd = -1;  // a user namespace for idmapped binds (-1: none)
+  TmpVolume tmp;
+};
+
+// The host's top-level directories and those of /var, read once.
+struct HostLayout {
+  struct Entry {
+    std::string name;
+    bool directory = false;
+    std::string link;  // a symlink's target; empty otherwise
+  };
+  std::vector<Entry> root;
+  std::vector<Entry> var;
+};
+const HostLayout& ReadHostLayout();
+
+struct ViewSpec {
+  std::filesystem::path code_dir;                 // -> /var/task
+  std::vector<std::filesystem::path> layers;      // -> /opt, in order
+  std::filesystem::path runtime_dir;              // -> /var/runtime (may be empty)
+  std::filesystem::path interpreter_prefix;       // -> /var/lang (may be empty)
+  std::vector<std::filesystem::path> hide;        // paths inside the view made empty
+  std::filesystem::path passwd;                   // over /etc/passwd (may be empty)
+  std::filesystem::path group;                    // over /etc/group (may be empty)
+  uid_t user_uid = 0;                             // who must be able to read /var/task
+  bool idmap_unreadable = false;                  // idmap binds the user could not read
+};
+
+// Appends the steps that build `spec`'s view under `plan.root`.
+void BuildMountPlan(const ViewSpec& spec, MountPlan& plan);
+
+// Child side (async-signal-safe). Builds the view and makes it the root.
+// On failure returns false with errno set and `failed` naming the step.
+bool ApplyMountPlan(const MountPlan& plan, const char*& failed);
+
+}  // namespace lambda_emu::sandbox

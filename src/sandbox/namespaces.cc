@@ -1,0 +1,133 @@
+#include "sandbox/namespaces.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+namespace lambda_emu::sandbox {
+
+namespace {
+
+bool WriteFile(const char* path, const char* text, std::size_t length) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
+}
+
+// "N N 1\n" without allocating.
+std::size_t IdentityMap(char (&out)[48], unsigned id) {
+  char digits[16];
+  std::size_t count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + id % 10);
+    id /= 10;
+  } while (id > 0);
+  std::size_t at = 0;
+  for (int copy = 0; copy < 2; ++copy) {
+    for (std::size_t i = count; i > 0; --i) out[at++] = digits[i - 1];
+    out[at++] = ' ';
+  }
+  out[at++] = '1';
+  out[at++] = '\n';
+  return at;
+}
+
+bool Refused(const std::string& name) {
+  const char* refuse = std::getenv("LAMBDA_EMU_REFUSE_NAMESPACES");
+  if (!refuse) return false;
+  std::stringstream names(refuse);
+  std::string item;
+  while (std::getline(names, item, ',')) {
+    if (item == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int EnvironmentCloneFlags(bool user_namespace) {
+  return CLONE_NEWNS | CLONE_NEWPID | (user_namespace ? CLONE_NEWUSER : 0);
+}
+
+Status ProbeNamespaces(bool user_namespace) {
+  for (const char* name : {"mount", "pid", "user"}) {
+    if (Refused(name)) {
+      return Status::Error(std::string("the ") + name +
+                           " namespace is refused (LAMBDA_EMU_REFUSE_NAMESPACES)");
+    }
+  }
+  // A child with the environment's namespaces, whose runtime-to-be enters
+  // its own user namespace; it reports the errno of what failed.
+  const int flags = EnvironmentCloneFlags(user_namespace);
+  auto pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0));
+  if (pid == 0) {
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(1);
+    if (::unshare(CLONE_NEWUSER) != 0) _exit(2);
+    _exit(0);
+  }
+  if (pid < 0) {
+    int err = errno;
+    const char* which = user_namespace ? "mount, PID and user" : "mount and PID";
+    return Status::Error(std::string("the kernel refuses new ") + which +
+                         " namespaces (clone: " + std::strerror(err) + ")");
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+    return Status::Error("mounts cannot be made private in a new mount namespace");
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+    return Status::Error("a runtime cannot enter a user namespace of its own");
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status::Error("the namespace probe did not exit cleanly");
+  }
+  return Status::Ok();
+}
+
+Status WriteIdMaps(pid_t child, uid_t inside_uid, uid_t outside_uid, gid_t inside_gid,
+                   gid_t outside_gid) {
+  const std::string proc = "/proc/" + std::to_string(child);
+  const std::string uid_map =
+      std::to_string(inside_uid) + " " + std::to_string(outside_uid) + " 1\n";
+  const std::string gid_map =
+      std::to_string(inside_gid) + " " + std::to_string(outside_gid) + " 1\n";
+  // An unprivileged server may map only its own ids, and its gid only once
+  // setgroups is denied.
+  WriteFile((proc + "/setgroups").c_str(), "deny", 4);
+  if (!WriteFile((proc + "/uid_map").c_str(), uid_map.data(), uid_map.size()) ||
+      !WriteFile((proc + "/gid_map").c_str(), gid_map.data(), gid_map.size())) {
+    return Status::Error(std::string("writing the environment's id maps: ") +
+                         std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+bool EnterOwnUserNamespace(uid_t uid, gid_t gid) {
+  // Changing uid made the process undumpable, which makes /proc/self root's.
+  ::prctl(PR_SET_DUMPABLE, 1);
+  if (::unshare(CLONE_NEWUSER) != 0) return false;
+  char map[48];
+  if (!WriteFile("/proc/self/setgroups", "deny", 4)) return false;
+  std::size_t length = IdentityMap(map, uid);
+  if (!WriteFile("/proc/self/uid_map", map, length)) return false;
+  length = IdentityMap(map, gid);
+  return WriteFile("/proc/self/gid_map", map, length);
+}
+
+}  // namespace lambda_emu::sandbox

@@ -1,0 +1,236 @@
+#include "sandbox/tmp_volume.h"
+
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+extern char** environ;
+
+namespace lambda_emu::sandbox {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One inode per 8 KiB, as a /tmp of small files needs; 256-byte inodes.
+constexpr int kBytesPerInode = 8192;
+
+// "/dev/loop" + n, without allocating.
+void LoopPath(char (&out)[32], long n) {
+  const char prefix[] = "/dev/loop";
+  std::size_t at = sizeof prefix - 1;
+  std::memcpy(out, prefix, at);
+  char digits[24];
+  std::size_t count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0 && count < sizeof digits);
+  while (count > 0) out[at++] = digits[--count];
+  out[at] = '\0';
+}
+
+// Copies the allocated parts of `from` into `to` (holes stay holes).
+bool CopySparse(int from, int to, off_t size) {
+  off_t data = 0;
+  while (data < size) {
+    data = ::lseek(from, data, SEEK_DATA);
+    if (data < 0) return errno == ENXIO;  // no more data
+    off_t hole = ::lseek(from, data, SEEK_HOLE);
+    if (hole < 0) return false;
+    loff_t in = data;
+    loff_t out = data;
+    while (in < hole) {
+      ssize_t n = ::copy_file_range(from, &in, to, &out, static_cast<size_t>(hole - in), 0);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        return false;
+      }
+    }
+    data = hole;
+  }
+  return true;
+}
+
+bool Fail(const char*& failed, const char* what) {
+  int saved = errno;
+  failed = what;
+  errno = saved;
+  return false;
+}
+
+const char* FindMke2fs() {
+  for (const char* path : {"/usr/sbin/mke2fs", "/sbin/mke2fs", "/usr/bin/mke2fs"}) {
+    if (::access(path, X_OK) == 0) return path;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::uint64_t TmpImageBytes(int size_mb) {
+  auto bytes = static_cast<std::uint64_t>(size_mb) << 20;
+  // Inode tables (256 B per kBytesPerInode), bitmaps, group descriptors:
+  // ext4 keeps ~5% of the device for itself.
+  return bytes + bytes / 16 + (1u << 20);
+}
+
+Result<fs::path> TmpVolumeTemplates::For(int size_mb) {
+  if (auto it = made_.find(size_mb); it != made_.end()) return it->second;
+  const char* mke2fs = FindMke2fs();
+  if (!mke2fs) return Status::Error("mke2fs not found (Debian package e2fsprogs)");
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Status::Error("cannot create " + dir_.string() + ": " + ec.message());
+  fs::path image = dir_ / ("tmp-" + std::to_string(size_mb) + "mb.ext4");
+  fs::path partial = image;
+  partial += ".new";
+  {
+    int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(TmpImageBytes(size_mb))) != 0) {
+      int err = errno;
+      if (fd >= 0) ::close(fd);
+      return Status::Error("cannot create " + partial.string() + ": " + std::strerror(err));
+    }
+    ::close(fd);
+  }
+  // No journal (a /tmp that dies with its environment needs none), no
+  // reserved blocks, nothing left to initialise lazily in the background.
+  std::vector<std::string> args = {mke2fs,
+                                   "-q",
+                                   "-F",
+                                   "-t",
+                                   "ext4",
+                                   "-O",
+                                   "^has_journal,^resize_inode",
+                                   "-m",
+                                   "0",
+                                   "-i",
+                                   std::to_string(kBytesPerInode),
+                                   "-E",
+                                   "root_owner=0:0,lazy_itable_init=1,nodiscard",
+                                   partial.string()};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, mke2fs, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return Status::Error(std::string("mke2fs: ") + std::strerror(rc));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status::Error("mke2fs failed for a " + std::to_string(size_mb) + " MB /tmp");
+  }
+  fs::rename(partial, image, ec);
+  if (ec) return Status::Error("cannot rename " + partial.string() + ": " + ec.message());
+  made_[size_mb] = image;
+  return image;
+}
+
+bool LoopDevicesUsable(std::string& why) {
+  if (::geteuid() != 0) {
+    why = "not root";
+    return false;
+  }
+  int fd = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    why = std::string("/dev/loop-control: ") + std::strerror(errno);
+    return false;
+  }
+  ::close(fd);
+  if (!FindMke2fs()) {
+    why = "mke2fs not found (Debian package e2fsprogs)";
+    return false;
+  }
+  return true;
+}
+
+bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& failed) {
+  if (volume.kind == TmpVolume::Kind::kTmpfs) {
+    if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, volume.tmpfs_options.c_str()) !=
+        0) {
+      return Fail(failed, "mount tmpfs on /tmp");
+    }
+    return true;
+  }
+  int image = -1;
+  {
+    int from = ::open(volume.template_image.c_str(), O_RDONLY | O_CLOEXEC);
+    if (from < 0) return Fail(failed, "open the /tmp template image");
+    struct stat st {};
+    image = ::open(volume.image.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool copied = image >= 0 && ::fstat(from, &st) == 0 && ::ftruncate(image, st.st_size) == 0 &&
+                  CopySparse(from, image, st.st_size);
+    int saved = errno;
+    ::close(from);
+    errno = saved;
+    if (!copied) {
+      if (image >= 0) ::close(image);
+      return Fail(failed, "copy the /tmp template image");
+    }
+  }
+  int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) {
+    ::close(image);
+    return Fail(failed, "open /dev/loop-control");
+  }
+  // Another environment may take the free device first: then ask again.
+  char device[32];
+  int loop = -1;
+  for (int attempt = 0; attempt < 64 && loop < 0; ++attempt) {
+    long n = ::ioctl(control, LOOP_CTL_GET_FREE);
+    if (n < 0) break;
+    LoopPath(device, n);
+    loop = ::open(device, O_RDWR | O_CLOEXEC);
+    if (loop < 0) continue;
+    loop_config config{};
+    config.fd = static_cast<std::uint32_t>(image);
+    config.block_size = 4096;
+    config.info.lo_flags = LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO;
+    if (::ioctl(loop, LOOP_CONFIGURE, &config) != 0) {
+      int saved = errno;
+      ::close(loop);
+      loop = -1;
+      if (saved != EBUSY) {
+        errno = saved;
+        break;
+      }
+    }
+  }
+  int saved = errno;
+  ::close(control);
+  ::close(image);
+  errno = saved;
+  if (loop < 0) return Fail(failed, "attach a loop device for /tmp");
+  int rc = ::mount(device, target, "ext4", MS_NOSUID | MS_NODEV, "");
+  saved = errno;
+  ::close(loop);  // the mount holds the device; it detaches when unmounted
+  errno = saved;
+  if (rc != 0) return Fail(failed, "mount the /tmp volume");
+  // Empty, and Lambda's owner and mode.
+  char lost[4096];
+  std::size_t length = std::strlen(target);
+  if (length + sizeof "/lost+found" < sizeof lost) {
+    std::memcpy(lost, target, length);
+    std::memcpy(lost + length, "/lost+found", sizeof "/lost+found");
+    ::rmdir(lost);
+  }
+  if (::chmod(target, 01777) != 0) return Fail(failed, "chmod /tmp");
+  return true;
+}
+
+}  // namespace lambda_emu::sandbox

@@ -1,0 +1,63 @@
+#pragma once
+// TmpVolume: an environment's /tmp, sized to the function's EphemeralStorage.
+//
+// On Lambda /tmp is a volume of its own: a full /tmp fails a write with
+// ENOSPC, and what it holds does not count against MemorySize. A tmpfs
+// would give the first but not the second (the kernel charges tmpfs pages
+// to the memory cgroup of the process that writes them: a 128 MB function
+// could not fill a 512 MB /tmp). So when the server runs as root, /tmp is an
+// ext4 filesystem on a loop device, backed by a sparse file in the
+// environment's directory: its pages are page cache, which the kernel
+// writes back and reclaims rather than counting as the function's memory.
+//
+// Making a filesystem takes mke2fs ~15 ms, too long for a cold start; so
+// one empty image per size is made once (TmpVolumeTemplates, in the server)
+// and each environment copies its few hundred allocated kilobytes (holes
+// stay holes) in its own first process, then attaches and mounts it there.
+// The loop device detaches itself when the environment's mount namespace
+// goes away.
+//
+// Without root (a user namespace cannot mount ext4 or attach loop devices)
+// /tmp is a tmpfs of the same size.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "lambda_emu/status.h"
+
+namespace lambda_emu::sandbox {
+
+struct TmpVolume {
+  enum class Kind { kNone, kLoop, kTmpfs };
+  Kind kind = Kind::kNone;
+  std::string image;           // kLoop: the environment's image file
+  std::string template_image;  // kLoop: copied to `image`
+  std::string tmpfs_options;   // kTmpfs: "size=...,mode=1777"
+};
+
+// The size of the image file for `size_mb` of usable space (ext4's own
+// metadata takes ~3%).
+std::uint64_t TmpImageBytes(int size_mb);
+
+class TmpVolumeTemplates {
+ public:
+  explicit TmpVolumeTemplates(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // The empty image for `size_mb`, made on first use (~15 ms).
+  Result<std::filesystem::path> For(int size_mb);
+
+ private:
+  std::filesystem::path dir_;
+  std::map<int, std::filesystem::path> made_;
+};
+
+// Whether this process can attach loop devices (root with /dev/loop-control).
+bool LoopDevicesUsable(std::string& why);
+
+// Child side (async-signal-safe): makes `volume` and mounts it on `target`
+// (root:root, mode 1777, empty). false with errno set and `failed` naming
+// the step on failure.
+bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& failed);
+
+}  // namespace lambda_emu::sandbox
