@@ -250,8 +250,9 @@ function setupNodePath(taskRoot) {
       path.join(layer, 'nodejs', 'node_modules'));
   }
   paths.push(taskRoot);
-  if (process.env.NODE_PATH) paths.push(process.env.NODE_PATH);
-  process.env.NODE_PATH = paths.join(':');
+  // In a sandbox NODE_PATH is Lambda's own, which has them all already.
+  const given = (process.env.NODE_PATH || '').split(':').filter(Boolean);
+  process.env.NODE_PATH = paths.filter((p) => !given.includes(p)).concat(given).join(':');
   if (typeof Module._initPaths === 'function') Module._initPaths();
 }
 

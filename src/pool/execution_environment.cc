@@ -197,7 +197,8 @@ std::vector<std::string> ExecutionEnvironment::BuildEnvironment(std::uint16_t po
 }
 
 void ExecutionEnvironment::Assign(std::shared_ptr<Invocation> invocation) {
-  state_ = State::kBusy;
+  // A restarting runtime's first /next ends its init (AwaitNext), then runs this.
+  if (state_ != State::kStarting) state_ = State::kBusy;
   if (parked_next_) {
     Deliver(std::move(invocation));
   } else {
@@ -220,6 +221,7 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
     // The cold start ends here: runtime started and init code ran.
     init_duration_ms_ = MillisSince(spawned_at_);
     initialized_ = true;
+    restarting_ = false;
     init_timer_.cancel();
     start_slot_.Reset();
     state_ = pending_ ? State::kBusy : State::kReady;
@@ -431,6 +433,7 @@ void ExecutionEnvironment::OnInvokeTimeout() {
 void ExecutionEnvironment::Reinitialize(double timeout_s) {
   const std::string id = current_->request_id;
   state_ = State::kStarting;
+  restarting_ = true;
   initialized_ = false;
   init_duration_ms_.reset();
   init_reported_ = false;

@@ -79,6 +79,9 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
 
   State state() const { return state_; }
   bool reusable() const { return state_ == State::kReady; }
+  // Its runtime is starting again after a timeout (Reinitialize) and no
+  // invocation waits for it yet: the next one should, as on Lambda.
+  bool restarting() const { return restarting_ && state_ == State::kStarting && !pending_; }
   bool provisioned() const { return initialization_type_ == "provisioned-concurrency"; }
   // The runtime finished init (asked for its first event).
   bool initialized() const { return initialized_; }
@@ -140,6 +143,7 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   pid_t pid_ = -1;
   bool exited_ = false;
   std::optional<int> runtime_exit_status_;  // a sandbox's init reported it
+  bool restarting_ = false;                 // see restarting()
   std::shared_ptr<http::Server> runtime_api_;
   std::unique_ptr<sandbox::EnvironmentCgroup> cgroup_;
   boost::asio::posix::stream_descriptor spawn_status_;  // open until the runtime exec'd

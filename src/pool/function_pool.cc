@@ -84,6 +84,11 @@ bool FunctionPool::RoomForEnvironment() {
 
 void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
   if (ExecutionEnvironment* env = TakeReady()) return env->Assign(std::move(invocation));
+  // An environment whose runtime restarts after a timeout is the one Lambda
+  // would send the next event to (its /tmp is still there).
+  for (const auto& [raw, env] : environments_) {
+    if (env->restarting() && !Retiring(*env)) return env->Assign(std::move(invocation));
+  }
   // Under --debug a second environment would not get its debugger's port,
   // and a person stepping through the first expects the next event to wait.
   if (function_->debugging && !environments_.empty()) {

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // What the view makes itself; the host's entries of these names are not shown.
-const std::set<std::string> kOwnRoot = {"proc", "tmp", "var", "opt", "lost+found"};
+const std::set<std::string> kOwnRoot = {"proc", "tmp", "var", "opt", "dev", "lost+found"};
+const char* const kDevices[] = {"null", "zero", "full", "random", "urandom", "tty"};
 const std::set<std::string> kOwnVar = {"task", "runtime", "lang"};
 
 std::vector<HostLayout::Entry> ReadEntries(const fs::path& dir) {
@@ -116,6 +117,17 @@ bool ApplyStep(const MountStep& step, int userns) {
     case Kind::kOverlay:
       return ::mount("overlay", step.target.c_str(), "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
                      step.data.c_str()) == 0;
+    case Kind::kTmpfs:
+      return ::mount("tmpfs", step.target.c_str(), "tmpfs", MS_NOSUID, step.data.c_str()) == 0;
+    case Kind::kDevice: {
+      int fd = ::open(step.target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) return false;
+      ::close(fd);
+      return ::mount(step.source.c_str(), step.target.c_str(), nullptr, MS_BIND, nullptr) == 0;
+    }
+    case Kind::kSeal:
+      return ::mount(nullptr, step.target.c_str(), nullptr,
+                     MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, nullptr) == 0;
     case Kind::kHide: {
       struct stat st {};
       if (::stat(step.target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return true;
@@ -143,7 +155,7 @@ void BuildMountPlan(const ViewSpec& spec, MountPlan& plan) {
   const std::string& root = plan.root;
   const HostLayout& host = ReadHostLayout();
   AddHostEntries(host.root, "", root, kOwnRoot, plan);
-  for (const char* own : {"/proc", "/tmp", "/var", "/opt"}) {
+  for (const char* own : {"/proc", "/tmp", "/var", "/opt", "/dev"}) {
     plan.steps.push_back({Kind::kDirectory, {}, root + own, {}});
   }
   AddHostEntries(host.var, "/var", root + "/var", kOwnVar, plan);
@@ -178,6 +190,18 @@ void BuildMountPlan(const ViewSpec& spec, MountPlan& plan) {
   if (!spec.group.empty()) {
     plan.steps.push_back({Kind::kBindFile, spec.group.string(), root + "/etc/group", {}});
   }
+  auto& dev = plan.after_seal;
+  dev.push_back({Kind::kTmpfs, {}, root + "/dev", "size=64k,mode=0755"});
+  for (const char* name : kDevices) {
+    dev.push_back({Kind::kDevice, std::string("/dev/") + name, root + "/dev/" + name, {}});
+  }
+  dev.push_back({Kind::kSymlink, "/proc/self/fd", root + "/dev/fd", {}});
+  const char* const streams[] = {"stdin", "stdout", "stderr"};
+  for (int fd = 0; fd < 3; ++fd) {
+    dev.push_back(
+        {Kind::kSymlink, "/proc/self/fd/" + std::to_string(fd), root + "/dev/" + streams[fd], {}});
+  }
+  dev.push_back({Kind::kSeal, {}, root + "/dev", {}});
 }
 
 bool ApplyMountPlan(const MountPlan& plan, const char*& failed) {
@@ -216,6 +240,9 @@ bool ApplyMountPlan(const MountPlan& plan, const char*& failed) {
   };
   if (plan.tmp.kind != TmpVolume::Kind::kNone) {
     if (!under_root("/tmp") || !MountTmpVolume(plan.tmp, target, failed)) return false;
+  }
+  for (const auto& step : plan.after_seal) {
+    if (!ApplyStep(step, plan.idmap_fd)) return fail(step.target.c_str());
   }
   if (!under_root("/proc") ||
       ::mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {

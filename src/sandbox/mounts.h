@@ -10,6 +10,9 @@
 //   /var/lang    the interpreter's installation, read-only
 //   /tmp         the environment's own volume (TmpVolume), root:root 1777
 //   /proc        a new proc for the environment's PID namespace
+//   /dev         null, zero, full, random, urandom, tty and the fd links
+//                (a device node on a read-only mount cannot be opened with
+//                O_CREAT, which is how a shell opens `> /dev/null`)
 //
 // The plan is built in the server (BuildMountPlan: any allocation happens
 // there) and applied in the environment's first process between clone and
@@ -36,6 +39,9 @@ struct MountStep {
     kReadOnly,   // read-only bind, idmapped when `idmap` (see users.h)
     kOverlay,    // read-only overlay: data holds its options
     kHide,       // an empty read-only tmpfs over target
+    kTmpfs,      // a tmpfs on target, data its options
+    kDevice,     // the host's device node source bound on a new file target
+    kSeal,       // target's own mount (not those below it) made read-only
   };
   Kind kind;
   std::string source;
@@ -47,6 +53,7 @@ struct MountStep {
 struct MountPlan {
   std::string root;  // the new root's mount point on the host (an empty directory)
   std::vector<MountStep> steps;
+  std::vector<MountStep> after_seal;  // made after the view is read-only
   int idmap_fd = -1;  // a user namespace for idmapped binds (-1: none)
   TmpVolume tmp;
 };
