@@ -14,10 +14,8 @@ root), so every test also proves the sandbox user can read them.
 """
 
 import base64
-import getpass
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -45,6 +43,10 @@ XRAY = {
     "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
 }
 SANDBOX_UID, SANDBOX_GID, SANDBOX_USER = 993, 990, "sbx_user1051"
+# Node.js's global packages on the host (npm, corepack), next to its bin/.
+HOST_NODE_MODULES = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("node") or "/usr/bin/node"))),
+    "lib", "node_modules")
 
 # Lambda's rlimits (python3.12, 2025 record): soft, hard; -1 = unlimited.
 RLIMITS = {
@@ -92,7 +94,8 @@ SH_BOOTSTRAP = """
       id=$(grep -i '^lambda-runtime-aws-request-id:' "$dir/headers" | cut -d: -f2 | tr -d ' \\r')
       sed 's/.*"sh": *"\\([A-Za-z0-9+/=]*\\)".*/\\1/' "$dir/event" | base64 -d > "$dir/script"
       sh "$dir/script" > "$dir/out" 2>&1
-      curl -sS -o /dev/null -X POST --data-binary "@$dir/out" "$api/invocation/$id/response" || exit 1
+      curl -sS -o /dev/null -X POST --data-binary "@$dir/out" \\
+           "$api/invocation/$id/response" || exit 1
     done
 """
 
@@ -313,6 +316,11 @@ try:
             written += os.write(f.fileno(), chunk)
 except OSError as e:
     err = errno.errorcode[e.errno]
+# With /tmp still full, the function's own memory is all there: 96 MB of 128.
+block = bytearray(96 << 20)
+for i in range(0, len(block), 4096):
+    block[i] = 1
+del block
 os.unlink("/tmp/fill")
 after = open("/tmp/after", "w"); after.write("ok"); after.close(); os.unlink("/tmp/after")
 result = {"size": vfs.f_blocks * vfs.f_frsize, "err": err, "written": written,
@@ -560,9 +568,37 @@ class HostPackagesTest(ProbeMixin, unittest.TestCase):
         cls.emu = serve_for_class(cls, {"py": function(app, PY, "app.handler", timeout=10)},
                                   args=["--sandbox", "namespaces", "--host-packages"])
 
-    def test_host_packages_importable_with_the_flag(self):
+    def test_host_site_packages_importable_with_the_flag(self):
         out = self.run_py("py", "import requests\nresult = [requests.__name__, os.getuid()]")
         self.assertEqual(out, ["requests", SANDBOX_UID])
+
+
+class SandboxUserTest(ProbeMixin, unittest.TestCase):
+    """--sandbox-user UID:GID runs functions as that user instead of sbx_user1051; and
+    without --sandbox (auto, the default) this machine gets the namespaces."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.code = CodeDirs()
+        cls.addClassCleanup(cls.code.cleanup)
+        app = cls.code.make("py", {"app.py": PY_PROBE})
+        cls.emu = serve_for_class(cls, {"py": function(app, PY, "app.handler", timeout=10)},
+                                  args=["--sandbox-user", "2345:2346"])
+
+    def test_functions_run_as_the_given_uid_and_gid(self):
+        out = self.run_py("py", """
+open("/tmp/mine", "w").close()
+st = os.stat("/tmp/mine")
+result = [os.getuid(), os.getgid(), st.st_uid, st.st_gid, os.listdir("/var/task")]
+""")
+        self.assertEqual(out, [2345, 2346, 2345, 2346, ["app.py"]])
+
+    def test_auto_is_the_default_and_says_namespaces(self):
+        stderr = self.emu.stderr()
+        self.assertIn("sandbox: namespaces", stderr)
+        self.assertNotIn("sandbox: off", stderr)
+        out = self.run_py("py", "result = [os.getpid(), os.environ['LAMBDA_TASK_ROOT']]")
+        self.assertEqual(out, [2, "/var/task"])
 
 
 class NodeViewTest(ProbeMixin, unittest.TestCase):
@@ -634,15 +670,27 @@ return execFileSync('cat', ['/proc/self/limits'], { encoding: 'utf8' });
         check_rlimits(self, parse_proc_limits(out))
 
     def test_host_global_node_modules_not_visible(self):
+        # Node.js resolves bare names from its globalPaths too ($HOME/.node_modules,
+        # $PREFIX/lib/node): inside they are missing or empty, and npm's global
+        # packages do not resolve.
         out = self.run_node("node", """
-const paths = require('module').globalPaths;
-const found = [];
-for (const name of ['npm', 'corepack']) {
-  try { require.resolve(name); found.push(name); } catch (e) { /* hidden */ }
+const fs = require('fs');
+const globals = {};
+const nodePath = (process.env.NODE_PATH || '').split(':');
+for (const p of require('module').globalPaths.filter((g) => !nodePath.includes(g))) {
+  try { globals[p] = fs.readdirSync(p); } catch (e) { globals[p] = e.code; }
 }
-return { found };
+const resolved = [];
+for (const name of ['npm', 'corepack']) {
+  try { resolved.push(require.resolve(name)); } catch (e) { /* hidden */ }
+}
+return { globals, resolved };
 """)
-        self.assertEqual(out["found"], [])
+        self.assertEqual(out["resolved"], [])
+        self.assertTrue(out["globals"], "no globalPaths beyond NODE_PATH")
+        for path, listing in out["globals"].items():
+            with self.subTest(path=path):
+                self.assertIn(listing, ([], "ENOENT"))
 
     def test_node_exec_wrapper(self):
         out = self.run_node("node-wrapped", """
@@ -703,6 +751,8 @@ class ProvidedViewTest(ProbeMixin, unittest.TestCase):
             #!/bin/sh
             echo "iso-ext: started uid=$(id -u) cwd=$(pwd) pid=$$"
             echo "iso-ext: to stderr" >&2
+            echo "iso-ext: env LAMBDA_TASK_ROOT=${LAMBDA_TASK_ROOT:-}" \\
+                 "AWS_LAMBDA_FUNCTION_NAME=${AWS_LAMBDA_FUNCTION_NAME:-} PATH=${PATH:-}"
             exec sleep 600
         """}, executable=("extensions/iso-ext",))
 
@@ -768,11 +818,18 @@ echo "task=$(ls /var/task)"
         self.assertIn("/opt/bootstrap", out)
         self.assertIn("task=README", out)
 
+    def test_runtime_is_pid_2_with_an_extension(self):
+        # PID 1 the sandbox's init, the runtime PID 2, extensions after it.
+        out = self.run_sh("sh-ext", "echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline")
+        self.assertEqual(out.splitlines()[0], "2", out)
+        self.assertIn("/var/task/bootstrap", out)
+
     def test_extensions_start_log_and_stop_with_the_environment(self):
         out = self.run_sh("sh-ext", """
 ls /opt/extensions
 for p in $(ls /proc | grep -E '^[0-9]+$'); do
-  [ -r /proc/$p/cmdline ] && echo "proc $p $(tr '\\0' ' ' < /proc/$p/cmdline) uid=$(awk '/^Uid:/{print $2}' /proc/$p/status)"
+  [ -r /proc/$p/cmdline ] || continue
+  echo "proc $p $(tr '\\0' ' ' < /proc/$p/cmdline) uid=$(awk '/^Uid:/{print $2}' /proc/$p/status)"
 done
 """)
         self.assertIn("iso-ext", out.splitlines()[0], out)
@@ -784,6 +841,10 @@ done
         started = [line for line in lines if line.startswith("iso-ext: started")]
         self.assertEqual(len(started), 1, lines)
         self.assertIn(f"uid={SANDBOX_UID} cwd=/var/task", started[0])
+        # The extension's environment is the function's.
+        env_line = [line for line in lines if line.startswith("iso-ext: env ")]
+        self.assertEqual(env_line, [f"iso-ext: env LAMBDA_TASK_ROOT=/var/task "
+                                    f"AWS_LAMBDA_FUNCTION_NAME=sh-ext PATH={PATH_OS}"])
         # On the host: the extension's sleep, a descendant of the server.
         host = [pid for pid in worker_pids(self.emu.proc.pid)
                 if read_cmdline(pid) == ["sleep", "600"]]
