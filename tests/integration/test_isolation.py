@@ -621,6 +621,7 @@ class NodeViewTest(ProbeMixin, unittest.TestCase):
             "node": node(),
             "node-wrapped": node({"AWS_LAMBDA_EXEC_WRAPPER": "/opt/wrapper.sh"}),
             "node-no-wrapper": node({"AWS_LAMBDA_EXEC_WRAPPER": "/opt/does-not-exist"}),
+            "node-timeout": node(timeout=1),
         }, args=["--sandbox", "namespaces"])
 
     def test_view_from_node(self):
@@ -719,6 +720,25 @@ return { by: process.env.WRAPPED_BY ?? null, args: process.env.WRAPPER_ARGS ?? n
             "errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing "
                             "a reason"})
         self.assertEqual(self.run_node("node", "return 7;"), 7)
+
+
+    def test_node_timeout_keeps_tmp_and_resets_the_runtime(self):
+        mark = uuid.uuid4().hex
+        out = self.run_node("node-timeout", f"""
+require('fs').writeFileSync('/tmp/keep', '{mark}');
+globalThis.isoCount = 42;
+return globalThis.isoCount;
+""")
+        self.assertEqual(out, 42)
+        r = self.emu.invoke("node-timeout",
+                            {"code": "await new Promise((r) => setTimeout(r, 5000));"})
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
+        self.assertEqual(r.json()["errorType"], "Sandbox.Timedout", r.body)
+        out = self.run_node("node-timeout", """
+return { file: require('fs').readFileSync('/tmp/keep', 'utf8'),
+         count: globalThis.isoCount ?? 0 };
+""")
+        self.assertEqual(out, {"file": mark, "count": 0})
 
 
 def parse_proc_limits(text):
