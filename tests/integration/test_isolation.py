@@ -583,7 +583,7 @@ class SandboxUserTest(ProbeMixin, unittest.TestCase):
         cls.addClassCleanup(cls.code.cleanup)
         app = cls.code.make("py", {"app.py": PY_PROBE})
         cls.emu = serve_for_class(cls, {"py": function(app, PY, "app.handler", timeout=10)},
-                                  args=["--sandbox-user", "2345:2346"])
+                                  args=["--sandbox", "auto", "--sandbox-user", "2345:2346"])
 
     def test_functions_run_as_the_given_uid_and_gid(self):
         out = self.run_py("py", """
