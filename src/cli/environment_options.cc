@@ -146,6 +146,9 @@ Result<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(const EnvironmentOptions& 
                                                       const pool::ServerSettings& settings) {
   sandbox::SandboxOptions options;
   options.mode = o.sandbox;
+  // Debuggers see the host's paths, so breakpoints set in an editor hold
+  // without path mappings; --sandbox namespaces debugs inside the sandbox.
+  if (settings.debug.enabled && o.sandbox == "auto") options.mode = "none";
   options.user = o.sandbox_user;
   options.host_packages = o.host_packages;
   options.work_dir = settings.work_dir;
@@ -154,8 +157,9 @@ Result<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(const EnvironmentOptions& 
   const auto& box = **made;
   if (box.enabled()) {
     spdlog::info("sandbox: {}", box.Describe());
-  } else if (o.sandbox == "none") {
-    spdlog::info("sandbox: none; functions see the host's filesystem and processes");
+  } else if (options.mode == "none") {
+    spdlog::info("sandbox: none{}; functions see the host's filesystem and processes",
+                 o.sandbox == "auto" ? " under --debug" : "");
   } else {
     spdlog::warn(
         "sandbox: off, {}; functions see the host's filesystem and processes and run as the "

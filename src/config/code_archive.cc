@@ -67,13 +67,20 @@ Status ExtractZip(const fs::path& zip, const fs::path& destination) {
     }
     out.close();
     // Unix permissions live in the upper 16 bits of the external attributes
-    // when the archive was made on Unix.
+    // when the archive was made on Unix. Everyone may read what is unpacked
+    // (and run what its owner may run): a sandboxed function runs as another
+    // user than the server, and Python's zipfile.writestr, a common way to
+    // build a package in tests, stores 0600 (docs/compatibility.md).
     zip_uint8_t opsys = 0;
     zip_uint32_t attributes = 0;
     if (zip_file_get_external_attributes(archive.get(), index, 0, &opsys, &attributes) == 0 &&
         opsys == ZIP_OPSYS_UNIX) {
       auto mode = static_cast<mode_t>((attributes >> 16) & 0777);
-      if (mode != 0) ::chmod(target.c_str(), mode);
+      if (mode != 0) {
+        mode |= 0444;
+        if (mode & 0100) mode |= 0111;
+        ::chmod(target.c_str(), mode);
+      }
     }
   }
   return Status::Ok();

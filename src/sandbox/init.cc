@@ -1,14 +1,16 @@
 #include "sandbox/init.h"
 
+#include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
-#include "sandbox/namespaces.h"
 #include "sandbox/spawn.h"
 
 namespace lambda_emu::sandbox {
@@ -45,28 +47,43 @@ bool Limit(int resource, rlim_t soft, rlim_t hard) {
   _exit(127);
 }
 
-// In a fresh child of init: becomes the sandbox user and execs `argv`.
+// "/proc/<pid>/<leaf>" without allocating.
+void ProcPath(char (&out)[64], pid_t pid, const char* leaf) {
+  char digits[16];
+  std::size_t count = 0;
+  auto n = static_cast<unsigned>(pid);
+  do {
+    digits[count++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  std::size_t at = 0;
+  for (const char* p = "/proc/"; *p;) out[at++] = *p++;
+  while (count > 0) out[at++] = digits[--count];
+  out[at++] = '/';
+  for (const char* p = leaf; *p && at + 1 < sizeof out;) out[at++] = *p++;
+  out[at] = '\0';
+}
+
+bool WriteProc(pid_t pid, const char* leaf, const char* text) {
+  char path[64];
+  ProcPath(path, pid, leaf);
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::size_t length = std::strlen(text);
+  bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
+  ::close(fd);
+  return ok;
+}
+
+// In a fresh child of init, inside the runtime's user namespace: becomes
+// the sandbox user and execs `argv`.
 [[noreturn]] void Exec(const InitSpec& spec, char* const* argv, bool runtime, int report_fd) {
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::setpgid(0, 0);
   auto fail = [&](SpawnFailure::Stage stage) { Fail(spec, runtime, report_fd, stage); };
-  // RLIMIT_NPROC is set once the runtime's own user namespace exists (see
-  // namespaces.h): the limit in force when it is made also bounds the count
-  // of every environment's processes together.
-  if (!Limit(RLIMIT_NOFILE, spec.max_open_files, spec.max_open_files) ||
-      !Limit(RLIMIT_CORE, spec.max_core_size, spec.max_core_size) ||
-      !Limit(RLIMIT_MEMLOCK, spec.max_locked_memory, spec.max_locked_memory) ||
-      !Limit(RLIMIT_STACK, spec.stack_soft, RLIM_INFINITY)) {
-    fail(SpawnFailure::Stage::kRlimit);
-  }
   if (::setgroups(0, nullptr) != 0 && errno != EPERM) fail(SpawnFailure::Stage::kUser);
   if (::setresgid(spec.gid, spec.gid, spec.gid) != 0 ||
       ::setresuid(spec.uid, spec.uid, spec.uid) != 0) {
     fail(SpawnFailure::Stage::kUser);
   }
-  if (!EnterOwnUserNamespace(spec.uid, spec.gid)) fail(SpawnFailure::Stage::kUser);
   if (!Limit(RLIMIT_NPROC, spec.max_processes, spec.max_processes)) {
     fail(SpawnFailure::Stage::kRlimit);
   }
@@ -75,15 +92,73 @@ bool Limit(int resource, rlim_t soft, rlim_t hard) {
   Fail(spec, runtime, report_fd, SpawnFailure::Stage::kExec);
 }
 
-pid_t Start(const InitSpec& spec, char* const* argv, bool runtime, int report_fd) {
+// What every process init starts does first: the signals and limits it
+// gets. RLIMIT_NPROC is set once the process is in the runtime's user
+// namespace (see namespaces.h): the limit in force when that namespace is
+// made also bounds the count of every environment's processes together.
+bool Prepare(const InitSpec& spec) {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::setpgid(0, 0);
+  return Limit(RLIMIT_NOFILE, spec.max_open_files, spec.max_open_files) &&
+         Limit(RLIMIT_CORE, spec.max_core_size, spec.max_core_size) &&
+         Limit(RLIMIT_MEMLOCK, spec.max_locked_memory, spec.max_locked_memory) &&
+         Limit(RLIMIT_STACK, spec.stack_soft, RLIM_INFINITY);
+}
+
+// The runtime makes the environment's user namespace (namespaces.h); init
+// writes its id maps (root and the sandbox user map to themselves, so the
+// host's root-owned files stay root's) while the runtime waits.
+pid_t StartRuntime(const InitSpec& spec, int report_fd) {
+  int up[2];
+  int down[2];
+  if (::pipe2(up, O_CLOEXEC) != 0) return -1;
+  if (::pipe2(down, O_CLOEXEC) != 0) {
+    ::close(up[0]);
+    ::close(up[1]);
+    return -1;
+  }
   pid_t pid = ::fork();
-  if (pid == 0) Exec(spec, argv, runtime, report_fd);
+  if (pid == 0) {
+    ::close(up[0]);
+    ::close(down[1]);
+    if (!Prepare(spec)) Fail(spec, true, report_fd, SpawnFailure::Stage::kRlimit);
+    if (::unshare(CLONE_NEWUSER) != 0) Fail(spec, true, report_fd, SpawnFailure::Stage::kUser);
+    char byte = 'u';
+    if (::write(up[1], &byte, 1) != 1 || ::read(down[0], &byte, 1) != 1) _exit(127);
+    Exec(spec, spec.runtime_argv.data(), true, report_fd);
+  }
+  ::close(up[1]);
+  ::close(down[0]);
+  char byte = 0;
+  if (pid > 0 && ::read(up[0], &byte, 1) == 1 && WriteProc(pid, "uid_map", spec.uid_map) &&
+      WriteProc(pid, "gid_map", spec.gid_map)) {
+    ssize_t ignored = ::write(down[1], &byte, 1);
+    (void)ignored;
+  }
+  ::close(up[0]);
+  ::close(down[1]);  // without the byte the runtime exits
   return pid;
 }
 
+// Extensions join the runtime's user namespace, so that they share its
+// process limit and can see each other in /proc, as in one Lambda sandbox.
+void StartExtension(const InitSpec& spec, char* const* argv, pid_t runtime, int report_fd) {
+  if (::fork() != 0) return;
+  char path[64];
+  ProcPath(path, runtime, "ns/user");
+  int ns = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (!Prepare(spec) || ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0) _exit(127);
+  ::close(ns);
+  Exec(spec, argv, false, report_fd);
+}
+
 pid_t StartAll(const InitSpec& spec, int report_fd) {
-  for (const auto& argv : spec.extension_argvs) Start(spec, argv.data(), false, report_fd);
-  return Start(spec, spec.runtime_argv.data(), true, report_fd);
+  pid_t runtime = StartRuntime(spec, report_fd);
+  if (runtime < 0) return runtime;
+  for (const auto& argv : spec.extension_argvs) StartExtension(spec, argv.data(), runtime, report_fd);
+  return runtime;
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #pragma once
 // Init: an execution environment's PID 1 in its PID namespace.
 //
-// It starts the layers' extensions (/opt/extensions/*) and then the runtime,
-// each as the sandbox user (users.h) with Lambda's resource limits, and
+// It starts the runtime and the layers' extensions (/opt/extensions/*), each
+// as the sandbox user (users.h) with Lambda's resource limits, and
 // reaps whatever is orphaned in the environment. When the runtime exits it
 // reports the runtime's wait status on the report pipe (a SpawnFailure of
 // stage kRuntimeExit) and exits, which makes the kernel kill everything
@@ -29,6 +29,9 @@ struct InitSpec {
   uid_t uid = 0;
   gid_t gid = 0;
   bool wrapped = false;  // runtime_argv[0] is AWS_LAMBDA_EXEC_WRAPPER
+  // The runtime's user namespace's id maps (RuntimeIdMaps in namespaces.h).
+  const char* uid_map = "";
+  const char* gid_map = "";
   rlim_t max_open_files = 1024;
   rlim_t max_core_size = 0;
   rlim_t max_processes = RLIM_INFINITY;

@@ -4,7 +4,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,24 +25,6 @@ bool WriteFile(const char* path, const char* text, std::size_t length) {
   ::close(fd);
   errno = saved;
   return ok;
-}
-
-// "N N 1\n" without allocating.
-std::size_t IdentityMap(char (&out)[48], unsigned id) {
-  char digits[16];
-  std::size_t count = 0;
-  do {
-    digits[count++] = static_cast<char>('0' + id % 10);
-    id /= 10;
-  } while (id > 0);
-  std::size_t at = 0;
-  for (int copy = 0; copy < 2; ++copy) {
-    for (std::size_t i = count; i > 0; --i) out[at++] = digits[i - 1];
-    out[at++] = ' ';
-  }
-  out[at++] = '1';
-  out[at++] = '\n';
-  return at;
 }
 
 bool Refused(const std::string& name) {
@@ -118,16 +99,14 @@ Status WriteIdMaps(pid_t child, uid_t inside_uid, uid_t outside_uid, gid_t insid
   return Status::Ok();
 }
 
-bool EnterOwnUserNamespace(uid_t uid, gid_t gid) {
-  // Changing uid made the process undumpable, which makes /proc/self root's.
-  ::prctl(PR_SET_DUMPABLE, 1);
-  if (::unshare(CLONE_NEWUSER) != 0) return false;
-  char map[48];
-  if (!WriteFile("/proc/self/setgroups", "deny", 4)) return false;
-  std::size_t length = IdentityMap(map, uid);
-  if (!WriteFile("/proc/self/uid_map", map, length)) return false;
-  length = IdentityMap(map, gid);
-  return WriteFile("/proc/self/gid_map", map, length);
+std::string RuntimeUidMap(uid_t uid, bool with_root) {
+  std::string id = std::to_string(uid);
+  return (with_root && uid != 0 ? "0 0 1\n" : "") + id + " " + id + " 1\n";
+}
+
+std::string RuntimeGidMap(gid_t gid, bool with_root) {
+  std::string id = std::to_string(gid);
+  return (with_root && gid != 0 ? "0 0 1\n" : "") + id + " " + id + " 1\n";
 }
 
 }  // namespace lambda_emu::sandbox

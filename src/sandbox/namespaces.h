@@ -7,10 +7,11 @@
 // environment a user namespace, which maps the server's uid to the sandbox
 // user's and lets it mount.
 //
-// The runtime itself enters one more user namespace of its own, mapping only
-// its uid and gid to themselves. It changes nothing it can see, but makes
-// the kernel count RLIMIT_NPROC per environment: every environment runs as
-// the same uid, and the count is otherwise per uid across the machine.
+// The runtime itself enters one more user namespace of its own (its
+// extensions join it), mapping its uid and gid (and root's) to themselves.
+// It changes nothing it can see, but makes the kernel count RLIMIT_NPROC per
+// environment: every environment runs as the same uid, and the count is
+// otherwise per uid across the machine.
 //
 // Whether the kernel grants them is probed once at start (ProbeNamespaces).
 // LAMBDA_EMU_REFUSE_NAMESPACES=mount,pid,user makes the probe treat those as
@@ -36,8 +37,11 @@ Status ProbeNamespaces(bool user_namespace);
 Status WriteIdMaps(pid_t child, uid_t inside_uid, uid_t outside_uid, gid_t inside_gid,
                    gid_t outside_gid);
 
-// Child side (async-signal-safe): enters a new user namespace that maps the
-// caller's uid and gid to themselves.
-bool EnterOwnUserNamespace(uid_t uid, gid_t gid);
+// The id maps of a runtime's own user namespace, written by the
+// environment's init: `uid` and `gid` map to themselves, and so does root
+// when the server is root (so the host's files keep their owner; nothing in
+// the namespace has root's privileges once the runtime has exec'd).
+std::string RuntimeUidMap(uid_t uid, bool with_root);
+std::string RuntimeGidMap(gid_t gid, bool with_root);
 
 }  // namespace lambda_emu::sandbox

@@ -92,6 +92,8 @@ Result<SandboxSpec> Sandbox::ForEnvironment(const ViewSpec& view, const fs::path
   spec.outside_uid = ::geteuid();
   spec.outside_gid = ::getegid();
   spec.user = user_;
+  spec.runtime_uid_map = RuntimeUidMap(user_.uid, !user_namespace_);
+  spec.runtime_gid_map = RuntimeGidMap(user_.gid, !user_namespace_);
   spec.max_processes = kLambdaMaxProcesses;
   spec.max_locked_memory = kLambdaMaxLockedMemory;
   spec.stack_soft = kLambdaStackSoft;

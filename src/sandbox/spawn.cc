@@ -101,6 +101,8 @@ InitSpec MakeInitSpec(const SpawnSpec& spec, std::vector<char*>& argv, std::vect
   init.uid = sandbox.user.uid;
   init.gid = sandbox.user.gid;
   init.wrapped = spec.wrapped;
+  init.uid_map = sandbox.runtime_uid_map.c_str();
+  init.gid_map = sandbox.runtime_gid_map.c_str();
   init.max_open_files = spec.max_open_files;
   init.max_core_size = spec.max_core_size;
   init.max_processes = sandbox.max_processes;

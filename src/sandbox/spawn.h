@@ -38,6 +38,8 @@ struct SandboxSpec {
   uid_t outside_uid = 0;
   gid_t outside_gid = 0;
   SandboxUser user;
+  std::string runtime_uid_map;  // RuntimeUidMap
+  std::string runtime_gid_map;
   MountPlan mounts;
   std::vector<std::string> extensions;  // started before the runtime
   rlim_t max_processes = RLIM_INFINITY;

@@ -576,7 +576,8 @@ class DiscoveryTest(SamInvokeCase):
     def test_built_template_is_preferred_over_the_source_template(self):
         project = sam_project("built")
         self.addCleanup(project.cleanup)
-        p = invoke(project.dir, "HelloWorldFunction")
+        # Unsandboxed, LAMBDA_TASK_ROOT names the host directory the code came from.
+        p = invoke(project.dir, "HelloWorldFunction", "--sandbox", "none")
         self.assertOk(p)
         task_root = json.loads(json.loads(p.stdout)["body"])["task_root"]
         self.assertTrue(task_root.endswith(os.path.join(".aws-sam", "build", "HelloWorldFunction")),
@@ -586,7 +587,7 @@ class DiscoveryTest(SamInvokeCase):
     def test_template_flag_picks_the_source_template(self):
         project = sam_project("built")
         self.addCleanup(project.cleanup)
-        p = invoke(project.dir, "HelloWorldFunction", "-t", "template.yaml")
+        p = invoke(project.dir, "HelloWorldFunction", "-t", "template.yaml", "--sandbox", "none")
         self.assertOk(p)
         task_root = json.loads(json.loads(p.stdout)["body"])["task_root"]
         self.assertTrue(task_root.endswith("hello_world"), task_root)
@@ -930,7 +931,7 @@ class NestedApplicationTest(SamInvokeCase):
     def setUpClass(cls):
         cls.project = sam_project("nested")
         cls.addClassCleanup(cls.project.cleanup)
-        cls.result = invoke(cls.project.dir, "ChildStack/HelloChildFunction",
+        cls.result = invoke(cls.project.dir, "ChildStack/HelloChildFunction", "--sandbox", "none",
                             "-e", "events/event.json")
 
     def test_child_function_runs_with_the_parameters_its_parent_passes(self):

@@ -174,7 +174,8 @@ class ServeHelloPythonTest(ServeCase):
 class ServeBuiltProjectTest(ServeCase):
     @classmethod
     def setUpClass(cls):
-        cls.emu = serve(cls, os.path.join(SAM_FIXTURES, "built"))
+        # Unsandboxed, LAMBDA_TASK_ROOT names the host directory the code came from.
+        cls.emu = serve(cls, os.path.join(SAM_FIXTURES, "built"), args=["--sandbox", "none"])
 
     def test_serves_the_built_template(self):
         r = self.ok("HelloWorldFunction")

@@ -95,7 +95,7 @@ class EmuServer:
         # own tests (test_isolation, and the files that pass --sandbox) cover
         # the default, --sandbox auto.
         if "--sandbox" not in self.args:
-            cmd += ["--sandbox", "none"]
+            cmd += ["--sandbox", os.environ.get("LAMBDA_EMU_TEST_SANDBOX", "none")]
         if "--log-dir" not in self.args:
             cmd += ["--log-dir", os.path.join(self.tmp, "logs")]
         # Each server its own state directory (the default, .lambda-emu/state in
