@@ -87,7 +87,10 @@ void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
   // An environment whose runtime restarts after a timeout is the one Lambda
   // would send the next event to (its /tmp is still there).
   for (const auto& [raw, env] : environments_) {
-    if (env->restarting() && !Retiring(*env)) return env->Assign(std::move(invocation));
+    if (env->restarting() && !Retiring(*env)) {
+      invocation->cold_start = true;  // it waits for an init, and reports it
+      return env->Assign(std::move(invocation));
+    }
   }
   // Under --debug a second environment would not get its debugger's port,
   // and a person stepping through the first expects the next event to wait.

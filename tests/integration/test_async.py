@@ -19,6 +19,11 @@ from async_support import (async_view, function_view, invoke_event, records, run
                            sam_server_for_class, starts, wait_for, wait_idle)
 from emu import pid_alive, wait_until, worker_pids
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 EVENT_LIMIT = 1048576
 
 FUNCTIONS = """

@@ -24,6 +24,11 @@ from async_support import (APP, SINK, TIMESTAMP_RE, function_arn, function_view,
                            now_ms, ordered, records, sam_server_for_class, sink_records,
                            starts, wait_for, wait_idle)
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 OK_QUEUE = "arn:aws:sqs:us-east-1:000000000000:ok-queue"
 FAILED_QUEUE = "arn:aws:sqs:us-east-1:000000000000:failed-queue"
 DLQ = "arn:aws:sqs:us-east-1:000000000000:dead-letters"

@@ -19,6 +19,11 @@ import unittest
 from async_support import function_view, sam_server
 from emu import pid_alive, wait_until, worker_pids
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 EVENTS = 2000
 KILL_AFTER = 1000
 CLIENTS = 8

@@ -13,6 +13,11 @@ import unittest
 from async_support import (function_view, invoke_event, runs, sam_server_for_class, starts,
                            wait_for, wait_idle)
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 DELAYS = (0.3, 0.6)
 
 FUNCTIONS = """

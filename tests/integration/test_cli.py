@@ -16,6 +16,11 @@ import unittest
 
 from emu import EmuServer, emu_binary, fixture, pid_alive, probe_function, wait_until, worker_pids
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 FLAGS = ("--config", "--host", "--port", "--port-file", "--region", "--account-id",
          "--log-level", "--log-dir")
 

@@ -2,12 +2,18 @@
 reserved concurrency caps a function with 429 TooManyRequestsException, and the
 server keeps serving through bursts.
 """
+import os
 import json
 import threading
 import time
 import unittest
 
 from emu import invoke_parallel, probe_function, serve_for_class, worker_pids
+
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
 
 SLEEP = 2.0
 

@@ -1,8 +1,14 @@
 """EphemeralStorage bounds /tmp: one file cannot outgrow it (RLIMIT_FSIZE), and
 an environment whose files together outgrow it is stopped."""
+import os
 import unittest
 
 from emu import EmuServer, fixture
+
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
 
 
 def function(**extra):

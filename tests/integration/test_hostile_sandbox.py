@@ -24,6 +24,11 @@ import uuid
 
 from emu import EmuServer, fixture, invoke_parallel, pid_alive, probe_function, wait_until
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 ROOT = os.geteuid() == 0
 # The hostile case is 200,000 files (bench/hostile/tmp_files.py); 60,000 already
 # stalled main for 1.7 s, and a slow disk takes minutes to remove 200,000.

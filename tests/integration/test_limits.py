@@ -18,6 +18,11 @@ import unittest
 from emu import (fixture, pid_alive, provided_function, report_for, serve_for_class,
                  wait_until, worker_pids)
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 V1_AVAILABLE = os.access("/sys/fs/cgroup/memory", os.W_OK) and os.geteuid() == 0
 # A hog that grows slowly enough for the fallback's 50 ms RSS sampling to see
 # it near the limit (about 200 MB/s).

@@ -4,12 +4,18 @@ exact counts: invocations, cold and warm starts, errors by type, timeouts,
 throttles, OOM kills, duration and init-duration histograms, concurrency and
 environments by state. Init Duration is on exactly the invoke that waited.
 """
+import os
 import json
 import re
 import threading
 import unittest
 
 from emu import provided_function, report_for, serve_for_class, wait_until
+
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
 
 
 def limits_function(**overrides):

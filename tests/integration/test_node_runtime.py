@@ -12,6 +12,11 @@ from emu import EmuServer, wait_until
 from runtime_support import (ISO_MS, CodeDirs, client_context_header, find_line, function,
                              lines_for, ric_entry)
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 RUNTIME = "nodejs20.x"
 
 CTX_MJS = """

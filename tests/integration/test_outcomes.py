@@ -13,6 +13,11 @@ import unittest
 from emu import (PROBE, pid_alive, probe_function, provided_function, report_for,
                  serve_for_class, wait_until, worker_pids)
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 
 class OutcomeTestCase(unittest.TestCase):
     def invoke(self, name, payload, **kw):

@@ -14,6 +14,11 @@ import unittest
 from emu import (EmuServer, invoke_parallel, pid_alive, provided_function, report_for, serve_for_class,
                  wait_until)
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 
 def limits_function(**overrides):
     return provided_function("limits-probe", **overrides)

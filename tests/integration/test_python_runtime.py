@@ -12,6 +12,11 @@ from emu import EmuServer
 from runtime_support import (ISO_MS, CodeDirs, client_context_header, find_line, function,
                              line_of, lines_for)
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 RUNTIME = "python3.12"
 # The runtime named after the Python running these tests, mapped to it under
 # Interpreters: the functions whose errorMessage is asserted whole use it, so

@@ -15,6 +15,11 @@ import unittest
 
 from emu import fixture, pid_alive, report_for, serve_for_class, wait_until
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 PROBE_DIR = fixture("functions", "limits-probe")
 
 

@@ -46,6 +46,11 @@ APP = """
 import os
 import shared
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 def handler(event, context):
     return {"word": os.environ["WORD"], "file": os.environ["FROM_FILE"], "layer": shared.VALUE}
 """

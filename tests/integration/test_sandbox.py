@@ -10,6 +10,11 @@ import zipfile
 
 from emu import EmuServer, fixture, invoke_parallel, probe_function, serve_for_class
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 CODE = os.path.realpath(fixture("functions", "probe"))
 
 

@@ -17,6 +17,11 @@ from emu import (EXAMPLES, REPO, EmuServer, emu_binary, fixture, probe_function,
 sys.path.insert(0, os.path.join(REPO, "clients", "python"))
 from lambda_emu_testing import LambdaEmu, LambdaEmuError  # noqa: E402
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 NODE_MODULES = os.path.join(REPO, "tests", "node", "node_modules")
 
 

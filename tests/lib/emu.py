@@ -90,12 +90,10 @@ class EmuServer:
         self._err = open(os.path.join(self.tmp, "stderr"), "wb")
         cmd = [emu_binary(), "serve", "--config", self.config_path, "--port", "0",
                "--port-file", port_file, *self.args]
-        # The suite's tests observe environments from the host (their pids,
-        # their TMPDIR): they run unsandboxed unless they ask. The sandbox's
-        # own tests (test_isolation, and the files that pass --sandbox) cover
-        # the default, --sandbox auto.
+        # The default, --sandbox auto, unless the test file chose otherwise
+        # (those that watch environments from the host set "none").
         if "--sandbox" not in self.args:
-            cmd += ["--sandbox", os.environ.get("LAMBDA_EMU_TEST_SANDBOX", "none")]
+            cmd += ["--sandbox", os.environ.get("LAMBDA_EMU_TEST_SANDBOX", "auto")]
         if "--log-dir" not in self.args:
             cmd += ["--log-dir", os.path.join(self.tmp, "logs")]
         # Each server its own state directory (the default, .lambda-emu/state in
