@@ -17,6 +17,11 @@ import unittest
 
 from emu import EXAMPLES, EmuServer, serve_for_class, worker_pids
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 V1_CPU_AVAILABLE = (os.geteuid() == 0 and os.access("/sys/fs/cgroup/memory", os.W_OK)
                     and os.access("/sys/fs/cgroup/cpu", os.W_OK))
 RESPONSE_BYTES = 3 << 20
@@ -27,11 +32,6 @@ CAPPED_BANNER = "CPU: proportional to memory (128 MB = 7% of a vCPU); --no-cpu-l
 HTTP_CLIENT_BOOTSTRAP = """\
 #!/usr/bin/env python3
 import http.client, json, os
-
-# These tests watch environments from the host (their pids, TMPDIR, host
-# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
-# own tests are test_isolation.py; the other files run under the default.
-os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
 api = "/2018-06-01/runtime"
 conn = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
 while True:

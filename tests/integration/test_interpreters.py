@@ -1,9 +1,9 @@
 """Which interpreter runs a function, and what it says when that is not the version the
 function's Runtime names: python3.x with python3.x or python3 (and one warning), `Interpreters:`
 mappings, and for Python and Node.js the banner warning, the log line and the note on a failed
-import os
 import (docs/runtimes.md)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +12,11 @@ import unittest
 from emu import EmuServer, wait_until
 from runtime_support import CodeDirs, function, lines_for
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 # The runtime named after the Python running these tests.
 HOST_RUNTIME = "python%d.%d" % sys.version_info[:2]
 
@@ -19,11 +24,6 @@ HOST_RUNTIME = "python%d.%d" % sys.version_info[:2]
 WHICH_APP = """
 import platform
 import sys
-
-# These tests watch environments from the host (their pids, TMPDIR, host
-# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
-# own tests are test_isolation.py; the other files run under the default.
-os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
 
 def handler(event, context):
     with open("/proc/self/cmdline", "rb") as f:

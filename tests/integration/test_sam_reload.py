@@ -10,6 +10,11 @@ import unittest
 from emu import wait_until
 from test_sam_serve import SamServer
 
+# These tests watch environments from the host (their pids, TMPDIR, host
+# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
+# own tests are test_isolation.py; the other files run under the default.
+os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
+
 TEMPLATE = """
 AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
@@ -45,11 +50,6 @@ Resources:
 APP = """
 import os
 import shared
-
-# These tests watch environments from the host (their pids, TMPDIR, host
-# paths), which a sandbox hides: they run with --sandbox none. The sandbox's
-# own tests are test_isolation.py; the other files run under the default.
-os.environ.setdefault("LAMBDA_EMU_TEST_SANDBOX", "none")
 
 def handler(event, context):
     return {"word": os.environ["WORD"], "file": os.environ["FROM_FILE"], "layer": shared.VALUE}
