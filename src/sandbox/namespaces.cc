@@ -53,12 +53,31 @@ Status ProbeNamespaces(bool user_namespace) {
   }
   // A child with the environment's namespaces, whose runtime-to-be enters
   // its own user namespace; it reports the errno of what failed.
+  // In a user namespace of its own the child waits for its id maps, as an
+  // environment's first process does.
   const int flags = EnvironmentCloneFlags(user_namespace);
+  int gate[2] = {-1, -1};
+  if (user_namespace && ::pipe2(gate, O_CLOEXEC) != 0) {
+    return Status::Error(std::string("pipe: ") + std::strerror(errno));
+  }
   auto pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0));
   if (pid == 0) {
+    if (gate[0] >= 0) {
+      ::close(gate[1]);
+      char byte;
+      if (::read(gate[0], &byte, 1) != 1) _exit(3);
+    }
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(1);
     if (::unshare(CLONE_NEWUSER) != 0) _exit(2);
     _exit(0);
+  }
+  if (gate[0] >= 0) {
+    ::close(gate[0]);
+    if (pid > 0 && WriteIdMaps(pid, ::geteuid(), ::geteuid(), ::getegid(), ::getegid()).ok()) {
+      ssize_t ignored = ::write(gate[1], "1", 1);
+      (void)ignored;
+    }
+    ::close(gate[1]);
   }
   if (pid < 0) {
     int err = errno;
@@ -71,6 +90,9 @@ Status ProbeNamespaces(bool user_namespace) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
     return Status::Error("mounts cannot be made private in a new mount namespace");
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+    return Status::Error("the server cannot map its ids into a user namespace");
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
     return Status::Error("a runtime cannot enter a user namespace of its own");

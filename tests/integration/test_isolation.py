@@ -946,5 +946,60 @@ result = {"uid": os.getuid(), "root": os.environ.get("LAMBDA_TASK_ROOT"),
                 self.assertIn("sandbox", p.stderr.lower())
 
 
+NODE_WHO = """
+import fs from 'fs';
+export const handler = async () => {
+  fs.writeFileSync('/tmp/mine-' + process.env.MARK, 'x');
+  return {uid: process.getuid(), gid: process.getgid(), cwd: process.cwd(),
+          execPath: process.execPath, tmp: fs.readdirSync('/tmp'),
+          pids: fs.readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p)).sort(),
+          taskOwner: fs.statSync('/var/task').uid, task: fs.readdirSync('/var/task')};
+};
+"""
+
+
+def chown_tree(path, uid, gid):
+    os.chown(path, uid, gid)
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), uid, gid)
+
+
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("node"), "needs root to become nobody")
+class NonRootServerTest(unittest.TestCase):
+    """A server that is not root: a user namespace gives the same view (issue 14 item 2),
+    mapping the server's uid to 993; /tmp is a tmpfs (no loop devices without root)."""
+
+    def test_an_unprivileged_server_gives_the_same_view(self):
+        code = CodeDirs()
+        self.addCleanup(code.cleanup)
+        app = code.make("node", {"index.mjs": NODE_WHO})
+        nobody = 65534
+        mark = uuid.uuid4().hex
+        emu = EmuServer({"who": function(app, "nodejs20.x", "index.handler", timeout=10,
+                                         env={"MARK": mark})},
+                        args=["--sandbox", "namespaces", "--no-cpu-limit"],
+                        env={"HOME": "/nonexistent", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+                        popen_kwargs={"user": nobody, "group": nobody, "extra_groups": []})
+        chown_tree(emu.tmp, nobody, nobody)
+        chown_tree(os.path.dirname(app), nobody, nobody)
+        with emu:
+            r = emu.invoke("who", {})
+            self.assertEqual(r.status, 200, r)
+            self.assertIsNone(r.header("X-Amz-Function-Error"), r.body)
+            out = r.json()
+            stderr = emu.stderr()
+        self.assertIn("namespaces: user, mount, PID", stderr)
+        self.assertIn("/tmp on tmpfs", stderr)
+        self.assertEqual((out["uid"], out["gid"]), (993, 990))
+        self.assertEqual(out["cwd"], "/var/task")
+        self.assertEqual(out["execPath"], "/var/lang/bin/node")
+        self.assertEqual(out["tmp"], ["mine-" + mark])
+        self.assertEqual(out["pids"], ["1", "2"])
+        self.assertEqual(out["task"], ["index.mjs"])
+        self.assertEqual(out["taskOwner"], 993, "the server's files are the sandbox user's")
+        self.assertFalse(os.path.exists("/tmp/mine-" + mark), "wrote the host's /tmp")
+
+
 if __name__ == "__main__":
     unittest.main()
