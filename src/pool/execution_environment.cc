@@ -149,6 +149,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   }
   spawned_at_ = Clock::now();
   auto spawned = sandbox::Spawn(spec);
+  if (box && box->held_fd >= 0) ::close(box->held_fd);
   if (!spawned.ok()) {
     runtime_api_->Stop();
     cgroup_.reset();

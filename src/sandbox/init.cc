@@ -1,10 +1,10 @@
 #include "sandbox/init.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +47,11 @@ bool Limit(int resource, rlim_t soft, rlim_t hard) {
   _exit(127);
 }
 
+// fork() without glibc's fork handlers: init is a copy of the server made
+// while its other threads ran, and one of them may have held a lock (the
+// allocator's) that those handlers take.
+pid_t Fork() { return static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)); }
+
 // "/proc/<pid>/<leaf>" without allocating.
 void ProcPath(char (&out)[64], pid_t pid, const char* leaf) {
   char digits[16];
@@ -79,9 +84,13 @@ bool WriteProc(pid_t pid, const char* leaf, const char* text) {
 // the sandbox user and execs `argv`.
 [[noreturn]] void Exec(const InitSpec& spec, char* const* argv, bool runtime, int report_fd) {
   auto fail = [&](SpawnFailure::Stage stage) { Fail(spec, runtime, report_fd, stage); };
-  if (::setgroups(0, nullptr) != 0 && errno != EPERM) fail(SpawnFailure::Stage::kUser);
-  if (::setresgid(spec.gid, spec.gid, spec.gid) != 0 ||
-      ::setresuid(spec.uid, spec.uid, spec.uid) != 0) {
+  // The system calls, not glibc's wrappers: those signal every thread glibc
+  // believes the process has, and this copy of the server has only one.
+  if (::syscall(SYS_setgroups, 0, nullptr) != 0 && errno != EPERM) {
+    fail(SpawnFailure::Stage::kUser);
+  }
+  if (::syscall(SYS_setresgid, spec.gid, spec.gid, spec.gid) != 0 ||
+      ::syscall(SYS_setresuid, spec.uid, spec.uid, spec.uid) != 0) {
     fail(SpawnFailure::Stage::kUser);
   }
   if (!Limit(RLIMIT_NPROC, spec.max_processes, spec.max_processes)) {
@@ -119,7 +128,7 @@ pid_t StartRuntime(const InitSpec& spec, int report_fd) {
     ::close(up[1]);
     return -1;
   }
-  pid_t pid = ::fork();
+  pid_t pid = Fork();
   if (pid == 0) {
     ::close(up[0]);
     ::close(down[1]);
@@ -145,7 +154,7 @@ pid_t StartRuntime(const InitSpec& spec, int report_fd) {
 // Extensions join the runtime's user namespace, so that they share its
 // process limit and can see each other in /proc, as in one Lambda sandbox.
 void StartExtension(const InitSpec& spec, char* const* argv, pid_t runtime, int report_fd) {
-  if (::fork() != 0) return;
+  if (Fork() != 0) return;
   char path[64];
   ProcPath(path, runtime, "ns/user");
   int ns = ::open(path, O_RDONLY | O_CLOEXEC);

@@ -55,7 +55,10 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options) 
   if (root) {
     sandbox->idmap_fd_ = IdmapNamespace(sandbox->user_, 0, 0, sandbox->idmap_refused_);
     sandbox->loop_ = LoopDevicesUsable(sandbox->loop_refused_);
-    if (sandbox->loop_) sandbox->templates_ = std::make_unique<TmpVolumeTemplates>(sandbox->dir_);
+    if (sandbox->loop_) {
+      sandbox->templates_ = std::make_unique<TmpVolumeTemplates>(sandbox->dir_);
+      sandbox->spares_ = std::make_unique<SpareTmpVolumes>(sandbox->dir_);
+    }
   } else {
     sandbox->loop_refused_ = "not root";
   }
@@ -111,6 +114,10 @@ Result<SandboxSpec> Sandbox::ForEnvironment(const ViewSpec& view, const fs::path
     tmp.kind = TmpVolume::Kind::kLoop;
     tmp.template_image = image->string();
     tmp.image = (environment_dir / "tmp.ext4").string();
+    if (auto spare = spares_->Take(ephemeral_mb, *image, tmp.image)) {
+      tmp.device = spare->device;
+      spec.held_fd = spare->fd;
+    }
   } else {
     tmp.kind = TmpVolume::Kind::kTmpfs;
     tmp.tmpfs_options = "size=" + std::to_string(ephemeral_mb) + "m,mode=1777";

@@ -23,6 +23,7 @@
 #include "lambda_emu/status.h"
 #include "sandbox/mounts.h"
 #include "sandbox/spawn.h"
+#include "sandbox/tmp_spares.h"
 #include "sandbox/tmp_volume.h"
 #include "sandbox/users.h"
 
@@ -81,6 +82,7 @@ class Sandbox {
   bool loop_ = false;
   std::string loop_refused_;
   std::unique_ptr<TmpVolumeTemplates> templates_;
+  std::unique_ptr<SpareTmpVolumes> spares_;
 };
 
 // Whether this process is root of the machine (not root of a user namespace).

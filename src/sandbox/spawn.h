@@ -41,7 +41,10 @@ struct SandboxSpec {
   std::string runtime_uid_map;  // RuntimeUidMap
   std::string runtime_gid_map;
   MountPlan mounts;
-  std::vector<std::string> extensions;  // started before the runtime
+  std::vector<std::string> extensions;  // started with the runtime
+  // A spare /tmp's loop device (tmp_spares.h): the caller closes it once
+  // Spawn has returned (the child has its own copy until it has mounted it).
+  int held_fd = -1;
   rlim_t max_processes = RLIM_INFINITY;
   rlim_t max_locked_memory = RLIM_INFINITY;
   rlim_t stack_soft = RLIM_INFINITY;

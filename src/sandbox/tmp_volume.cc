@@ -68,6 +68,28 @@ bool Fail(const char*& failed, const char* what) {
   return false;
 }
 
+// Runs a tool with its output discarded; an error unless it exits 0.
+Status RunQuietly(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return Status::Error(args[0] + ": " + std::strerror(rc));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status::Error(args[0] + " failed");
+  }
+  return Status::Ok();
+}
+
 const char* FindMke2fs() {
   for (const char* path : {"/usr/sbin/mke2fs", "/sbin/mke2fs", "/usr/bin/mke2fs"}) {
     if (::access(path, X_OK) == 0) return path;
@@ -104,36 +126,21 @@ Result<fs::path> TmpVolumeTemplates::For(int size_mb) {
     ::close(fd);
   }
   // No journal (a /tmp that dies with its environment needs none), no
-  // reserved blocks, nothing left to initialise lazily in the background.
-  std::vector<std::string> args = {mke2fs,
-                                   "-q",
-                                   "-F",
-                                   "-t",
-                                   "ext4",
-                                   "-O",
-                                   "^has_journal,^resize_inode",
-                                   "-m",
-                                   "0",
-                                   "-i",
-                                   std::to_string(kBytesPerInode),
-                                   "-E",
-                                   "root_owner=0:0,lazy_itable_init=1,nodiscard",
-                                   partial.string()};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, mke2fs, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::Error(std::string("mke2fs: ") + std::strerror(rc));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::Error("mke2fs failed for a " + std::to_string(size_mb) + " MB /tmp");
+  // reserved blocks, nothing left to initialise lazily in the background;
+  // then empty (no lost+found) and mode 1777, as Lambda's /tmp is, so that
+  // an environment only mounts it.
+  const std::string file = partial.string();
+  const std::string debugfs = fs::path(mke2fs).parent_path() / "debugfs";
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {mke2fs, "-q", "-F", "-t", "ext4", "-b", "4096", "-O", "^has_journal,^resize_inode",
+            "-m", "0", "-i", std::to_string(kBytesPerInode), "-E",
+            "root_owner=0:0,lazy_itable_init=1,nodiscard", file},
+           {debugfs, "-w", "-R", "rmdir lost+found", file},
+           {debugfs, "-w", "-R", "sif / mode 041777", file}}) {
+    if (Status ran = RunQuietly(args); !ran.ok()) {
+      return Status::Error(ran.message() + " (making the " + std::to_string(size_mb) +
+                           " MB /tmp template)");
+    }
   }
   fs::rename(partial, image, ec);
   if (ec) return Status::Error("cannot rename " + partial.string() + ": " + ec.message());
@@ -159,37 +166,24 @@ bool LoopDevicesUsable(std::string& why) {
   return true;
 }
 
-bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& failed) {
-  if (volume.kind == TmpVolume::Kind::kTmpfs) {
-    if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, volume.tmpfs_options.c_str()) !=
-        0) {
-      return Fail(failed, "mount tmpfs on /tmp");
-    }
-    return true;
-  }
-  int image = -1;
-  {
-    int from = ::open(volume.template_image.c_str(), O_RDONLY | O_CLOEXEC);
-    if (from < 0) return Fail(failed, "open the /tmp template image");
-    struct stat st {};
-    image = ::open(volume.image.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool copied = image >= 0 && ::fstat(from, &st) == 0 && ::ftruncate(image, st.st_size) == 0 &&
-                  CopySparse(from, image, st.st_size);
-    int saved = errno;
-    ::close(from);
-    errno = saved;
-    if (!copied) {
-      if (image >= 0) ::close(image);
-      return Fail(failed, "copy the /tmp template image");
-    }
-  }
+int CopyTemplate(const char* template_image, const char* image) {
+  int from = ::open(template_image, O_RDONLY | O_CLOEXEC);
+  if (from < 0) return -1;
+  struct stat st {};
+  int to = ::open(image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool copied = to >= 0 && ::fstat(from, &st) == 0 && ::ftruncate(to, st.st_size) == 0 &&
+                CopySparse(from, to, st.st_size);
+  int saved = errno;
+  ::close(from);
+  if (!copied && to >= 0) ::close(to);
+  errno = saved;
+  return copied ? to : -1;
+}
+
+int AttachLoopDevice(int image_fd, char (&device)[32]) {
   int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-  if (control < 0) {
-    ::close(image);
-    return Fail(failed, "open /dev/loop-control");
-  }
+  if (control < 0) return -1;
   // Another environment may take the free device first: then ask again.
-  char device[32];
   int loop = -1;
   for (int attempt = 0; attempt < 64 && loop < 0; ++attempt) {
     long n = ::ioctl(control, LOOP_CTL_GET_FREE);
@@ -198,7 +192,7 @@ bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& fa
     loop = ::open(device, O_RDWR | O_CLOEXEC);
     if (loop < 0) continue;
     loop_config config{};
-    config.fd = static_cast<std::uint32_t>(image);
+    config.fd = static_cast<std::uint32_t>(image_fd);
     config.block_size = 4096;
     config.info.lo_flags = LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO;
     if (::ioctl(loop, LOOP_CONFIGURE, &config) != 0) {
@@ -213,23 +207,36 @@ bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& fa
   }
   int saved = errno;
   ::close(control);
-  ::close(image);
   errno = saved;
-  if (loop < 0) return Fail(failed, "attach a loop device for /tmp");
+  return loop;
+}
+
+bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& failed) {
+  if (volume.kind == TmpVolume::Kind::kTmpfs) {
+    if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, volume.tmpfs_options.c_str()) !=
+        0) {
+      return Fail(failed, "mount tmpfs on /tmp");
+    }
+    return true;
+  }
+  char attached[32];
+  const char* device = volume.device.c_str();
+  int loop = -1;
+  if (volume.device.empty()) {
+    int image = CopyTemplate(volume.template_image.c_str(), volume.image.c_str());
+    if (image < 0) return Fail(failed, "copy the /tmp template image");
+    loop = AttachLoopDevice(image, attached);
+    int saved = errno;
+    ::close(image);
+    errno = saved;
+    if (loop < 0) return Fail(failed, "attach a loop device for /tmp");
+    device = attached;
+  }
   int rc = ::mount(device, target, "ext4", MS_NOSUID | MS_NODEV, "");
-  saved = errno;
-  ::close(loop);  // the mount holds the device; it detaches when unmounted
+  int saved = errno;
+  if (loop >= 0) ::close(loop);  // the mount holds the device; it detaches when unmounted
   errno = saved;
   if (rc != 0) return Fail(failed, "mount the /tmp volume");
-  // Empty, and Lambda's owner and mode.
-  char lost[4096];
-  std::size_t length = std::strlen(target);
-  if (length + sizeof "/lost+found" < sizeof lost) {
-    std::memcpy(lost, target, length);
-    std::memcpy(lost + length, "/lost+found", sizeof "/lost+found");
-    ::rmdir(lost);
-  }
-  if (::chmod(target, 01777) != 0) return Fail(failed, "chmod /tmp");
   return true;
 }
 

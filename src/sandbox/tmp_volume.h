@@ -32,8 +32,9 @@ namespace lambda_emu::sandbox {
 struct TmpVolume {
   enum class Kind { kNone, kLoop, kTmpfs };
   Kind kind = Kind::kNone;
-  std::string image;           // kLoop: the environment's image file
-  std::string template_image;  // kLoop: copied to `image`
+  std::string device;          // kLoop: an attached spare (tmp_spares.h) to mount, or
+  std::string image;           // the environment's image file, made from
+  std::string template_image;  // the template, and attached by the child
   std::string tmpfs_options;   // kTmpfs: "size=...,mode=1777"
 };
 
@@ -54,6 +55,15 @@ class TmpVolumeTemplates {
 
 // Whether this process can attach loop devices (root with /dev/loop-control).
 bool LoopDevicesUsable(std::string& why);
+
+// Async-signal-safe pieces, also used by the spares' thread:
+// copies `template_image` to a new `image` (holes stay holes); returns its
+// descriptor (O_RDWR, close-on-exec) or -1 with errno set.
+int CopyTemplate(const char* template_image, const char* image);
+// Attaches `image_fd` to a free loop device that detaches itself once
+// nothing holds it; returns the device's descriptor and its path in
+// `device`, or -1 with errno set.
+int AttachLoopDevice(int image_fd, char (&device)[32]);
 
 // Child side (async-signal-safe): makes `volume` and mounts it on `target`
 // (root:root, mode 1777, empty). false with errno set and `failed` naming

@@ -1,0 +1,105 @@
+#include "sandbox/tmp_spares.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sandbox/tmp_volume.h"
+
+namespace lambda_emu::sandbox {
+
+namespace fs = std::filesystem;
+
+SpareTmpVolumes::SpareTmpVolumes(fs::path dir, std::size_t per_size)
+    : dir_(std::move(dir)), per_size_(per_size), thread_([this] { Run(); }) {}
+
+SpareTmpVolumes::~SpareTmpVolumes() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  for (auto& [size, queue] : ready_) {
+    for (auto& ready : queue) {
+      ::close(ready.spare.fd);
+      std::error_code ec;
+      fs::remove(ready.image, ec);
+    }
+  }
+}
+
+std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
+                                                             const fs::path& template_image,
+                                                             const fs::path& image) {
+  std::optional<Ready> taken;
+  {
+    std::lock_guard lock(mutex_);
+    templates_.emplace(size_mb, template_image);
+    auto& queue = ready_[size_mb];
+    if (!queue.empty()) {
+      taken = std::move(queue.front());
+      queue.pop_front();
+    }
+  }
+  wake_.notify_one();
+  if (!taken) return std::nullopt;
+  std::error_code ec;
+  fs::rename(taken->image, image, ec);
+  if (ec) {
+    ::close(taken->spare.fd);
+    fs::remove(taken->image, ec);
+    return std::nullopt;
+  }
+  return taken->spare;
+}
+
+std::optional<int> SpareTmpVolumes::Wanted() const {
+  std::optional<int> wanted;
+  std::size_t fewest = per_size_;
+  for (const auto& [size, path] : templates_) {
+    auto it = ready_.find(size);
+    std::size_t have = it == ready_.end() ? 0 : it->second.size();
+    if (have < fewest) {
+      fewest = have;
+      wanted = size;
+    }
+  }
+  return wanted;
+}
+
+void SpareTmpVolumes::Run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stop_ || Wanted(); });
+    if (stop_) return;
+    const int size = *Wanted();
+    const fs::path template_image = templates_[size];
+    const fs::path image = dir_ / ("spare-" + std::to_string(next_++) + ".ext4");
+    lock.unlock();
+    std::optional<Ready> made;
+    int fd = CopyTemplate(template_image.c_str(), image.c_str());
+    char device[32];
+    int loop = fd < 0 ? -1 : AttachLoopDevice(fd, device);
+    int error = errno;
+    if (fd >= 0) ::close(fd);
+    if (loop >= 0) {
+      made = Ready{image, Spare{device, loop}};
+    } else {
+      std::error_code ec;
+      fs::remove(image, ec);
+      spdlog::warn("sandbox: cannot make a spare /tmp volume: {}", std::strerror(error));
+    }
+    lock.lock();
+    if (!made) {
+      // Environments make their own; do not spin on a failing kernel.
+      templates_.erase(size);
+      continue;
+    }
+    ready_[size].push_back(std::move(*made));
+  }
+}
+
+}  // namespace lambda_emu::sandbox

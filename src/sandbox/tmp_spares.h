@@ -1,0 +1,65 @@
+#pragma once
+// SpareTmpVolumes: /tmp volumes (tmp_volume.h) made ahead of time, so that
+// a cold start only mounts one.
+//
+// Copying a template and attaching a loop device costs a cold start ~3 ms
+// (and tens of milliseconds when the kernel must create a new loop device).
+// A thread of its own keeps up to `per_size` volumes ready for each size
+// asked for: an image copied from the template and attached to a loop device
+// that detaches itself once nothing holds it. Take() hands one to an
+// environment (moving its image into the environment's directory); the
+// environment's first process mounts it, and the server closes its
+// descriptor once the process is started. With none ready, the environment
+// makes its own, as before, and the thread makes one for next time.
+//
+// Take() is called on the io thread; the rest runs on the spares' thread.
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace lambda_emu::sandbox {
+
+class SpareTmpVolumes {
+ public:
+  struct Spare {
+    std::string device;  // /dev/loopN
+    int fd = -1;         // holds the device until the environment has mounted it
+  };
+
+  SpareTmpVolumes(std::filesystem::path dir, std::size_t per_size = 2);
+  ~SpareTmpVolumes();  // stops the thread; spares not taken detach
+  SpareTmpVolumes(const SpareTmpVolumes&) = delete;
+  SpareTmpVolumes& operator=(const SpareTmpVolumes&) = delete;
+
+  // A ready volume of `size_mb` whose image is now `image`, or nullopt when
+  // none is ready. Either way, the thread makes them from `template_image`.
+  std::optional<Spare> Take(int size_mb, const std::filesystem::path& template_image,
+                            const std::filesystem::path& image);
+
+ private:
+  struct Ready {
+    std::filesystem::path image;
+    Spare spare;
+  };
+  void Run();
+  // The size with the fewest ready volumes below per_size_, if any.
+  std::optional<int> Wanted() const;
+
+  const std::filesystem::path dir_;
+  const std::size_t per_size_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<int, std::filesystem::path> templates_;  // by size, as asked for
+  std::map<int, std::deque<Ready>> ready_;
+  bool stop_ = false;
+  std::uint64_t next_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace lambda_emu::sandbox
