@@ -115,8 +115,8 @@ Result<SandboxSpec> Sandbox::ForEnvironment(const ViewSpec& view, const fs::path
     tmp.template_image = image->string();
     tmp.image = (environment_dir / "tmp.ext4").string();
     if (auto spare = spares_->Take(ephemeral_mb, *image, tmp.image)) {
-      tmp.device = spare->device;
-      spec.held_fd = spare->fd;
+      tmp.mounted_fd = spare->mounted_fd;
+      spec.held_fd = spare->mounted_fd;
     }
   } else {
     tmp.kind = TmpVolume::Kind::kTmpfs;

@@ -42,8 +42,8 @@ struct SandboxSpec {
   std::string runtime_gid_map;
   MountPlan mounts;
   std::vector<std::string> extensions;  // started with the runtime
-  // A spare /tmp's loop device (tmp_spares.h): the caller closes it once
-  // Spawn has returned (the child has its own copy until it has mounted it).
+  // A spare /tmp's mount (tmp_spares.h): the caller closes it once Spawn
+  // has returned (the child has its own copy, which it attaches).
   int held_fd = -1;
   rlim_t max_processes = RLIM_INFINITY;
   rlim_t max_locked_memory = RLIM_INFINITY;

@@ -24,7 +24,7 @@ SpareTmpVolumes::~SpareTmpVolumes() {
   thread_.join();
   for (auto& [size, queue] : ready_) {
     for (auto& ready : queue) {
-      ::close(ready.spare.fd);
+      ::close(ready.spare.mounted_fd);
       std::error_code ec;
       fs::remove(ready.image, ec);
     }
@@ -49,7 +49,7 @@ std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
   std::error_code ec;
   fs::rename(taken->image, image, ec);
   if (ec) {
-    ::close(taken->spare.fd);
+    ::close(taken->spare.mounted_fd);
     fs::remove(taken->image, ec);
     return std::nullopt;
   }
@@ -83,10 +83,12 @@ void SpareTmpVolumes::Run() {
     int fd = CopyTemplate(template_image.c_str(), image.c_str());
     char device[32];
     int loop = fd < 0 ? -1 : AttachLoopDevice(fd, device);
+    int mounted = loop < 0 ? -1 : MountDetached(device);
     int error = errno;
     if (fd >= 0) ::close(fd);
-    if (loop >= 0) {
-      made = Ready{image, Spare{device, loop}};
+    if (loop >= 0) ::close(loop);  // the mount holds the device now
+    if (mounted >= 0) {
+      made = Ready{image, Spare{mounted}};
     } else {
       std::error_code ec;
       fs::remove(image, ec);

@@ -2,15 +2,17 @@
 // SpareTmpVolumes: /tmp volumes (tmp_volume.h) made ahead of time, so that
 // a cold start only mounts one.
 //
-// Copying a template and attaching a loop device costs a cold start ~3 ms
-// (and tens of milliseconds when the kernel must create a new loop device).
-// A thread of its own keeps up to `per_size` volumes ready for each size
-// asked for: an image copied from the template and attached to a loop device
-// that detaches itself once nothing holds it. Take() hands one to an
+// Copying a template, attaching a loop device and mounting it costs a cold
+// start ~3 ms (and tens of milliseconds when the kernel must create a new
+// loop device). A thread of its own keeps up to `per_size` volumes ready
+// for each size asked for: an image copied from the template, attached to a
+// loop device that detaches itself once nothing holds it, and mounted
+// without being attached anywhere (fsmount). Take() hands one to an
 // environment (moving its image into the environment's directory); the
-// environment's first process mounts it, and the server closes its
-// descriptor once the process is started. With none ready, the environment
-// makes its own, as before, and the thread makes one for next time.
+// environment's first process attaches the mount at its /tmp (move_mount),
+// and the server closes its descriptor once the process is started. With
+// none ready, the environment makes its own, as before, and the thread
+// makes one for next time.
 //
 // Take() is called on the io thread; the rest runs on the spares' thread.
 
@@ -28,8 +30,7 @@ namespace lambda_emu::sandbox {
 class SpareTmpVolumes {
  public:
   struct Spare {
-    std::string device;  // /dev/loopN
-    int fd = -1;         // holds the device until the environment has mounted it
+    int mounted_fd = -1;  // the detached mount, until an environment attaches it
   };
 
   SpareTmpVolumes(std::filesystem::path dir, std::size_t per_size = 2);

@@ -4,7 +4,9 @@
 #include <linux/loop.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +213,21 @@ int AttachLoopDevice(int image_fd, char (&device)[32]) {
   return loop;
 }
 
+int MountDetached(const char* device) {
+  int context = static_cast<int>(::syscall(SYS_fsopen, "ext4", FSOPEN_CLOEXEC));
+  if (context < 0) return -1;
+  int mounted = -1;
+  if (::syscall(SYS_fsconfig, context, FSCONFIG_SET_STRING, "source", device, 0) == 0 &&
+      ::syscall(SYS_fsconfig, context, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
+    mounted = static_cast<int>(::syscall(SYS_fsmount, context, FSMOUNT_CLOEXEC,
+                                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+  }
+  int saved = errno;
+  ::close(context);
+  errno = saved;
+  return mounted;
+}
+
 bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& failed) {
   if (volume.kind == TmpVolume::Kind::kTmpfs) {
     if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, volume.tmpfs_options.c_str()) !=
@@ -219,22 +236,24 @@ bool MountTmpVolume(const TmpVolume& volume, const char* target, const char*& fa
     }
     return true;
   }
-  char attached[32];
-  const char* device = volume.device.c_str();
-  int loop = -1;
-  if (volume.device.empty()) {
-    int image = CopyTemplate(volume.template_image.c_str(), volume.image.c_str());
-    if (image < 0) return Fail(failed, "copy the /tmp template image");
-    loop = AttachLoopDevice(image, attached);
-    int saved = errno;
-    ::close(image);
-    errno = saved;
-    if (loop < 0) return Fail(failed, "attach a loop device for /tmp");
-    device = attached;
+  if (volume.mounted_fd >= 0) {
+    if (::syscall(SYS_move_mount, volume.mounted_fd, "", AT_FDCWD, target,
+                  MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+      return Fail(failed, "attach the /tmp volume");
+    }
+    return true;
   }
-  int rc = ::mount(device, target, "ext4", MS_NOSUID | MS_NODEV, "");
+  int image = CopyTemplate(volume.template_image.c_str(), volume.image.c_str());
+  if (image < 0) return Fail(failed, "copy the /tmp template image");
+  char device[32];
+  int loop = AttachLoopDevice(image, device);
   int saved = errno;
-  if (loop >= 0) ::close(loop);  // the mount holds the device; it detaches when unmounted
+  ::close(image);
+  errno = saved;
+  if (loop < 0) return Fail(failed, "attach a loop device for /tmp");
+  int rc = ::mount(device, target, "ext4", MS_NOSUID | MS_NODEV, "");
+  saved = errno;
+  ::close(loop);  // the mount holds the device; it detaches when unmounted
   errno = saved;
   if (rc != 0) return Fail(failed, "mount the /tmp volume");
   return true;

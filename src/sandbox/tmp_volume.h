@@ -32,9 +32,9 @@ namespace lambda_emu::sandbox {
 struct TmpVolume {
   enum class Kind { kNone, kLoop, kTmpfs };
   Kind kind = Kind::kNone;
-  std::string device;          // kLoop: an attached spare (tmp_spares.h) to mount, or
+  int mounted_fd = -1;         // kLoop: a spare (tmp_spares.h), mounted and detached, or
   std::string image;           // the environment's image file, made from
-  std::string template_image;  // the template, and attached by the child
+  std::string template_image;  // the template, attached and mounted by the child
   std::string tmpfs_options;   // kTmpfs: "size=...,mode=1777"
 };
 
@@ -64,6 +64,10 @@ int CopyTemplate(const char* template_image, const char* image);
 // nothing holds it; returns the device's descriptor and its path in
 // `device`, or -1 with errno set.
 int AttachLoopDevice(int image_fd, char (&device)[32]);
+// Mounts the ext4 filesystem on `device` without attaching it anywhere
+// (fsmount); returns the mount's descriptor, which move_mount attaches, or
+// -1 with errno set. Unattached, it goes when the descriptor is closed.
+int MountDetached(const char* device);
 
 // Child side (async-signal-safe): makes `volume` and mounts it on `target`
 // (root:root, mode 1777, empty). false with errno set and `failed` naming
