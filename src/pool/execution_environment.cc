@@ -445,12 +445,13 @@ void ExecutionEnvironment::Reinitialize(double timeout_s) {
     if (ec) return;
     if (auto self = weak.lock()) self->OnInitTimeout();
   });
-  Finish(Ending{{InvokeOutcome::Kind::kFunctionError,
-                 outcomes::ErrorPayload(outcomes::kTimedOut, outcomes::TimeoutMessage(id, timeout_s)),
-                 {},
-                 {}},
-                "timeout",
-                outcomes::kTimedOut});
+  Finish(
+      Ending{{InvokeOutcome::Kind::kFunctionError,
+              outcomes::ErrorPayload(outcomes::kTimedOut, outcomes::TimeoutMessage(id, timeout_s)),
+              {},
+              {}},
+             "timeout",
+             outcomes::kTimedOut});
 }
 
 void ExecutionEnvironment::OnInitTimeout() {

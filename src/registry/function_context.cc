@@ -180,8 +180,9 @@ Result<std::shared_ptr<const pool::FunctionContext>> MakeFunctionContext(
   for (const auto& [key, value] : config.environment) add(key, value);
   // AWS_LAMBDA_EXEC_WRAPPER runs the runtime of a managed runtime: it gets
   // the runtime's command line as its arguments.
-  auto wrapper = std::find_if(config.environment.begin(), config.environment.end(),
-                              [](const auto& var) { return var.first == "AWS_LAMBDA_EXEC_WRAPPER"; });
+  auto wrapper =
+      std::find_if(config.environment.begin(), config.environment.end(),
+                   [](const auto& var) { return var.first == "AWS_LAMBDA_EXEC_WRAPPER"; });
   if (wrapper != config.environment.end() && !provided && !wrapper->second.empty()) {
     context->command.insert(context->command.begin(), wrapper->second);
     context->wrapped = true;

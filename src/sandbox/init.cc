@@ -166,7 +166,8 @@ void StartExtension(const InitSpec& spec, char* const* argv, pid_t runtime, int 
 pid_t StartAll(const InitSpec& spec, int report_fd) {
   pid_t runtime = StartRuntime(spec, report_fd);
   if (runtime < 0) return runtime;
-  for (const auto& argv : spec.extension_argvs) StartExtension(spec, argv.data(), runtime, report_fd);
+  for (const auto& argv : spec.extension_argvs)
+    StartExtension(spec, argv.data(), runtime, report_fd);
   return runtime;
 }
 

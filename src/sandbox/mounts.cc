@@ -90,10 +90,10 @@ bool BindReadOnly(const MountStep& step, int userns) {
     idmapped.userns_fd = static_cast<std::uint64_t>(userns);
     if (MountSetattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &idmapped) == 0) attr.attr_set = 0;
   }
-  bool ok = (attr.attr_set == 0 || MountSetattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) ==
-                                       0) &&
-            ::syscall(SYS_move_mount, tree, "", AT_FDCWD, step.target.c_str(),
-                      MOVE_MOUNT_F_EMPTY_PATH) == 0;
+  bool ok =
+      (attr.attr_set == 0 || MountSetattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0) &&
+      ::syscall(SYS_move_mount, tree, "", AT_FDCWD, step.target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) ==
+          0;
   int saved = errno;
   ::close(tree);
   errno = saved;

@@ -54,7 +54,7 @@ struct MountPlan {
   std::string root;  // the new root's mount point on the host (an empty directory)
   std::vector<MountStep> steps;
   std::vector<MountStep> after_seal;  // made after the view is read-only
-  int idmap_fd = -1;  // a user namespace for idmapped binds (-1: none)
+  int idmap_fd = -1;                  // a user namespace for idmapped binds (-1: none)
   TmpVolume tmp;
 };
 
@@ -71,15 +71,15 @@ struct HostLayout {
 const HostLayout& ReadHostLayout();
 
 struct ViewSpec {
-  std::filesystem::path code_dir;                 // -> /var/task
-  std::vector<std::filesystem::path> layers;      // -> /opt, in order
-  std::filesystem::path runtime_dir;              // -> /var/runtime (may be empty)
-  std::filesystem::path interpreter_prefix;       // -> /var/lang (may be empty)
-  std::vector<std::filesystem::path> hide;        // paths inside the view made empty
-  std::filesystem::path passwd;                   // over /etc/passwd (may be empty)
-  std::filesystem::path group;                    // over /etc/group (may be empty)
-  uid_t user_uid = 0;                             // who must be able to read /var/task
-  bool idmap_unreadable = false;                  // idmap binds the user could not read
+  std::filesystem::path code_dir;             // -> /var/task
+  std::vector<std::filesystem::path> layers;  // -> /opt, in order
+  std::filesystem::path runtime_dir;          // -> /var/runtime (may be empty)
+  std::filesystem::path interpreter_prefix;   // -> /var/lang (may be empty)
+  std::vector<std::filesystem::path> hide;    // paths inside the view made empty
+  std::filesystem::path passwd;               // over /etc/passwd (may be empty)
+  std::filesystem::path group;                // over /etc/group (may be empty)
+  uid_t user_uid = 0;                         // who must be able to read /var/task
+  bool idmap_unreadable = false;              // idmap binds the user could not read
 };
 
 // Appends the steps that build `spec`'s view under `plan.root`.

@@ -115,8 +115,7 @@ Status WriteIdMaps(pid_t child, uid_t inside_uid, uid_t outside_uid, gid_t insid
   WriteFile((proc + "/setgroups").c_str(), "deny", 4);
   if (!WriteFile((proc + "/uid_map").c_str(), uid_map.data(), uid_map.size()) ||
       !WriteFile((proc + "/gid_map").c_str(), gid_map.data(), gid_map.size())) {
-    return Status::Error(std::string("writing the environment's id maps: ") +
-                         std::strerror(errno));
+    return Status::Error(std::string("writing the environment's id maps: ") + std::strerror(errno));
   }
   return Status::Ok();
 }

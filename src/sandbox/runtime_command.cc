@@ -169,10 +169,10 @@ Result<RuntimeCommand> RuntimeLocator::Resolve(const config::FunctionConfig& fun
       if (debug) {
         // The runtime waits for a debugger before it loads the handler, so
         // breakpoints set on attaching hold from the first line of init.
-        std::string inspect = std::string(NodeHasInspectWait(interpreter->version)
-                                              ? "--inspect-wait="
-                                              : "--inspect-brk=") +
-                              debug->host + ":" + std::to_string(debug->port);
+        std::string inspect =
+            std::string(NodeHasInspectWait(interpreter->version) ? "--inspect-wait="
+                                                                 : "--inspect-brk=") +
+            debug->host + ":" + std::to_string(debug->port);
         command.argv.push_back(inspect);
         command.view_argv.push_back(inspect);
       }

@@ -47,8 +47,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options) 
     sandbox->user_ = *user;
   }
   sandbox->dir_ = options.work_dir / "sandbox";
-  if (Status s = WritePasswdFiles(sandbox->user_, sandbox->dir_, sandbox->passwd_,
-                                  sandbox->group_);
+  if (Status s = WritePasswdFiles(sandbox->user_, sandbox->dir_, sandbox->passwd_, sandbox->group_);
       !s.ok()) {
     return s;
   }

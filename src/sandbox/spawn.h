@@ -83,9 +83,18 @@ struct SpawnedProcess {
 // write, so a read gets all of it or nothing); and, from a sandbox's init,
 // how the runtime ended.
 struct SpawnFailure {
-  enum class Stage : int { kCgroup = 1, kRlimit, kChdir, kDup, kExec, kSandbox, kUser, kRuntimeExit };
+  enum class Stage : int {
+    kCgroup = 1,
+    kRlimit,
+    kChdir,
+    kDup,
+    kExec,
+    kSandbox,
+    kUser,
+    kRuntimeExit
+  };
   Stage stage;
-  int error;          // errno; for kRuntimeExit the runtime's wait status
+  int error;           // errno; for kRuntimeExit the runtime's wait status
   char what[96] = {};  // kSandbox: the step that failed
 };
 

@@ -32,8 +32,8 @@ SpareTmpVolumes::~SpareTmpVolumes() {
 }
 
 std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
-                                                             const fs::path& template_image,
-                                                             const fs::path& image) {
+                                                            const fs::path& template_image,
+                                                            const fs::path& image) {
   std::optional<Ready> taken;
   {
     std::lock_guard lock(mutex_);

@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <linux/mount.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
-#include <linux/mount.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,8 +219,8 @@ int MountDetached(const char* device) {
   int mounted = -1;
   if (::syscall(SYS_fsconfig, context, FSCONFIG_SET_STRING, "source", device, 0) == 0 &&
       ::syscall(SYS_fsconfig, context, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
-    mounted = static_cast<int>(::syscall(SYS_fsmount, context, FSMOUNT_CLOEXEC,
-                                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+    mounted = static_cast<int>(
+        ::syscall(SYS_fsmount, context, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
   }
   int saved = errno;
   ::close(context);

@@ -70,8 +70,7 @@ Result<SandboxUser> ParseSandboxUser(const std::string& text) {
   auto colon = text.find(':');
   std::string_view uid_text = std::string_view(text).substr(0, colon);
   if (ParseId(uid_text, uid)) {
-    if (colon != std::string::npos &&
-        !ParseId(std::string_view(text).substr(colon + 1), gid)) {
+    if (colon != std::string::npos && !ParseId(std::string_view(text).substr(colon + 1), gid)) {
       return Status::Error("--sandbox-user " + text + ": expected UID, UID:GID or a user name");
     }
     if (colon == std::string::npos) gid = uid;
@@ -145,10 +144,10 @@ int IdmapNamespace(const SandboxUser& user, uid_t disk_uid, gid_t disk_gid, std:
   }
   const std::string proc = "/proc/" + std::to_string(pid);
   int fd = -1;
-  if (!WriteWhole(proc + "/uid_map", std::to_string(disk_uid) + " " +
-                                         std::to_string(user.uid) + " 1\n") ||
-      !WriteWhole(proc + "/gid_map", std::to_string(disk_gid) + " " +
-                                         std::to_string(user.gid) + " 1\n")) {
+  if (!WriteWhole(proc + "/uid_map",
+                  std::to_string(disk_uid) + " " + std::to_string(user.uid) + " 1\n") ||
+      !WriteWhole(proc + "/gid_map",
+                  std::to_string(disk_gid) + " " + std::to_string(user.gid) + " 1\n")) {
     why = std::string("writing the id maps: ") + std::strerror(errno);
   } else {
     fd = ::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
