@@ -22,8 +22,8 @@ import tempfile
 import unittest
 import uuid
 
-from emu import (EmuServer, emu_binary, invoke_parallel, report_for, serve_for_class,
-                 wait_until, worker_pids)
+from emu import (EmuServer, emu_binary, invoke_parallel, pid_alive, report_for,
+                 serve_for_class, wait_until, worker_pids)
 from runtime_support import CodeDirs, function, lines_for
 
 PY = "python3.11"
@@ -119,6 +119,18 @@ def make_layers(code):
     return first, second
 
 
+# Function code: attempt(path) creates a file and says "written" or the errno's name.
+ATTEMPT_WRITE = """
+import errno
+def attempt(path):
+    try:
+        open(path, "w").close()
+        return "written"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+"""
+
+
 class ProbeMixin:
     def run_py(self, name, code, **event):
         event["code"] = code
@@ -177,14 +189,7 @@ class PythonViewTest(ProbeMixin, unittest.TestCase):
 
     # -- /var/task ----------------------------------------------------------
     def test_var_task_is_the_code_directory_read_only(self):
-        out = self.run_py("py", """
-import errno
-def attempt(path):
-    try:
-        open(path, "w").close()
-        return "written"
-    except OSError as e:
-        return errno.errorcode[e.errno]
+        out = self.run_py("py", ATTEMPT_WRITE + """
 result = {"ls": sorted(os.listdir("/var/task")), "cwd": os.getcwd(),
           "note": open("/var/task/data/note.txt").read(),
           "file": __import__("app").__file__ if "app" in sys.modules else None,
@@ -236,14 +241,7 @@ result = {"ls": sorted(os.listdir("/opt")), "same": open("/opt/bin/same").read()
 
     # -- the rest of the filesystem -------------------------------------------
     def test_host_filesystem_is_read_only_and_dev_is_minimal(self):
-        out = self.run_py("py", """
-import errno
-def attempt(path):
-    try:
-        open(path, "w").close()
-        return "written"
-    except OSError as e:
-        return errno.errorcode[e.errno]
+        out = self.run_py("py", ATTEMPT_WRITE + """
 result = {"writes": {p: attempt(p) for p in ("/etc/lambda-emu-x", "/lambda-emu-x",
                                               "/var/lambda-emu-x", "/usr/lambda-emu-x")},
           "passwd": open("/etc/os-release").read()[:20],
@@ -871,7 +869,7 @@ done
         self.assertEqual(len(host), 1, "the extension's process on the host")
         r = self.emu.request("POST", "/_emu/reset?environments=stop")
         self.assertIn(r.status, (200, 204), r)
-        self.assertTrue(wait_until(lambda: not pid_exists(host[0]), 10),
+        self.assertTrue(wait_until(lambda: not pid_alive(host[0]), 10),
                         "the extension survived its environment")
 
 
@@ -882,14 +880,6 @@ def read_cmdline(pid):
     except OSError:
         return []
 
-
-def pid_exists(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
 
 
 class FallbackTest(unittest.TestCase):
