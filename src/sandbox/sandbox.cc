@@ -1,5 +1,6 @@
 #include "sandbox/sandbox.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -109,7 +110,15 @@ Result<SandboxSpec> Sandbox::ForEnvironment(const ViewSpec& view, const fs::path
   TmpVolume& tmp = spec.mounts.tmp;
   if (loop_) {
     auto image = templates_->For(ephemeral_mb);
-    if (!image.ok()) return image.status();
+    if (!image.ok()) {
+      // Without its template no environment could start: /tmp becomes a
+      // tmpfs from now on, which counts as memory; said once.
+      spdlog::warn("sandbox: {}; /tmp is a tmpfs from now on (it counts as the function's memory)",
+                   image.status().message());
+      loop_ = false;
+      loop_refused_ = image.status().message();
+      return ForEnvironment(view, environment_dir, ephemeral_mb);
+    }
     tmp.kind = TmpVolume::Kind::kLoop;
     tmp.template_image = image->string();
     tmp.image = (environment_dir / "tmp.ext4").string();
