@@ -76,6 +76,10 @@ std::string Sandbox::Describe() const {
   text += "; functions run as " + user_.name + " (uid " + std::to_string(user_.uid) + ")";
   text += loop_ ? "; /tmp on ext4 volumes"
                 : "; /tmp on tmpfs (" + loop_refused_ + "; it counts as the function's memory)";
+  if (!user_namespace_ && idmap_fd_ < 0) {
+    text +=
+        "; code the user cannot read stays unreadable (no idmapped mounts: " + idmap_refused_ + ")";
+  }
   if (host_packages_) text += "; host packages visible";
   return text;
 }
