@@ -1,9 +1,6 @@
 #include "sandbox/runtime_command.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +9,7 @@
 #include <sstream>
 #include <utility>
 
-extern char** environ;
+#include "sandbox/run_quietly.h"
 
 namespace lambda_emu::sandbox {
 
@@ -27,37 +24,6 @@ RuntimeLocator::RuntimeLocator(fs::path runtimes_dir,
       next_other_port_(debug_.port ? debug_.port : 5678) {}
 
 namespace {
-
-// Runs `args` (PATH lookup for args[0]) with stderr discarded; true when it
-// exits 0. Its stdout goes to `output`.
-bool RunQuietly(std::vector<std::string> args, std::string& output) {
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  if (rc == 0) {
-    char buf[512];
-    ssize_t n;
-    while ((n = ::read(out[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-      if (n > 0) output.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(out[0]);
-  if (rc != 0) return false;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
 
 // Node.js waits for a debugger without stopping in our runtime client with
 // --inspect-wait, which 20.15 and 22.2 added; older ones can only stop at the

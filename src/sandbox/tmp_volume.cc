@@ -3,19 +3,17 @@
 #include <fcntl.h>
 #include <linux/loop.h>
 #include <linux/mount.h>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
-extern char** environ;
+#include "sandbox/run_quietly.h"
 
 namespace lambda_emu::sandbox {
 
@@ -70,28 +68,6 @@ bool Fail(const char*& failed, const char* what) {
   return false;
 }
 
-// Runs a tool with its output discarded; an error unless it exits 0.
-Status RunQuietly(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::Error(args[0] + ": " + std::strerror(rc));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::Error(args[0] + " failed");
-  }
-  return Status::Ok();
-}
-
 const char* FindMke2fs() {
   for (const char* path : {"/usr/sbin/mke2fs", "/sbin/mke2fs", "/usr/bin/mke2fs"}) {
     if (::access(path, X_OK) == 0) return path;
@@ -139,9 +115,10 @@ Result<fs::path> TmpVolumeTemplates::For(int size_mb) {
             "root_owner=0:0,lazy_itable_init=1,nodiscard", file},
            {debugfs, "-w", "-R", "rmdir lost+found", file},
            {debugfs, "-w", "-R", "sif / mode 041777", file}}) {
-    if (Status ran = RunQuietly(args); !ran.ok()) {
-      return Status::Error(ran.message() + " (making the " + std::to_string(size_mb) +
-                           " MB /tmp template)");
+    std::string ignored;
+    if (!RunQuietly(args, ignored)) {
+      return Status::Error(args[0] + " failed making the " + std::to_string(size_mb) +
+                           " MB /tmp template");
     }
   }
   fs::rename(partial, image, ec);

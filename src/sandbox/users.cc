@@ -14,6 +14,8 @@
 #include <sstream>
 #include <vector>
 
+#include "sandbox/namespaces.h"
+
 namespace lambda_emu::sandbox {
 
 namespace fs = std::filesystem;
@@ -23,14 +25,6 @@ namespace {
 bool ParseId(std::string_view text, unsigned& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
-bool WriteWhole(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok;
 }
 
 std::string ReadAll(const fs::path& path) {
@@ -142,15 +136,11 @@ int IdmapNamespace(const SandboxUser& user, uid_t disk_uid, gid_t disk_gid, std:
     ::close(gate[1]);
     return -1;
   }
-  const std::string proc = "/proc/" + std::to_string(pid);
   int fd = -1;
-  if (!WriteWhole(proc + "/uid_map",
-                  std::to_string(disk_uid) + " " + std::to_string(user.uid) + " 1\n") ||
-      !WriteWhole(proc + "/gid_map",
-                  std::to_string(disk_gid) + " " + std::to_string(user.gid) + " 1\n")) {
-    why = std::string("writing the id maps: ") + std::strerror(errno);
+  if (Status mapped = WriteIdMaps(pid, disk_uid, user.uid, disk_gid, user.gid); !mapped.ok()) {
+    why = mapped.message();
   } else {
-    fd = ::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) why = std::string("open ns/user: ") + std::strerror(errno);
   }
   ::close(gate[1]);
