@@ -5,8 +5,14 @@
 #include "cli/generate_event.h"
 #include "cli/invoke.h"
 #include "cli/serve.h"
+#include "sandbox/spare_process.h"
+#include "sandbox/spare_protocol.h"
 
 int main(int argc, char** argv) {
+  // A spare sandbox the server exec'd (sandbox/spare_process.h).
+  if (argc == 2 && std::string_view(argv[1]) == lambda_emu::sandbox::spare::kCommand) {
+    lambda_emu::sandbox::RunSpare();
+  }
   CLI::App app{
       "lambda-emu: run AWS Lambda functions locally, with the real Invoke and Runtime APIs"};
   app.set_version_flag("--version", std::string(LAMBDA_EMU_VERSION));

@@ -34,6 +34,7 @@
 #include "sandbox/process_table.h"
 #include "sandbox/reaper.h"
 #include "sandbox/runtime_command.h"
+#include "sandbox/spares.h"
 #include "sandbox/tree_walk.h"
 #include "state/state_store.h"
 #include "state/state_worker.h"
@@ -128,6 +129,13 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
                    "CPU, at least 4; 0 = no limit); further invokes wait for a start or a free "
                    "environment")
       ->check(CLI::NonNegativeNumber);
+  serve
+      ->add_option("--spare-sandboxes", o.spare_sandboxes,
+                   "Blank environments kept ready (own cgroup, namespaces and view already "
+                   "made), so a cold start only hands one its function: N, 0 for none, or auto "
+                   "(1, plus one per cold start in the last 10 s, at most 8)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto"}) | CLI::Range(0, 64));
   serve
       ->add_option("--shutdown-grace", o.shutdown_grace_s,
                    "Seconds invocations in flight get to finish after SIGTERM or Ctrl-C; the "
@@ -291,6 +299,12 @@ int RunServe(const ServeOptions& o) {
     return 2;
   }
   services.sandbox = box->get();
+  // Made after the sandbox and before the registry, gone between them.
+  auto spares = std::make_unique<sandbox::SpareSandboxes>(
+      box->get(), *cgroups, settings.work_dir, settings.pids_limit,
+      o.spare_sandboxes == "auto" ? sandbox::SpareSandboxes::kAuto : std::stoi(o.spare_sandboxes));
+  services.spares = spares.get();
+  spdlog::info("spare sandboxes: {}", spares->Describe());
   sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                        ? sandbox::DefaultRuntimesDir()
                                        : fs::path(o.environment.runtimes_dir),
@@ -555,6 +569,7 @@ int RunServe(const ServeOptions& o) {
     }
     registry.Shutdown();
   }
+  spares.reset();
   sandbox::ReapRemainingChildren();
   // Environments' and the server's cgroup directories, then the work
   // directory, all through the janitor, which is given a bounded time.

@@ -85,6 +85,11 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
                                                           function_->bootstrap_candidates + "]"};
     }
   }
+  // A spare sandbox (sandbox/spares.h) has its cgroup and, sandboxed, its
+  // directory and half its view already: the environment becomes it.
+  std::unique_ptr<sandbox::SpareSandbox> spare;
+  if (services_.spares) spare = services_.spares->Take();
+  if (spare && services_.sandboxed()) tmp_dir_ = spare->dir / "tmp";
   std::error_code ec;
   fs::create_directories(services_.sandboxed() ? tmp_dir_.parent_path() : tmp_dir_, ec);
   if (ec) return StartError{"", "cannot create " + tmp_dir_.string() + ": " + ec.message()};
@@ -111,45 +116,18 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   sandbox::ResourceLimits limits;
   limits.memory_bytes = static_cast<std::uint64_t>(config.memory_mb) << 20;
   limits.pids = services_.settings.pids_limit;
-  auto cgroup = services_.cgroups.Create(id_, limits);
-  if (!cgroup.ok()) {
-    runtime_api_->Stop();
-    RemoveDirectory();
-    return StartError{"", "cgroup: " + cgroup.status().message()};
-  }
-  cgroup_ = std::move(cgroup.value());
-
-  sandbox::SpawnSpec spec;
-  spec.argv = function_->command;
-  spec.env = BuildEnvironment(runtime_api_->port());
-  spec.cgroup_procs_files = cgroup_->ProcsFiles();
-  spec.cgroup_dir = cgroup_->Directory();
-  spec.wrapped = function_->wrapped;
-  std::optional<sandbox::SandboxSpec> box;
-  if (services_.sandboxed()) {
-    // The environment's own view, /tmp volume and user (sandbox/sandbox.h).
-    auto made = services_.sandbox->ForEnvironment(function_->view, tmp_dir_.parent_path(),
-                                                  config.ephemeral_storage_mb);
-    if (!made.ok()) {
-      runtime_api_->Stop();
-      cgroup_.reset();
-      RemoveDirectory();
-      return StartError{"", "sandbox: " + made.status().message()};
+  Result<sandbox::SpawnedProcess> spawned = Status::Error("no spare");
+  if (spare) {
+    spawned = StartInSpare(*spare, limits);
+    if (!spawned.ok()) {
+      // It died: start as without one.
+      spdlog::debug("{}: spare sandbox: {}", id_, spawned.status().message());
+      spare.reset();
+      tmp_dir_ = services_.settings.work_dir / id_ / "tmp";
+      fs::create_directories(services_.sandboxed() ? tmp_dir_.parent_path() : tmp_dir_, ec);
     }
-    box = std::move(made.value());
-    box->extensions = function_->extensions;
-    spec.sandbox = &*box;
-    spec.cwd = "/var/task";
-    spec.max_core_size = sandbox::kLambdaMaxCoreSize;
-  } else {
-    spec.cwd = config.code_dir;
-    // /tmp is the only writable place on Lambda, EphemeralStorage its size:
-    // no file may grow past it.
-    spec.max_file_size = static_cast<rlim_t>(config.ephemeral_storage_mb) << 20;
   }
-  spawned_at_ = Clock::now();
-  auto spawned = sandbox::Spawn(spec);
-  if (box && box->held_fd >= 0) ::close(box->held_fd);
+  if (!spawned.ok()) spawned = StartDirect(limits);
   if (!spawned.ok()) {
     runtime_api_->Stop();
     cgroup_.reset();
@@ -179,6 +157,66 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   spdlog::debug("{}: started pid {} with Runtime API on 127.0.0.1:{}", id_, pid_,
                 runtime_api_->port());
   return std::nullopt;
+}
+
+Result<sandbox::SpawnedProcess> ExecutionEnvironment::StartDirect(
+    const sandbox::ResourceLimits& limits) {
+  auto cgroup = services_.cgroups.Create(id_, limits);
+  if (!cgroup.ok()) return Status::Error("cgroup: " + cgroup.status().message());
+  cgroup_ = std::move(cgroup.value());
+  std::optional<sandbox::SandboxSpec> box;
+  if (services_.sandboxed()) {
+    // The environment's own view, /tmp volume and user (sandbox/sandbox.h).
+    auto made = services_.sandbox->ForEnvironment(function_->view, tmp_dir_.parent_path(),
+                                                  function_->config.ephemeral_storage_mb);
+    if (!made.ok()) return Status::Error("sandbox: " + made.status().message());
+    box = std::move(made.value());
+  }
+  sandbox::SpawnSpec spec = MakeSpawnSpec(box ? &*box : nullptr);
+  spec.cgroup_procs_files = cgroup_->ProcsFiles();
+  spec.cgroup_dir = cgroup_->Directory();
+  spawned_at_ = Clock::now();
+  auto spawned = sandbox::Spawn(spec);
+  if (box && box->held_fd >= 0) ::close(box->held_fd);
+  return spawned;
+}
+
+Result<sandbox::SpawnedProcess> ExecutionEnvironment::StartInSpare(
+    sandbox::SpareSandbox& spare, const sandbox::ResourceLimits& limits) {
+  if (Status s = spare.cgroup->SetLimits(limits); !s.ok()) return s;
+  std::optional<sandbox::SandboxSpec> box;
+  if (services_.sandboxed()) {
+    auto made = services_.sandbox->ForSpareEnvironment(function_->view, spare.dir,
+                                                       function_->config.ephemeral_storage_mb);
+    if (!made.ok()) return made.status();
+    box = std::move(made.value());
+  }
+  sandbox::SpawnSpec spec = MakeSpawnSpec(box ? &*box : nullptr);
+  spawned_at_ = Clock::now();
+  auto launched = sandbox::Launch(spare, spec);
+  if (box && box->held_fd >= 0) ::close(box->held_fd);
+  if (launched.ok()) cgroup_ = std::move(spare.cgroup);
+  return launched;
+}
+
+sandbox::SpawnSpec ExecutionEnvironment::MakeSpawnSpec(sandbox::SandboxSpec* box) const {
+  const auto& config = function_->config;
+  sandbox::SpawnSpec spec;
+  spec.argv = function_->command;
+  spec.env = BuildEnvironment(runtime_api_->port());
+  spec.wrapped = function_->wrapped;
+  if (box) {
+    box->extensions = function_->extensions;
+    spec.sandbox = box;
+    spec.cwd = "/var/task";
+    spec.max_core_size = sandbox::kLambdaMaxCoreSize;
+  } else {
+    spec.cwd = config.code_dir;
+    // /tmp is the only writable place on Lambda, EphemeralStorage its size:
+    // no file may grow past it.
+    spec.max_file_size = static_cast<rlim_t>(config.ephemeral_storage_mb) << 20;
+  }
+  return spec;
 }
 
 std::vector<std::string> ExecutionEnvironment::BuildEnvironment(std::uint16_t port) const {

@@ -130,6 +130,15 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   void Reinitialize(double timeout_s);
   void OnInvokeTimeout();
   std::vector<std::string> BuildEnvironment(std::uint16_t runtime_api_port) const;
+  // Start()'s two ways to start the runtime: in a cgroup (and sandbox) of
+  // its own, or in a spare sandbox, which it becomes (sandbox/spares.h).
+  // Both set cgroup_ once it is the environment's.
+  Result<sandbox::SpawnedProcess> StartDirect(const sandbox::ResourceLimits& limits);
+  Result<sandbox::SpawnedProcess> StartInSpare(sandbox::SpareSandbox& spare,
+                                               const sandbox::ResourceLimits& limits);
+  // The runtime's command line, environment, directory and limits; `box`
+  // (null unsandboxed) is the view to build.
+  sandbox::SpawnSpec MakeSpawnSpec(sandbox::SandboxSpec* box) const;
 
   PoolServices& services_;
   std::shared_ptr<const FunctionContext> function_;

@@ -20,6 +20,7 @@
 #include "sandbox/mounts.h"
 #include "sandbox/reaper.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/spares.h"
 
 namespace lambda_emu::pool {
 
@@ -66,6 +67,8 @@ struct PoolServices {
   // How environments are isolated (--sandbox); null or disabled: not at all.
   sandbox::Sandbox* sandbox = nullptr;
   bool sandboxed() const { return sandbox && sandbox->enabled(); }
+  // Environments made ahead of demand (--spare-sandboxes); null: none.
+  sandbox::SpareSandboxes* spares = nullptr;
 };
 
 // Everything an environment of one function needs, computed once per

@@ -38,6 +38,9 @@ class EnvironmentCgroup {
   // cgroup v2: the directory a child can be started in directly
   // (SpawnSpec::cgroup_dir); empty otherwise.
   virtual std::filesystem::path Directory() const { return {}; }
+  // Sets the limits (Create does; a spare sandbox's cgroup gets its
+  // function's when it becomes an environment, spares.h).
+  virtual Status SetLimits(const ResourceLimits& limits) = 0;
   // Told the worker's pid once it runs (the "none" mode measures it).
   virtual void Attach(pid_t pid) = 0;
   // Highest memory use of the environment so far, in bytes.
@@ -57,6 +60,8 @@ class EnvironmentCgroup {
 class CgroupManager {
  public:
   virtual ~CgroupManager() = default;
+  // May be called from any thread (the spare sandboxes' makes cgroups
+  // ahead of time); everything else is the io thread's.
   virtual Result<std::unique_ptr<EnvironmentCgroup>> Create(const std::string& name,
                                                             const ResourceLimits& limits) = 0;
   // "cgroup v2 at /sys/fs/cgroup/...", "cgroup v1 ...", "none (...)".

@@ -65,6 +65,10 @@ class NoCgroup final : public EnvironmentCgroup {
 
   std::vector<std::string> ProcsFiles() const override { return {}; }
   void LimitCpu(double) override {}
+  Status SetLimits(const ResourceLimits& limits) override {
+    limit_ = limits.memory_bytes;
+    return Status::Ok();
+  }
   void Attach(pid_t pid) override;
   std::uint64_t PeakMemoryBytes() override {
     Sample();

@@ -59,6 +59,20 @@ class CgroupV1 final : public EnvironmentCgroup {
     cpu_limited_ = true;
     if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
   }
+  Status SetLimits(const ResourceLimits& limits) override {
+    std::string bytes = std::to_string(limits.memory_bytes);
+    if (Status s = WriteFile(memory_ / "memory.limit_in_bytes", bytes); !s.ok()) return s;
+    // No swap: memory+swap gets the same limit (only when swap accounting is on).
+    if (fs::exists(memory_ / "memory.memsw.limit_in_bytes")) {
+      (void)WriteFile(memory_ / "memory.memsw.limit_in_bytes", bytes);
+    }
+    if (!pids_.empty() && limits.pids > 0) {
+      if (Status s = WriteFile(pids_ / "pids.max", std::to_string(limits.pids)); !s.ok()) {
+        return s;
+      }
+    }
+    return Status::Ok();
+  }
   void Attach(pid_t pid) override { pid_ = pid; }
 
   std::uint64_t PeakMemoryBytes() override { return peak_.Read().value_or(0); }
@@ -124,19 +138,8 @@ class CgroupV1Manager final : public CgroupManager {
     }
     auto cgroup = std::make_unique<CgroupV1>(memory.value(), pids.value(), cpu.value(),
                                              freezer.value(), janitor_);
-    const fs::path& mem = memory.value();
-    std::string bytes = std::to_string(limits.memory_bytes);
-    if (Status s = WriteFile(mem / "memory.limit_in_bytes", bytes); !s.ok()) return s;
-    // No swap: memory+swap gets the same limit (only when swap accounting is on).
-    if (fs::exists(mem / "memory.memsw.limit_in_bytes")) {
-      (void)WriteFile(mem / "memory.memsw.limit_in_bytes", bytes);
-    }
-    (void)WriteFile(mem / "memory.swappiness", "0");
-    if (!pids.value().empty() && limits.pids > 0) {
-      if (Status s = WriteFile(pids.value() / "pids.max", std::to_string(limits.pids)); !s.ok()) {
-        return s;
-      }
-    }
+    (void)WriteFile(memory.value() / "memory.swappiness", "0");
+    if (Status s = cgroup->SetLimits(limits); !s.ok()) return s;
     return std::unique_ptr<EnvironmentCgroup>(std::move(cgroup));
   }
 

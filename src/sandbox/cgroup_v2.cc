@@ -47,6 +47,19 @@ class CgroupV2 final : public EnvironmentCgroup {
     const long quota = CpuQuotaUs(cpus);
     if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
   }
+  Status SetLimits(const ResourceLimits& limits) override {
+    std::vector<std::pair<std::string, std::string>> settings = {
+        {"memory.max", std::to_string(limits.memory_bytes)},
+        {"memory.swap.max", "0"},
+    };
+    if (limits.pids > 0) settings.emplace_back("pids.max", std::to_string(limits.pids));
+    for (const auto& [file, value] : settings) {
+      Status s = WriteFile(dir_ / file, value);
+      // memory.swap.max is absent when swap accounting is off: no swap to limit.
+      if (!s.ok() && file != "memory.swap.max") return s;
+    }
+    return Status::Ok();
+  }
   void Attach(pid_t pid) override { pid_ = pid; }
 
   std::uint64_t PeakMemoryBytes() override {
@@ -104,16 +117,7 @@ class CgroupV2Manager final : public CgroupManager {
     fs::create_directory(dir, ec);
     if (ec) return Status::Error("mkdir " + dir.string() + ": " + ec.message());
     auto cgroup = std::make_unique<CgroupV2>(dir, janitor_);
-    std::vector<std::pair<std::string, std::string>> settings = {
-        {"memory.max", std::to_string(limits.memory_bytes)},
-        {"memory.swap.max", "0"},
-    };
-    if (limits.pids > 0) settings.emplace_back("pids.max", std::to_string(limits.pids));
-    for (const auto& [file, value] : settings) {
-      Status s = WriteFile(dir / file, value);
-      // memory.swap.max is absent when swap accounting is off: no swap to limit.
-      if (!s.ok() && file != "memory.swap.max") return s;
-    }
+    if (Status s = cgroup->SetLimits(limits); !s.ok()) return s;
     return std::unique_ptr<EnvironmentCgroup>(std::move(cgroup));
   }
 

@@ -150,7 +150,7 @@ const HostLayout& ReadHostLayout() {
   return layout;
 }
 
-void BuildMountPlan(const ViewSpec& spec, MountPlan& plan) {
+void BuildHostView(const fs::path& passwd, const fs::path& group, MountPlan& plan) {
   using Kind = MountStep::Kind;
   const std::string& root = plan.root;
   const HostLayout& host = ReadHostLayout();
@@ -162,33 +162,11 @@ void BuildMountPlan(const ViewSpec& spec, MountPlan& plan) {
   for (const char* own : {"/var/task", "/var/runtime", "/var/lang"}) {
     plan.steps.push_back({Kind::kDirectory, {}, root + own, {}});
   }
-
-  auto read_only = [&](const fs::path& source, const std::string& target) {
-    MountStep step{Kind::kReadOnly, source.string(), root + target, {}};
-    step.idmap = spec.idmap_unreadable && !Readable(source, spec.user_uid);
-    plan.steps.push_back(std::move(step));
-  };
-  read_only(spec.code_dir, "/var/task");
-  if (spec.layers.size() == 1) {
-    read_only(spec.layers.front(), "/opt");
-  } else if (spec.layers.size() > 1) {
-    // overlayfs lists the top layer first: the last layer wins.
-    std::string lower;
-    for (auto it = spec.layers.rbegin(); it != spec.layers.rend(); ++it) {
-      lower += (lower.empty() ? "" : ":") + it->string();
-    }
-    plan.steps.push_back({Kind::kOverlay, {}, root + "/opt", "lowerdir=" + lower});
+  if (!passwd.empty()) {
+    plan.steps.push_back({Kind::kBindFile, passwd.string(), root + "/etc/passwd", {}});
   }
-  if (!spec.runtime_dir.empty()) read_only(spec.runtime_dir, "/var/runtime");
-  if (!spec.interpreter_prefix.empty()) read_only(spec.interpreter_prefix, "/var/lang");
-  for (const auto& path : spec.hide) {
-    plan.steps.push_back({Kind::kHide, {}, root + path.string(), {}});
-  }
-  if (!spec.passwd.empty()) {
-    plan.steps.push_back({Kind::kBindFile, spec.passwd.string(), root + "/etc/passwd", {}});
-  }
-  if (!spec.group.empty()) {
-    plan.steps.push_back({Kind::kBindFile, spec.group.string(), root + "/etc/group", {}});
+  if (!group.empty()) {
+    plan.steps.push_back({Kind::kBindFile, group.string(), root + "/etc/group", {}});
   }
   auto& dev = plan.after_seal;
   dev.push_back({Kind::kTmpfs, {}, root + "/dev", "size=64k,mode=0755"});
@@ -204,56 +182,110 @@ void BuildMountPlan(const ViewSpec& spec, MountPlan& plan) {
   dev.push_back({Kind::kSeal, {}, root + "/dev", {}});
 }
 
-bool ApplyMountPlan(const MountPlan& plan, const char*& failed) {
-  auto fail = [&failed](const char* what) {
-    int saved = errno;
-    failed = what;
-    errno = saved;
-    return false;
+void BuildFunctionView(const ViewSpec& spec, MountPlan& plan) {
+  using Kind = MountStep::Kind;
+  const std::string& root = plan.root;
+  auto read_only = [&](const fs::path& source, const std::string& target) {
+    MountStep step{Kind::kReadOnly, source.string(), root + target, {}};
+    step.idmap = spec.idmap_unreadable && !Readable(source, spec.user_uid);
+    plan.function.push_back(std::move(step));
   };
+  read_only(spec.code_dir, "/var/task");
+  if (spec.layers.size() == 1) {
+    read_only(spec.layers.front(), "/opt");
+  } else if (spec.layers.size() > 1) {
+    // overlayfs lists the top layer first: the last layer wins.
+    std::string lower;
+    for (auto it = spec.layers.rbegin(); it != spec.layers.rend(); ++it) {
+      lower += (lower.empty() ? "" : ":") + it->string();
+    }
+    plan.function.push_back({Kind::kOverlay, {}, root + "/opt", "lowerdir=" + lower});
+  }
+  if (!spec.runtime_dir.empty()) read_only(spec.runtime_dir, "/var/runtime");
+  if (!spec.interpreter_prefix.empty()) read_only(spec.interpreter_prefix, "/var/lang");
+  for (const auto& path : spec.hide) {
+    plan.function.push_back({Kind::kHide, {}, root + path.string(), {}});
+  }
+}
+
+void BuildMountPlan(const ViewSpec& spec, MountPlan& plan) {
+  BuildHostView(spec.passwd, spec.group, plan);
+  BuildFunctionView(spec, plan);
+}
+
+namespace {
+
+bool Fail(const char*& failed, const char* what) {
+  int saved = errno;
+  failed = what;
+  errno = saved;
+  return false;
+}
+
+// `path` under the view's root, in `out`.
+bool UnderRoot(const MountPlan& plan, const char* path, char (&out)[4096]) {
+  std::size_t a = plan.root.size();
+  std::size_t b = std::strlen(path);
+  if (a + b + 1 > sizeof out) return false;
+  std::memcpy(out, plan.root.c_str(), a);
+  std::memcpy(out + a, path, b + 1);
+  return true;
+}
+
+}  // namespace
+
+bool PrepareView(const MountPlan& plan, const char*& failed) {
   const char* root = plan.root.c_str();
   // Nothing done here may reach the host's mount table.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    return fail("make mounts private");
+    return Fail(failed, "make mounts private");
   }
   if (::mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") != 0) {
-    return fail("mount the new root");
+    return Fail(failed, "mount the new root");
   }
   for (const auto& step : plan.steps) {
-    if (!ApplyStep(step, plan.idmap_fd)) return fail(step.target.c_str());
+    if (!ApplyStep(step, plan.idmap_fd)) return Fail(failed, step.target.c_str());
   }
-  // Everything so far is the host's or the function's: read-only.
+  // Everything so far is the host's: read-only. What comes after is
+  // read-only by itself (the function's mounts, /dev's seal) or writable
+  // on purpose (/tmp, /proc).
   mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
   if (MountSetattr(AT_FDCWD, root, AT_RECURSIVE, &attr) != 0) {
-    return fail("make the view read-only");
-  }
-  // Writable: /tmp. Own: /proc (this PID namespace's processes only).
-  char target[4096];
-  auto under_root = [&](const char* path) {
-    std::size_t a = std::strlen(root);
-    std::size_t b = std::strlen(path);
-    if (a + b + 1 > sizeof target) return false;
-    std::memcpy(target, root, a);
-    std::memcpy(target + a, path, b + 1);
-    return true;
-  };
-  if (plan.tmp.kind != TmpVolume::Kind::kNone) {
-    if (!under_root("/tmp") || !MountTmpVolume(plan.tmp, target, failed)) return false;
+    return Fail(failed, "make the view read-only");
   }
   for (const auto& step : plan.after_seal) {
-    if (!ApplyStep(step, plan.idmap_fd)) return fail(step.target.c_str());
+    if (!ApplyStep(step, plan.idmap_fd)) return Fail(failed, step.target.c_str());
   }
-  if (!under_root("/proc") ||
+  // Own /proc: this PID namespace's processes only.
+  char target[4096];
+  if (!UnderRoot(plan, "/proc", target) ||
       ::mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-    return fail("mount /proc");
+    return Fail(failed, "mount /proc");
+  }
+  return true;
+}
+
+bool EnterView(const MountPlan& plan, const char*& failed) {
+  for (const auto& step : plan.function) {
+    if (!ApplyStep(step, plan.idmap_fd)) return Fail(failed, step.target.c_str());
+  }
+  char target[4096];
+  if (plan.tmp.kind != TmpVolume::Kind::kNone) {
+    if (!UnderRoot(plan, "/tmp", target) || !MountTmpVolume(plan.tmp, target, failed)) {
+      return false;
+    }
   }
   // The view becomes "/"; the host's root is detached from this namespace.
-  if (::chdir(root) != 0) return fail("chdir to the new root");
-  if (::syscall(SYS_pivot_root, ".", ".") != 0) return fail("pivot_root");
-  if (::umount2(".", MNT_DETACH) != 0) return fail("detach the host's root");
-  if (::chdir("/") != 0) return fail("chdir /");
+  if (::chdir(plan.root.c_str()) != 0) return Fail(failed, "chdir to the new root");
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) return Fail(failed, "pivot_root");
+  if (::umount2(".", MNT_DETACH) != 0) return Fail(failed, "detach the host's root");
+  if (::chdir("/") != 0) return Fail(failed, "chdir /");
   return true;
+}
+
+bool ApplyMountPlan(const MountPlan& plan, const char*& failed) {
+  return PrepareView(plan, failed) && EnterView(plan, failed);
 }
 
 }  // namespace lambda_emu::sandbox

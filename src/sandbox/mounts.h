@@ -19,6 +19,13 @@
 // exec (ApplyMountPlan), where only system calls are allowed. Nothing here
 // changes the host: every mount is made inside the environment's own mount
 // namespace, whose propagation is private.
+//
+// It is applied in two halves. PrepareView builds what every environment
+// shares (the host's directories, the passwd files, /dev, /proc) and makes
+// it read-only; EnterView adds what is the function's (/var/task, /opt,
+// /var/runtime, /var/lang, the hidden package folders), mounts /tmp and
+// pivots into the view. A spare sandbox (spares.h) runs the first half
+// ahead of demand and the second when it becomes an environment.
 
 #include <sys/types.h>
 
@@ -52,8 +59,9 @@ struct MountStep {
 
 struct MountPlan {
   std::string root;  // the new root's mount point on the host (an empty directory)
-  std::vector<MountStep> steps;
-  std::vector<MountStep> after_seal;  // made after the view is read-only
+  std::vector<MountStep> steps;       // the host's part, made read-only once built
+  std::vector<MountStep> after_seal;  // /dev: made after the view is read-only
+  std::vector<MountStep> function;    // the function's part (read-only mounts each)
   int idmap_fd = -1;                  // a user namespace for idmapped binds (-1: none)
   TmpVolume tmp;
 };
@@ -82,11 +90,23 @@ struct ViewSpec {
   bool idmap_unreadable = false;              // idmap binds the user could not read
 };
 
-// Appends the steps that build `spec`'s view under `plan.root`.
+// Appends the steps every environment shares (`passwd` and `group`, when
+// given, cover the host's) to plan.steps and plan.after_seal.
+void BuildHostView(const std::filesystem::path& passwd, const std::filesystem::path& group,
+                   MountPlan& plan);
+// Appends the function's steps to plan.function.
+void BuildFunctionView(const ViewSpec& spec, MountPlan& plan);
+// Both: the steps that build `spec`'s view under `plan.root`.
 void BuildMountPlan(const ViewSpec& spec, MountPlan& plan);
 
-// Child side (async-signal-safe). Builds the view and makes it the root.
-// On failure returns false with errno set and `failed` naming the step.
+// Child side (async-signal-safe). On failure each returns false with errno
+// set and `failed` naming the step.
+// The shared half: private propagation, the new root, plan.steps, read-only,
+// then /dev and /proc (this PID namespace's). The host's root stays the root.
+bool PrepareView(const MountPlan& plan, const char*& failed);
+// The function's half: plan.function, /tmp, then pivot_root into the view.
+bool EnterView(const MountPlan& plan, const char*& failed);
+// Both.
 bool ApplyMountPlan(const MountPlan& plan, const char*& failed);
 
 }  // namespace lambda_emu::sandbox

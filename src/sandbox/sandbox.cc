@@ -92,8 +92,7 @@ void Sandbox::Complete(ViewSpec& view) const {
   if (host_packages_) view.hide.clear();
 }
 
-Result<SandboxSpec> Sandbox::ForEnvironment(const ViewSpec& view, const fs::path& environment_dir,
-                                            int ephemeral_mb) {
+Result<SandboxSpec> Sandbox::Base(const fs::path& environment_dir) const {
   SandboxSpec spec;
   spec.clone_flags = EnvironmentCloneFlags(user_namespace_);
   spec.outside_uid = ::geteuid();
@@ -110,30 +109,55 @@ Result<SandboxSpec> Sandbox::ForEnvironment(const ViewSpec& view, const fs::path
   if (ec) return Status::Error("cannot create " + root.string() + ": " + ec.message());
   spec.mounts.root = root.string();
   spec.mounts.idmap_fd = idmap_fd_;
-  BuildMountPlan(view, spec.mounts);
+  return spec;
+}
+
+void Sandbox::AddTmp(SandboxSpec& spec, const fs::path& environment_dir, int ephemeral_mb) {
   TmpVolume& tmp = spec.mounts.tmp;
   if (loop_) {
     auto image = templates_->For(ephemeral_mb);
-    if (!image.ok()) {
-      // Without its template no environment could start: /tmp becomes a
-      // tmpfs from now on, which counts as memory; said once.
-      spdlog::warn("sandbox: {}; /tmp is a tmpfs from now on (it counts as the function's memory)",
-                   image.status().message());
-      loop_ = false;
-      loop_refused_ = image.status().message();
-      return ForEnvironment(view, environment_dir, ephemeral_mb);
+    if (image.ok()) {
+      tmp.kind = TmpVolume::Kind::kLoop;
+      tmp.template_image = image->string();
+      tmp.image = (environment_dir / "tmp.ext4").string();
+      if (auto spare = spares_->Take(ephemeral_mb, *image, tmp.image)) {
+        tmp.mounted_fd = spare->mounted_fd;
+        spec.held_fd = spare->mounted_fd;
+      }
+      return;
     }
-    tmp.kind = TmpVolume::Kind::kLoop;
-    tmp.template_image = image->string();
-    tmp.image = (environment_dir / "tmp.ext4").string();
-    if (auto spare = spares_->Take(ephemeral_mb, *image, tmp.image)) {
-      tmp.mounted_fd = spare->mounted_fd;
-      spec.held_fd = spare->mounted_fd;
-    }
-  } else {
-    tmp.kind = TmpVolume::Kind::kTmpfs;
-    tmp.tmpfs_options = "size=" + std::to_string(ephemeral_mb) + "m,mode=1777";
+    // Without its template no environment could start: /tmp becomes a
+    // tmpfs from now on, which counts as memory; said once.
+    spdlog::warn("sandbox: {}; /tmp is a tmpfs from now on (it counts as the function's memory)",
+                 image.status().message());
+    loop_ = false;
+    loop_refused_ = image.status().message();
   }
+  tmp.kind = TmpVolume::Kind::kTmpfs;
+  tmp.tmpfs_options = "size=" + std::to_string(ephemeral_mb) + "m,mode=1777";
+}
+
+Result<SandboxSpec> Sandbox::ForEnvironment(const ViewSpec& view, const fs::path& environment_dir,
+                                            int ephemeral_mb) {
+  auto spec = Base(environment_dir);
+  if (!spec.ok()) return spec;
+  BuildMountPlan(view, spec->mounts);
+  AddTmp(*spec, environment_dir, ephemeral_mb);
+  return spec;
+}
+
+Result<SandboxSpec> Sandbox::ForSpare(const fs::path& spare_dir) const {
+  auto spec = Base(spare_dir);
+  if (spec.ok()) BuildHostView(passwd_, group_, spec->mounts);
+  return spec;
+}
+
+Result<SandboxSpec> Sandbox::ForSpareEnvironment(const ViewSpec& view, const fs::path& spare_dir,
+                                                 int ephemeral_mb) {
+  auto spec = Base(spare_dir);
+  if (!spec.ok()) return spec;
+  BuildFunctionView(view, spec->mounts);
+  AddTmp(*spec, spare_dir, ephemeral_mb);
   return spec;
 }
 

@@ -63,11 +63,22 @@ class Sandbox {
   Result<SandboxSpec> ForEnvironment(const ViewSpec& view,
                                      const std::filesystem::path& environment_dir,
                                      int ephemeral_mb);
+  // The same in two halves, for a spare sandbox (spares.h) in `spare_dir`:
+  // the shared view, any thread; then, on the io thread when the spare
+  // becomes an environment, the function's view and /tmp.
+  Result<SandboxSpec> ForSpare(const std::filesystem::path& spare_dir) const;
+  Result<SandboxSpec> ForSpareEnvironment(const ViewSpec& view,
+                                          const std::filesystem::path& spare_dir,
+                                          int ephemeral_mb);
   // Completes a function's view: the passwd files, whom it is for.
   void Complete(ViewSpec& view) const;
 
  private:
   Sandbox() = default;
+  // Everything but the view: namespaces, ids, limits; with the root made.
+  Result<SandboxSpec> Base(const std::filesystem::path& environment_dir) const;
+  // Chooses spec.mounts.tmp for `ephemeral_mb`, its image in `environment_dir`.
+  void AddTmp(SandboxSpec& spec, const std::filesystem::path& environment_dir, int ephemeral_mb);
 
   bool enabled_ = false;
   bool user_namespace_ = false;  // the server is not root

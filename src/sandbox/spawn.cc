@@ -14,6 +14,7 @@
 
 #include "sandbox/init.h"
 #include "sandbox/namespaces.h"
+#include "sandbox/spare_protocol.h"
 
 namespace lambda_emu::sandbox {
 
@@ -42,34 +43,6 @@ std::string LowerStrerror(int error) {
   return text;
 }
 
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
-// fork(), but the child starts as a member of the cgroup v2 directory `dir`
-// (Linux 5.7+), and in the new namespaces `flags` asks for. Returns -1 where
-// that is not possible (errno set); without `dir` it is clone(flags). Like
-// fork(), it returns 0 in the child.
-pid_t Clone(const std::filesystem::path& dir, int flags) {
-  if (dir.empty()) {
-    return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0));
-  }
-  int cgroup = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cgroup < 0) return -1;
-  clone_args args{};
-  args.flags = CLONE_INTO_CGROUP | static_cast<std::uint64_t>(flags);
-  args.exit_signal = SIGCHLD;
-  args.cgroup = static_cast<std::uint64_t>(cgroup);
-  auto pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
-  int saved = errno;
-  if (pid != 0) ::close(cgroup);  // the child's copy is close-on-exec
-  errno = saved;
-  return pid < 0 ? -1 : pid;
-}
 
 void JoinCgroups(const SpawnSpec& spec, int report_fd) {
   for (const auto& file : spec.cgroup_procs_files) {
@@ -86,29 +59,6 @@ void CloseOnExecFrom(unsigned first) {
       ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
   }
-}
-
-InitSpec MakeInitSpec(const SpawnSpec& spec, std::vector<char*>& argv, std::vector<char*>& envp,
-                      const std::string& cwd) {
-  const SandboxSpec& sandbox = *spec.sandbox;
-  InitSpec init;
-  init.runtime_argv = argv;
-  init.envp = envp;
-  for (const auto& path : sandbox.extensions) {
-    init.extension_argvs.push_back({const_cast<char*>(path.c_str()), nullptr});
-  }
-  init.cwd = cwd.c_str();
-  init.uid = sandbox.user.uid;
-  init.gid = sandbox.user.gid;
-  init.wrapped = spec.wrapped;
-  init.uid_map = sandbox.runtime_uid_map.c_str();
-  init.gid_map = sandbox.runtime_gid_map.c_str();
-  init.max_open_files = spec.max_open_files;
-  init.max_core_size = spec.max_core_size;
-  init.max_processes = sandbox.max_processes;
-  init.max_locked_memory = sandbox.max_locked_memory;
-  init.stack_soft = sandbox.stack_soft;
-  return init;
 }
 
 // The sandboxed child, from clone to init (see init.h). Never returns.
@@ -136,6 +86,31 @@ InitSpec MakeInitSpec(const SpawnSpec& spec, std::vector<char*>& argv, std::vect
 
 }  // namespace
 
+pid_t Clone(const std::filesystem::path& dir, int flags) {
+  if (dir.empty()) {
+    return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0));
+  }
+  int cgroup = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup < 0) return -1;
+  clone_args args{};
+  args.flags = CLONE_INTO_CGROUP | static_cast<std::uint64_t>(flags);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<std::uint64_t>(cgroup);
+  auto pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  int saved = errno;
+  if (pid != 0) ::close(cgroup);  // the child's copy is close-on-exec
+  errno = saved;
+  return pid < 0 ? -1 : pid;
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
 Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
   if (spec.argv.empty()) return Status::Error("spawn: empty argv");
   int output[2];
@@ -158,8 +133,12 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
   pid_t parent = ::getpid();
 
   const int flags = spec.sandbox ? spec.sandbox->clone_flags : 0;
+  spare::Launch launch;
   InitSpec init;
-  if (spec.sandbox) init = MakeInitSpec(spec, argv, envp, cwd);
+  if (spec.sandbox) {
+    launch = spare::MakeLaunch(spec);
+    init = spare::MakeInitSpec(launch);
+  }
   int gate[2] = {-1, -1};
   if ((flags & CLONE_NEWUSER) && ::pipe2(gate, O_CLOEXEC) != 0) {
     int err = errno;

@@ -106,6 +106,16 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec);
 std::string DescribeSpawnFailure(const SpawnFailure& failure, const std::string& program,
                                  const std::filesystem::path& cwd);
 
+// fork(), but the child starts as a member of the cgroup v2 directory `dir`
+// (Linux 5.7+), and in the new namespaces `flags` asks for. Returns -1 where
+// that is not possible (errno set); without `dir` it is clone(flags). Like
+// fork(), it returns 0 in the child. No fork handlers run: the child may
+// only make system calls until it execs.
+pid_t Clone(const std::filesystem::path& dir, int flags);
+
+// Pointers to `strings`' characters, null-terminated, for exec.
+std::vector<char*> CStrings(const std::vector<std::string>& strings);
+
 // Sends SIGKILL to the process group `pgid` (ignoring "no such process").
 void KillProcessGroup(pid_t pgid);
 

@@ -58,13 +58,13 @@ TEST(MountPlan, BuildsLambdasDirectoriesUnderTheNewRoot) {
   plan.root = "/w/env-1/root";
   BuildMountPlan(view, plan);
 
-  const MountStep* task = Find(plan.steps, "/w/env-1/root/var/task");
+  const MountStep* task = Find(plan.function, "/w/env-1/root/var/task");
   ASSERT_NE(task, nullptr);
   EXPECT_EQ(task->kind, Kind::kReadOnly);
   EXPECT_EQ(task->source, code.path().string());
-  EXPECT_EQ(Find(plan.steps, "/w/env-1/root/var/runtime")->source, "/srv/runtimes/python");
-  EXPECT_EQ(Find(plan.steps, "/w/env-1/root/var/lang")->source, "/opt/python3.12");
-  EXPECT_EQ(Find(plan.steps, "/w/env-1/root/var/lang/lib/python3.12/site-packages")->kind,
+  EXPECT_EQ(Find(plan.function, "/w/env-1/root/var/runtime")->source, "/srv/runtimes/python");
+  EXPECT_EQ(Find(plan.function, "/w/env-1/root/var/lang")->source, "/opt/python3.12");
+  EXPECT_EQ(Find(plan.function, "/w/env-1/root/var/lang/lib/python3.12/site-packages")->kind,
             Kind::kHide);
   EXPECT_EQ(Find(plan.steps, "/w/env-1/root/etc/passwd")->kind, Kind::kBindFile);
   // The host's own /tmp, /proc, /dev and /opt are not shown: the view has its own
@@ -78,6 +78,11 @@ TEST(MountPlan, BuildsLambdasDirectoriesUnderTheNewRoot) {
   // /dev is built after the view is sealed read-only, then sealed itself.
   EXPECT_EQ(Find(plan.after_seal, "/w/env-1/root/dev/null")->kind, Kind::kDevice);
   EXPECT_EQ(plan.after_seal.back().kind, Kind::kSeal);
+  // The shared half names nothing of the function's, so a spare can build it.
+  for (const auto& step : plan.steps) {
+    EXPECT_NE(step.source, code.path().string()) << step.target;
+    EXPECT_NE(step.source, "/opt/python3.12") << step.target;
+  }
 }
 
 TEST(MountPlan, LayersAreMergedLastOnTop) {
@@ -88,19 +93,19 @@ TEST(MountPlan, LayersAreMergedLastOnTop) {
   one.root = "/r";
   view.layers = {"/layers/a"};
   BuildMountPlan(view, one);
-  auto bind = std::find_if(one.steps.begin(), one.steps.end(), [](const MountStep& s) {
+  auto bind = std::find_if(one.function.begin(), one.function.end(), [](const MountStep& s) {
     return s.target == "/r/opt" && s.kind == Kind::kReadOnly;
   });
-  ASSERT_NE(bind, one.steps.end());
+  ASSERT_NE(bind, one.function.end());
   EXPECT_EQ(bind->source, "/layers/a");
 
   MountPlan many;
   many.root = "/r";
   view.layers = {"/layers/a", "/layers/b", "/layers/c"};
   BuildMountPlan(view, many);
-  auto overlay = std::find_if(many.steps.begin(), many.steps.end(),
+  auto overlay = std::find_if(many.function.begin(), many.function.end(),
                               [](const MountStep& s) { return s.kind == Kind::kOverlay; });
-  ASSERT_NE(overlay, many.steps.end());
+  ASSERT_NE(overlay, many.function.end());
   EXPECT_EQ(overlay->target, "/r/opt");
   EXPECT_EQ(overlay->data, "lowerdir=/layers/c:/layers/b:/layers/a");
 }
@@ -118,7 +123,7 @@ TEST(MountPlan, IdmapsOnlyWhatTheUserCouldNotRead) {
     MountPlan plan;
     plan.root = "/r";
     BuildMountPlan(view, plan);
-    EXPECT_EQ(Find(plan.steps, "/r/var/task")->idmap, expect) << dir;
+    EXPECT_EQ(Find(plan.function, "/r/var/task")->idmap, expect) << dir;
   }
 }
 

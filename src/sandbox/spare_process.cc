@@ -1,0 +1,98 @@
+#include "sandbox/spare_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "sandbox/init.h"
+#include "sandbox/mounts.h"
+#include "sandbox/spare_protocol.h"
+#include "sandbox/spawn.h"
+
+namespace lambda_emu::sandbox {
+
+namespace {
+
+using Stage = SpawnFailure::Stage;
+
+[[noreturn]] void Fail(Stage stage, const char* what = nullptr) {
+  SpawnFailure failure{stage, errno};
+  for (std::size_t i = 0; what && what[i] && i + 1 < sizeof failure.what; ++i) {
+    failure.what[i] = what[i];
+  }
+  ssize_t ignored = ::write(spare::kReportFd, &failure, sizeof failure);
+  (void)ignored;
+  _exit(127);
+}
+
+// The next message, or a quiet exit when the server has gone or let the
+// spare go.
+std::string ReceiveOrExit(std::vector<int>* fds = nullptr) {
+  auto bytes = spare::Receive(spare::kControlFd, fds);
+  if (!bytes.ok()) _exit(0);
+  return std::move(bytes.value());
+}
+
+void JoinCgroups(const std::vector<std::string>& files) {
+  for (const auto& file : files) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, "0", 1) != 1) Fail(Stage::kCgroup);
+    ::close(fd);
+  }
+}
+
+// Unsandboxed: what Spawn's child does before exec, here.
+[[noreturn]] void ExecRuntime(const spare::Launch& launch) {
+  rlimit nofile{launch.max_open_files, launch.max_open_files};
+  rlimit core{launch.max_core_size, launch.max_core_size};
+  rlimit fsize{launch.max_file_size, launch.max_file_size};
+  ::signal(SIGXFSZ, SIG_IGN);  // a write past RLIMIT_FSIZE fails with EFBIG
+  if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0 || ::setrlimit(RLIMIT_CORE, &core) != 0 ||
+      ::setrlimit(RLIMIT_FSIZE, &fsize) != 0) {
+    Fail(Stage::kRlimit);
+  }
+  if (::chdir(launch.cwd.c_str()) != 0) Fail(Stage::kChdir);
+  std::vector<char*> argv = CStrings(launch.argv);
+  std::vector<char*> envp = CStrings(launch.env);
+  ::execvpe(argv[0], argv.data(), envp.data());
+  if (launch.wrapped) _exit(127);
+  Fail(Stage::kExec);
+}
+
+}  // namespace
+
+void RunSpare() {
+  ::fcntl(spare::kReportFd, F_SETFD, FD_CLOEXEC);
+  ::fcntl(spare::kControlFd, F_SETFD, FD_CLOEXEC);
+
+  spare::Prepare prepare;
+  if (!spare::Decode(ReceiveOrExit(), prepare)) _exit(127);
+  JoinCgroups(prepare.cgroup_procs_files);
+  const char* failed = "";
+  if (prepare.namespaces && !PrepareView(prepare.plan, failed)) Fail(Stage::kSandbox, failed);
+  if (!spare::Send(spare::kControlFd, "r").ok()) _exit(0);
+
+  std::vector<int> fds;
+  spare::Launch launch;
+  if (!spare::Decode(ReceiveOrExit(&fds), launch)) _exit(127);
+  std::size_t expected = (launch.has_tmp_fd ? 1u : 0u) + (launch.has_idmap_fd ? 1u : 0u);
+  if (fds.size() != expected) _exit(127);
+  ::close(spare::kControlFd);
+  if (!prepare.namespaces) ExecRuntime(launch);
+
+  MountPlan& plan = prepare.plan;
+  plan.function = std::move(launch.function);
+  plan.tmp = launch.tmp;
+  std::size_t next = 0;
+  if (launch.has_tmp_fd) plan.tmp.mounted_fd = fds[next++];
+  if (launch.has_idmap_fd) plan.idmap_fd = fds[next++];
+  if (!EnterView(plan, failed)) Fail(Stage::kSandbox, failed);
+  for (int fd : fds) ::close(fd);
+  RunInit(spare::MakeInitSpec(launch), spare::kReportFd);
+}
+
+}  // namespace lambda_emu::sandbox

@@ -1,0 +1,83 @@
+#pragma once
+// What the server and a spare sandbox (spares.h) say to each other over the
+// spare's control socket (an AF_UNIX SOCK_SEQPACKET pair: one message per
+// send, descriptors attached with SCM_RIGHTS).
+//
+//   server -> spare   Prepare   join these cgroups; build this shared view
+//   spare  -> server  "ready"   one byte, once it has
+//   server -> spare   Launch    become this environment: the function's
+//                               mounts, /tmp, and the runtime to start
+//
+// Failures are not said here: the spare writes a SpawnFailure on its report
+// pipe (spawn.h) and exits, as a spawned environment's first process does.
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "lambda_emu/status.h"
+#include "sandbox/init.h"
+#include "sandbox/mounts.h"
+#include "sandbox/spawn.h"
+
+namespace lambda_emu::sandbox::spare {
+
+// The descriptors a spare is started with (it is exec'd with exactly these).
+inline constexpr int kOutputFd = 1;   // also 2; 0 is /dev/null
+inline constexpr int kReportFd = 3;   // the status pipe (close-on-exec once running)
+inline constexpr int kControlFd = 4;  // the control socket
+// argv[1] that makes lambda-emu a spare (main.cc).
+inline constexpr const char* kCommand = "__spare";
+
+struct Prepare {
+  bool namespaces = false;  // build plan's shared half (PrepareView); else only join
+  std::vector<std::string> cgroup_procs_files;
+  MountPlan plan;  // root, steps, after_seal
+};
+
+// Everything SpawnSpec and SandboxSpec say about the runtime, plus the
+// function's half of the view. Descriptors travel beside the message.
+struct Launch {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::vector<std::string> extensions;
+  std::string cwd;
+  bool wrapped = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string uid_map;
+  std::string gid_map;
+  rlim_t max_open_files = 1024;
+  rlim_t max_core_size = 0;
+  rlim_t max_file_size = RLIM_INFINITY;
+  rlim_t max_processes = RLIM_INFINITY;
+  rlim_t max_locked_memory = RLIM_INFINITY;
+  rlim_t stack_soft = RLIM_INFINITY;
+  std::vector<MountStep> function;
+  TmpVolume tmp;  // mounted_fd travels as a descriptor
+  bool has_tmp_fd = false;
+  bool has_idmap_fd = false;
+};
+
+// The Launch for `spec` (with its sandbox's function half and /tmp); the
+// descriptors stay the caller's.
+Launch MakeLaunch(const SpawnSpec& spec);
+// The InitSpec that starts `launch`'s runtime; it points into `launch`,
+// which must outlive it.
+InitSpec MakeInitSpec(const Launch& launch);
+
+std::string Encode(const Prepare& message);
+std::string Encode(const Launch& message);
+bool Decode(const std::string& bytes, Prepare& message);
+bool Decode(const std::string& bytes, Launch& message);
+
+// One message with `fds` attached; never blocks and never raises SIGPIPE
+// (a spare that died is an error, EPIPE).
+Status Send(int socket, const std::string& bytes, const std::vector<int>& fds = {});
+// Blocks for the next message; its descriptors (close-on-exec) are
+// appended to `fds`. End of file is an error ("closed").
+Result<std::string> Receive(int socket, std::vector<int>* fds = nullptr);
+
+}  // namespace lambda_emu::sandbox::spare

@@ -1,0 +1,300 @@
+#include "sandbox/spares.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "sandbox/namespaces.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/spare_protocol.h"
+
+extern char** environ;
+
+namespace lambda_emu::sandbox {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A spare's cgroup until it becomes an environment: room for the spare
+// itself (a few hundred kilobytes to a few megabytes).
+constexpr std::uint64_t kSpareMemoryBytes = 128ull << 20;
+// How long a new spare may take to join its cgroups and build its view.
+constexpr std::chrono::milliseconds kReadyTimeout{10000};
+constexpr int kFailuresBeforeGivingUp = 3;
+
+void CloseAll(std::initializer_list<int> fds) {
+  for (int fd : fds) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+// The child, between clone and exec (system calls only): descriptors 0-4 as
+// spare_protocol.h says, nothing else, then `lambda-emu __spare`.
+[[noreturn]] void ExecSpare(pid_t parent, bool new_pid_namespace, int gate, const int (&fds)[5],
+                            char* const* argv) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The server died before prctl (outside a new PID namespace; inside one
+  // the parent is invisible and getppid() is 0).
+  if (!new_pid_namespace && ::getppid() != parent) _exit(127);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+  if (gate >= 0) {
+    // The server writes this namespace's id maps first.
+    char byte;
+    if (::read(gate, &byte, 1) != 1) _exit(127);
+  }
+  int high[5];
+  for (int i = 0; i < 5; ++i) {
+    high[i] = ::fcntl(fds[i], F_DUPFD, 16);
+    if (high[i] < 0) _exit(127);
+  }
+  for (int i = 0; i < 5; ++i) {
+    if (::dup2(high[i], i) < 0) _exit(127);
+  }
+  ::syscall(SYS_close_range, 5u, ~0u, 0);
+  ::execve("/proc/self/exe", argv, environ);
+  _exit(127);
+}
+
+// Why a spare that closed its control socket did so, from its report pipe.
+std::string WhyItEnded(int status_fd) {
+  SpawnFailure failure{};
+  if (::read(status_fd, &failure, sizeof failure) == static_cast<ssize_t>(sizeof failure)) {
+    return DescribeSpawnFailure(failure, "lambda-emu " + std::string(spare::kCommand), "/");
+  }
+  return "it exited before it was ready";
+}
+
+}  // namespace
+
+SpareSandbox::~SpareSandbox() {
+  if (pidfd >= 0) {
+    ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    ::close(pidfd);
+  }
+  CloseAll({control_fd, output_fd, status_fd});
+  cgroup.reset();  // kills what is left in it and removes it
+  if (!dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // an empty root: the spare's mounts were its own
+  }
+}
+
+Result<SpawnedProcess> Launch(SpareSandbox& spare, const SpawnSpec& spec) {
+  spare::Launch launch = spare::MakeLaunch(spec);
+  std::vector<int> fds;
+  if (launch.has_tmp_fd) fds.push_back(spec.sandbox->mounts.tmp.mounted_fd);
+  if (launch.has_idmap_fd) fds.push_back(spec.sandbox->mounts.idmap_fd);
+  if (Status sent = spare::Send(spare.control_fd, spare::Encode(launch), fds); !sent.ok()) {
+    return sent;
+  }
+  SpawnedProcess process{spare.pid, spare.output_fd, spare.status_fd};
+  CloseAll({spare.control_fd, spare.pidfd});
+  spare.control_fd = spare.output_fd = spare.status_fd = spare.pidfd = -1;
+  spare.pid = -1;
+  spare.dir.clear();  // the environment's now
+  return process;
+}
+
+SpareSandboxes::SpareSandboxes(Sandbox* sandbox, CgroupManager& cgroups, fs::path work_dir,
+                               std::uint64_t pids_limit, int count)
+    : sandbox_(sandbox),
+      cgroups_(cgroups),
+      work_dir_(std::move(work_dir)),
+      pids_limit_(pids_limit),
+      count_(count) {
+  if (count_ != 0) thread_ = std::thread([this] { Run(); });
+}
+
+SpareSandboxes::~SpareSandboxes() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  ready_.clear();
+}
+
+std::unique_ptr<SpareSandbox> SpareSandboxes::Take() {
+  if (count_ == 0) return nullptr;
+  std::unique_ptr<SpareSandbox> spare;
+  {
+    std::lock_guard lock(mutex_);
+    recent_.push_back(Clock::now());
+    if (ready_.empty()) {
+      ++figures_.missed;
+    } else {
+      spare = std::move(ready_.front());
+      ready_.pop_front();
+      ++figures_.taken;
+    }
+  }
+  wake_.notify_all();
+  return spare;
+}
+
+SpareSandboxes::Figures SpareSandboxes::figures() const {
+  std::lock_guard lock(mutex_);
+  Figures figures = figures_;
+  figures.ready = ready_.size();
+  return figures;
+}
+
+std::string SpareSandboxes::Describe() const {
+  if (count_ == 0) return "none (every environment is started on demand)";
+  if (count_ == kAuto) return "auto (1-" + std::to_string(kAutoMax) + " kept ready)";
+  return std::to_string(count_) + " kept ready";
+}
+
+std::size_t SpareSandboxes::TargetLocked(Clock::time_point now) {
+  if (count_ != kAuto) return static_cast<std::size_t>(count_);
+  while (!recent_.empty() && now - recent_.front() > kAutoWindow) recent_.pop_front();
+  return std::clamp<std::size_t>(recent_.size(), 1, kAutoMax);
+}
+
+void SpareSandboxes::Run() {
+  int failures = 0;
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    const std::size_t target = TargetLocked(Clock::now());
+    if (ready_.size() > target) {
+      // Fewer cold starts lately: the oldest goes.
+      std::unique_ptr<SpareSandbox> extra = std::move(ready_.front());
+      ready_.pop_front();
+      lock.unlock();
+      extra.reset();
+      lock.lock();
+      continue;
+    }
+    if (ready_.size() == target || failures >= kFailuresBeforeGivingUp) {
+      wake_.wait_for(lock, std::chrono::seconds(1));
+      continue;
+    }
+    lock.unlock();
+    auto made = Make();
+    lock.lock();
+    if (made.ok()) {
+      ready_.push_back(std::move(made.value()));
+      ++figures_.made;
+      failures = 0;
+      continue;
+    }
+    ++figures_.failed;
+    if (++failures == kFailuresBeforeGivingUp) {
+      spdlog::warn("spare sandboxes: {}; environments are started on demand from now on",
+                   made.status().message());
+    } else {
+      spdlog::debug("spare sandboxes: {}", made.status().message());
+    }
+  }
+}
+
+Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make() {
+  auto spare = std::make_unique<SpareSandbox>();
+  const std::string name = "spare-" + std::to_string(next_id_++);
+  ResourceLimits limits;
+  limits.memory_bytes = kSpareMemoryBytes;
+  limits.pids = pids_limit_;
+  auto cgroup = cgroups_.Create(name, limits);
+  if (!cgroup.ok()) return Status::Error("cgroup: " + cgroup.status().message());
+  spare->cgroup = std::move(cgroup.value());
+
+  spare::Prepare prepare;
+  SandboxSpec box;
+  if (sandbox_ && sandbox_->enabled()) {
+    spare->dir = work_dir_ / name;
+    auto made = sandbox_->ForSpare(spare->dir);
+    if (!made.ok()) return made.status();
+    box = std::move(made.value());
+    prepare.namespaces = true;
+    prepare.plan = box.mounts;
+  }
+  const int flags = box.clone_flags;
+
+  int control[2] = {-1, -1};
+  int output[2] = {-1, -1};
+  int report[2] = {-1, -1};
+  int gate[2] = {-1, -1};
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  bool piped = devnull >= 0 && ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) == 0 &&
+               ::pipe2(output, O_CLOEXEC) == 0 && ::pipe2(report, O_CLOEXEC) == 0 &&
+               (!(flags & CLONE_NEWUSER) || ::pipe2(gate, O_CLOEXEC) == 0);
+  if (!piped) {
+    int err = errno;
+    CloseAll({devnull, control[0], control[1], output[0], output[1], report[0], report[1], gate[0],
+              gate[1]});
+    return Status::Error(std::string("pipe: ") + std::strerror(err));
+  }
+  const int child_fds[5] = {devnull, output[1], output[1], report[1], control[1]};
+  static char name0[] = "lambda-emu";
+  static char name1[] = "__spare";
+  char* argv[] = {name0, name1, nullptr};
+  const pid_t parent = ::getpid();
+
+  const fs::path cgroup_dir = spare->cgroup->Directory();
+  bool born_in_cgroup = false;
+  pid_t pid = -1;
+  if (!cgroup_dir.empty()) {
+    pid = Clone(cgroup_dir, flags);
+    born_in_cgroup = pid >= 0;
+  }
+  if (pid < 0) pid = Clone({}, flags);
+  if (pid == 0) ExecSpare(parent, flags & CLONE_NEWPID, gate[0], child_fds, argv);
+  int err = errno;
+  CloseAll({devnull, output[1], report[1], control[1], gate[0]});
+  if (pid < 0) {
+    CloseAll({output[0], report[0], control[0], gate[1]});
+    return Status::Error(std::string("clone: ") + std::strerror(err));
+  }
+  spare->pid = pid;
+  spare->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  spare->control_fd = control[0];
+  spare->output_fd = output[0];
+  spare->status_fd = report[0];
+  for (int fd : {output[0], report[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ::setpgid(pid, pid);
+  if (gate[1] >= 0) {
+    Status mapped = WriteIdMaps(pid, box.user.uid, box.outside_uid, box.user.gid, box.outside_gid);
+    if (mapped.ok()) {
+      ssize_t ignored = ::write(gate[1], "1", 1);
+      (void)ignored;
+    }
+    ::close(gate[1]);  // without the byte the child exits
+    if (!mapped.ok()) return mapped;
+  }
+
+  if (!born_in_cgroup) prepare.cgroup_procs_files = spare->cgroup->ProcsFiles();
+  if (Status sent = spare::Send(spare->control_fd, spare::Encode(prepare)); !sent.ok()) {
+    return Status::Error(WhyItEnded(spare->status_fd));
+  }
+  // Ready once it says so; a spare that fails says why on its report pipe.
+  const auto deadline = Clock::now() + kReadyTimeout;
+  for (;;) {
+    pollfd ready{spare->control_fd, POLLIN, 0};
+    int polled = ::poll(&ready, 1, 100);
+    if (polled > 0) break;
+    if (polled < 0 && errno != EINTR) return Status::Error(std::string("poll: ") + std::strerror(errno));
+    std::lock_guard lock(mutex_);
+    if (stop_) return Status::Error("stopping");
+    if (Clock::now() > deadline) return Status::Error("a spare was not ready within 10 s");
+  }
+  if (!spare::Receive(spare->control_fd).ok()) return Status::Error(WhyItEnded(spare->status_fd));
+  return spare;
+}
+
+}  // namespace lambda_emu::sandbox

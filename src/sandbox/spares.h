@@ -1,0 +1,123 @@
+#pragma once
+// SpareSandboxes: blank execution environments made ahead of demand
+// (--spare-sandboxes N|auto), so that a cold start only hands one its
+// function and starts the runtime.
+//
+// A spare is a process (`lambda-emu __spare`, spare_process.h) that has
+// already joined a fresh cgroup of its own and, sandboxed, sits in its own
+// namespaces with the shared half of the view built (mounts.h: the host's
+// directories, /dev, /proc). Those are the slow parts of a start: a cgroup
+// v1 move waits for an RCU grace period (8-18 ms on a host without
+// favordynmods), the view takes a few hundred mounts' worth of the kernel's
+// time. Taken, it gets the function's limits (EnvironmentCgroup::SetLimits)
+// and, over its control socket (spare_protocol.h), the function's half of the
+// view, its /tmp and the runtime's command line; it becomes the
+// environment's init, as a spawned environment's first process does.
+//
+// A thread of its own makes them: `count` ready at all times, or with auto
+// one more for every cold start in the last 10 s (at least 1, at most 8),
+// so a burst finds more ready next time and an idle server keeps one. A
+// spare holds its cgroup, a directory (sandboxed) and a few hundred
+// kilobytes of memory, charged to its own cgroup. Spares die with the
+// server (PR_SET_PDEATHSIG) and are killed when it stops. When spares
+// cannot be made (three failures in a row) the server says why once and
+// starts every environment itself, as without spares.
+//
+// Take() and Launch() are the io thread's; the rest runs on the spares'
+// thread.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "lambda_emu/status.h"
+#include "sandbox/cgroup.h"
+#include "sandbox/spawn.h"
+
+namespace lambda_emu::sandbox {
+
+class Sandbox;
+
+struct SpareSandbox {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int control_fd = -1;
+  int output_fd = -1;  // read ends, non-blocking, close-on-exec
+  int status_fd = -1;
+  std::unique_ptr<EnvironmentCgroup> cgroup;
+  std::filesystem::path dir;  // sandboxed: its directory (the view's root is in it)
+
+  SpareSandbox() = default;
+  SpareSandbox(const SpareSandbox&) = delete;
+  SpareSandbox& operator=(const SpareSandbox&) = delete;
+  // One never launched is killed; its cgroup and directory go.
+  ~SpareSandbox();
+};
+
+// Makes `spare` the environment `spec` describes (spec.sandbox from
+// Sandbox::ForSpareEnvironment: the function's half of the view). On
+// success its pid and pipes are the environment's, as Spawn's would be,
+// and it no longer owns them; the caller takes spare.cgroup. Fails when the
+// spare has died.
+Result<SpawnedProcess> Launch(SpareSandbox& spare, const SpawnSpec& spec);
+
+class SpareSandboxes {
+ public:
+  static constexpr int kAuto = -1;
+  static constexpr std::size_t kAutoMax = 8;
+  static constexpr std::chrono::seconds kAutoWindow{10};
+
+  struct Figures {
+    std::size_t ready = 0;
+    std::uint64_t made = 0;
+    std::uint64_t taken = 0;   // cold starts that found one ready
+    std::uint64_t missed = 0;  // cold starts that found none
+    std::uint64_t failed = 0;  // spares that could not be made
+  };
+
+  // `sandbox` null or disabled: spares only join their cgroup.
+  // `pids_limit` is the environments' (ResourceLimits::pids).
+  SpareSandboxes(Sandbox* sandbox, CgroupManager& cgroups, std::filesystem::path work_dir,
+                 std::uint64_t pids_limit, int count);
+  ~SpareSandboxes();  // stops the thread and kills every spare
+  SpareSandboxes(const SpareSandboxes&) = delete;
+  SpareSandboxes& operator=(const SpareSandboxes&) = delete;
+
+  // A ready spare, or null (none ready, or spares are off). Counts as a
+  // cold start for auto's sizing either way.
+  std::unique_ptr<SpareSandbox> Take();
+
+  Figures figures() const;
+  // For the start-up log: "auto (1-8 kept ready)" / "2 kept ready".
+  std::string Describe() const;
+
+ private:
+  void Run();
+  std::size_t TargetLocked(std::chrono::steady_clock::time_point now);
+  Result<std::unique_ptr<SpareSandbox>> Make();
+
+  Sandbox* const sandbox_;
+  CgroupManager& cgroups_;
+  const std::filesystem::path work_dir_;
+  const std::uint64_t pids_limit_;
+  const int count_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::deque<std::unique_ptr<SpareSandbox>> ready_;
+  std::deque<std::chrono::steady_clock::time_point> recent_;  // cold starts, for auto
+  Figures figures_;
+  std::uint64_t next_id_ = 1;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
+}  // namespace lambda_emu::sandbox
