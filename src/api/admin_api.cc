@@ -24,6 +24,9 @@ http::Response AdminApi::Metrics(const http::Request& req) const {
   std::string body = metrics::RenderPrometheus(registry_.Snapshots());
   body += metrics::RenderProcessPrometheus(metrics::TakeProcessFigures());
   body += metrics::RenderConsolePrometheus(logs::ConsoleDropCounts());
+  if (const auto* spares = registry_.spares()) {
+    body += metrics::RenderSparePrometheus(spares->figures());
+  }
   if (async_) body += async_->RenderPrometheus();
   return http::MakeResponse(req, http_ns::status::ok, std::move(body), "text/plain; version=0.0.4");
 }

@@ -300,11 +300,16 @@ int RunServe(const ServeOptions& o) {
   }
   services.sandbox = box->get();
   // Made after the sandbox and before the registry, gone between them.
-  auto spares = std::make_unique<sandbox::SpareSandboxes>(
-      box->get(), *cgroups, settings.work_dir, settings.pids_limit,
-      o.spare_sandboxes == "auto" ? sandbox::SpareSandboxes::kAuto : std::stoi(o.spare_sandboxes));
+  const int spare_count =
+      o.spare_sandboxes == "auto" ? sandbox::SpareSandboxes::kAuto : std::stoi(o.spare_sandboxes);
+  std::unique_ptr<sandbox::SpareSandboxes> spares;
+  if (spare_count != 0) {
+    spares = std::make_unique<sandbox::SpareSandboxes>(box->get(), *cgroups, settings.work_dir,
+                                                       settings.pids_limit, spare_count);
+  }
   services.spares = spares.get();
-  spdlog::info("spare sandboxes: {}", spares->Describe());
+  spdlog::info("spare sandboxes: {}",
+               spares ? spares->Describe() : "none (every environment is started on demand)");
   sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                        ? sandbox::DefaultRuntimesDir()
                                        : fs::path(o.environment.runtimes_dir),

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sandbox/spares.h"
+
 namespace lambda_emu::metrics {
 
 struct ProcessFigures {
@@ -25,5 +27,13 @@ ProcessFigures TakeProcessFigures();
 // Prometheus text: lambda_emu_open_fds, lambda_emu_max_fds and the
 // lambda_emu_http_* counters.
 std::string RenderProcessPrometheus(const ProcessFigures& figures);
+
+}  // namespace lambda_emu::metrics
+
+namespace lambda_emu::metrics {
+
+// Prometheus text: lambda_emu_spare_sandboxes (ready now) and
+// lambda_emu_spare_sandbox_events_total{event="taken|missed|made|failed"}.
+std::string RenderSparePrometheus(const sandbox::SpareSandboxes::Figures& figures);
 
 }  // namespace lambda_emu::metrics

@@ -154,8 +154,8 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
     });
   }
   pending_ = std::move(first);
-  spdlog::debug("{}: started pid {} with Runtime API on 127.0.0.1:{}", id_, pid_,
-                runtime_api_->port());
+  spdlog::debug("{}: started pid {} with Runtime API on 127.0.0.1:{}{}", id_, pid_,
+                runtime_api_->port(), spare ? " (a spare sandbox)" : "");
   return std::nullopt;
 }
 

@@ -86,6 +86,8 @@ class FunctionRegistry {
   std::vector<std::string> Names() const;
   size_t size() const { return functions_.size(); }
   pool::AccountConcurrency& account() { return account_; }
+  // Spare sandboxes (--spare-sandboxes); null when there are none.
+  const sandbox::SpareSandboxes* spares() const { return services_.spares; }
   std::vector<metrics::FunctionSnapshot> Snapshots() const;
   // Invocations admitted and not yet completed, across every function.
   int InFlight() const;

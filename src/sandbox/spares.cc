@@ -156,7 +156,6 @@ SpareSandboxes::Figures SpareSandboxes::figures() const {
 }
 
 std::string SpareSandboxes::Describe() const {
-  if (count_ == 0) return "none (every environment is started on demand)";
   if (count_ == kAuto) return "auto (1-" + std::to_string(kAutoMax) + " kept ready)";
   return std::to_string(count_) + " kept ready";
 }

@@ -86,8 +86,10 @@ def v2_dir(root, server_pid):
 
 
 def subdirs(path):
+    """Environments' cgroup directories under path (spare sandboxes' stay: they wait there)."""
     try:
-        return [e for e in os.listdir(path) if os.path.isdir(os.path.join(path, e))]
+        return [e for e in os.listdir(path)
+                if os.path.isdir(os.path.join(path, e)) and not e.startswith("spare-")]
     except OSError:
         return []
 

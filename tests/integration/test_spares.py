@@ -1,0 +1,345 @@
+"""Issue 15, item 1: spare sandboxes (--spare-sandboxes N|auto).
+
+A spare is `lambda-emu __spare`: a child of the server that has joined a fresh
+cgroup and, sandboxed, sits in its own namespaces with the shared half of an
+environment's view built. A cold start hands one the function and it becomes
+the environment. These tests watch spares from the host (their pids, cgroups
+and the server's /metrics) and from inside the functions they become: each
+environment still has its own PID and mount namespaces, cgroup, /tmp,
+variables and module state; the function's memory limit, init errors and
+timeouts behave as without spares; spares go when the server stops or dies.
+"""
+
+import os
+import signal
+import time
+import unittest
+
+from emu import EmuServer, invoke_parallel, pid_alive, report_for, serve_for_class, wait_until
+from runtime_support import CodeDirs, function
+
+PY = "python3.11"
+SPARE_CMDLINE = ["lambda-emu", "__spare"]
+
+PROBE = """
+    import os
+    import time
+
+    STATE = {"n": 0}
+    INIT_TMP = sorted(os.listdir("/tmp"))
+
+    def handler(event, context):
+        STATE["n"] += 1
+        if event.get("write"):
+            with open("/tmp/" + event["write"], "w") as f:
+                f.write("x")
+        time.sleep(event.get("sleep", 0))
+        return {
+            "n": STATE["n"],
+            "init_tmp": INIT_TMP,
+            "tmp": sorted(os.listdir("/tmp")),
+            "pidns": os.readlink("/proc/self/ns/pid"),
+            "mntns": os.readlink("/proc/self/ns/mnt"),
+            "cgroup": open("/proc/self/cgroup").read(),
+            "stream": os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
+            "api": os.environ["AWS_LAMBDA_RUNTIME_API"],
+            "pid": os.getpid(),
+            "ppid": os.getppid(),
+            "uid": os.getuid(),
+            "cwd": os.getcwd(),
+            "tmpdir": os.environ.get("TMPDIR"),
+        }
+"""
+
+HOG = """
+    def handler(event, context):
+        hoard = []
+        for _ in range(64):
+            hoard.append(bytearray(16 << 20))
+        return len(hoard)
+"""
+
+BROKEN = """
+    import no_such_module_anywhere
+
+    def handler(event, context):
+        return 1
+"""
+
+SLOW_INIT = """
+    import time
+    time.sleep(30)
+
+    def handler(event, context):
+        return 1
+"""
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return []
+
+
+def children(pid):
+    """pid's children, whichever of its threads made them (spares come from a thread of their own)."""
+    out = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(p) for p in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def spare_pids(server_pid):
+    """The server's children that are spares, ready or become an environment's init."""
+    return {p for p in children(server_pid) if cmdline(p) == SPARE_CMDLINE}
+
+
+def ready_spares(server_pid):
+    """Spares that are no environment yet: nothing runs under them."""
+    return {p for p in spare_pids(server_pid) if not children(p)}
+
+
+def spare_metrics(emu):
+    text = emu.request("GET", "/metrics").body.decode()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("lambda_emu_spare_sandboxes "):
+            out["ready"] = int(line.split()[1])
+        elif line.startswith("lambda_emu_spare_sandbox_events_total{"):
+            event = line.split('event="')[1].split('"')[0]
+            out[event] = int(line.split()[1])
+    return out
+
+
+def memory_cgroup(pid):
+    """pid's cgroup in the memory hierarchy (v1), or its v2 cgroup."""
+    unified = None
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if "memory" in controllers.split(","):
+                return path
+            if controllers == "":
+                unified = path
+    return unified
+
+
+class SandboxedSparesTest(unittest.TestCase):
+    """Three spares kept ready, the sandbox on (the default)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.code = CodeDirs()
+        probe = cls.code.make("probe", {"app.py": PROBE})
+        functions = {
+            "probe": function(probe, PY, "app.handler", timeout=10),
+            "probe-b": function(probe, PY, "app.handler", timeout=10),
+            "hog": function(cls.code.make("hog", {"app.py": HOG}), PY, "app.handler",
+                            memory=128, timeout=10),
+            "broken": function(cls.code.make("broken", {"app.py": BROKEN}), PY, "app.handler"),
+            "slow-init": function(cls.code.make("slow", {"app.py": SLOW_INIT}), PY,
+                                  "app.handler", timeout=3),
+        }
+        cls.emu = serve_for_class(cls, functions,
+                                  args=["--spare-sandboxes", "3", "--sandbox", "auto",
+                                        "--init-timeout", "3"])
+        if "namespaces" not in cls.emu.stderr():
+            raise unittest.SkipTest("the kernel refuses namespaces here")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.code.cleanup()
+
+    def wait_ready(self, count=3):
+        self.assertTrue(wait_until(lambda: spare_metrics(self.emu).get("ready") == count
+                                   and len(ready_spares(self.emu.proc.pid)) == count,
+                                   timeout=20), (spare_metrics(self.emu), self.emu.stderr()[-2000:]))
+
+    def test_spares_wait_in_cgroups_of_their_own(self):
+        self.wait_ready()
+        pids = ready_spares(self.emu.proc.pid)
+        paths = {memory_cgroup(p) for p in pids}
+        self.assertEqual(len(paths), 3, paths)
+        for path in paths:
+            self.assertIn("/spare-", path)
+        # Each sits in namespaces of its own, not the server's.
+        own = os.readlink(f"/proc/{self.emu.proc.pid}/ns/mnt")
+        for pid in pids:
+            self.assertNotEqual(os.readlink(f"/proc/{pid}/ns/mnt"), own)
+            self.assertNotEqual(os.readlink(f"/proc/{pid}/ns/pid_for_children"),
+                                os.readlink(f"/proc/{self.emu.proc.pid}/ns/pid"))
+
+    def test_a_cold_start_becomes_a_ready_spare(self):
+        self.wait_ready()
+        before = ready_spares(self.emu.proc.pid)
+        taken = spare_metrics(self.emu).get("taken", 0)
+        r = self.emu.invoke("probe-b", {"sleep": 0})
+        self.assertEqual(r.status, 200, r)
+        out = r.json()
+        # The runtime runs under one of the spares that were ready, as its init.
+        became = [p for p in before if children(p)]
+        self.assertEqual(len(became), 1, (before, {p: children(p) for p in before}))
+        runtime = children(became[0])
+        self.assertTrue(any("python" in " ".join(cmdline(c)) for c in runtime),
+                        [cmdline(c) for c in runtime])
+        self.assertEqual(spare_metrics(self.emu)["taken"], taken + 1)
+        # Inside: Lambda's view, as from a spawned environment.
+        self.assertEqual(out["ppid"], 1)
+        self.assertEqual(out["uid"], 993)
+        self.assertEqual(out["cwd"], "/var/task")
+        self.assertIsNone(out["tmpdir"])
+        self.assertEqual(out["init_tmp"], [])
+        # The spare's cgroup is the environment's: the function's memory limit.
+        self.assertIn("/spare-", memory_cgroup(became[0]))
+        request_id = r.header("X-Amzn-RequestId")
+        report = wait_until(lambda: report_for(self.emu.stdout(), request_id))
+        self.assertIsNotNone(report and report["init"], report)
+        # And the thread makes another one.
+        self.wait_ready()
+
+    def test_environments_from_spares_share_nothing(self):
+        self.wait_ready()
+        # Three at once: three environments, each from a spare.
+        first = [r for r, _ in invoke_parallel(self.emu, "probe", [
+            {"write": f"file-{i}", "sleep": 0.5} for i in range(3)])]
+        for r in first:
+            self.assertEqual(r.status, 200, r)
+        results = [r.json() for r in first]
+        for key in ("pidns", "mntns", "cgroup", "stream", "api"):
+            self.assertEqual(len({out[key] for out in results}), 3, (key, results))
+        for out in results:
+            self.assertEqual(out["n"], 1, out)
+            self.assertEqual(out["init_tmp"], [], out)
+            self.assertEqual(len(out["tmp"]), 1, out)  # its own file only
+        # Warm again: module state and /tmp are each environment's own.
+        again = invoke_parallel(self.emu, "probe", [{"sleep": 0.5} for _ in range(3)])
+        by_ns = {out["pidns"]: out for out in results}
+        for r, _ in again:
+            out = r.json()
+            self.assertEqual(out["n"], 2, out)
+            self.assertEqual(out["tmp"], by_ns[out["pidns"]]["tmp"], out)
+
+    def test_the_memory_limit_is_the_functions(self):
+        self.wait_ready()
+        r = self.emu.invoke("hog")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
+        self.assertEqual(r.json()["errorType"], "Runtime.OutOfMemory", r.body)
+
+    def test_init_errors_and_init_timeouts_are_reported_as_before(self):
+        self.wait_ready()
+        r = self.emu.invoke("broken")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["errorType"], "Runtime.ImportModuleError", r.body)
+        r = self.emu.invoke("slow-init")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled", r)
+        self.assertEqual(r.json()["errorType"], "Runtime.InitTimeout", r.body)
+
+
+class UnsandboxedSparesTest(unittest.TestCase):
+    """--sandbox none: a spare only joins its cgroup, and execs the runtime itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.code = CodeDirs()
+        probe = cls.code.make("probe", {"app.py": PROBE})
+        cls.emu = serve_for_class(cls, {"probe": function(probe, PY, "app.handler", timeout=10)},
+                                  args=["--spare-sandboxes", "1", "--sandbox", "none"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.code.cleanup()
+
+    def test_the_spare_execs_the_runtime_in_place(self):
+        self.assertTrue(wait_until(lambda: len(ready_spares(self.emu.proc.pid)) == 1,
+                                   timeout=20), self.emu.stderr()[-2000:])
+        (spare,) = ready_spares(self.emu.proc.pid)
+        self.assertIn("/spare-", memory_cgroup(spare))
+        r = self.emu.invoke("probe")
+        self.assertEqual(r.status, 200, r)
+        out = r.json()
+        self.assertEqual(out["pid"], spare)  # the same process, now the runtime
+        self.assertIn("python", " ".join(cmdline(spare)))
+        self.assertTrue(out["tmpdir"] and out["tmpdir"].endswith("/tmp"), out)
+        self.assertEqual(spare_metrics(self.emu)["taken"], 1)
+
+
+class SpareSizingTest(unittest.TestCase):
+    def setUp(self):
+        self.code = CodeDirs()
+        self.addCleanup(self.code.cleanup)
+
+    def test_none_keeps_no_spares(self):
+        probe = self.code.make("probe", {"app.py": PROBE})
+        with EmuServer({"probe": function(probe, PY, "app.handler")},
+                       args=["--spare-sandboxes", "0"]) as emu:
+            self.assertEqual(emu.invoke("probe", {}).status, 200)
+            time.sleep(0.3)
+            self.assertEqual(spare_pids(emu.proc.pid) - {p for p in spare_pids(emu.proc.pid)
+                                                         if children(p)}, set())
+            self.assertNotIn("lambda_emu_spare_sandboxes",
+                             emu.request("GET", "/metrics").body.decode())
+            self.assertIn("spare sandboxes: none", emu.stderr())
+
+    def test_auto_grows_with_cold_starts_and_shrinks_back(self):
+        probe = self.code.make("probe", {"app.py": PROBE})
+        functions = {f"p{i}": function(probe, PY, "app.handler") for i in range(5)}
+        with EmuServer(functions) as emu:  # auto is the default
+            self.assertIn("spare sandboxes: auto", emu.stderr())
+            self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 1, timeout=20))
+            for i in range(5):
+                self.assertEqual(emu.invoke(f"p{i}", {}).status, 200)
+            # Five cold starts in the last 10 s: five kept ready.
+            self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 5, timeout=9),
+                            spare_metrics(emu))
+            # None since: back to one.
+            self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 1, timeout=20),
+                            spare_metrics(emu))
+
+
+class SpareCleanupTest(unittest.TestCase):
+    def setUp(self):
+        self.code = CodeDirs()
+        self.addCleanup(self.code.cleanup)
+
+    def start(self):
+        probe = self.code.make("probe", {"app.py": PROBE})
+        emu = EmuServer({"probe": function(probe, PY, "app.handler")},
+                        args=["--spare-sandboxes", "4"]).start()
+        self.addCleanup(emu.stop)
+        self.assertTrue(wait_until(lambda: len(ready_spares(emu.proc.pid)) == 4, timeout=20),
+                        emu.stderr()[-2000:])
+        self.assertEqual(emu.invoke("probe", {}).status, 200)
+        return emu, spare_pids(emu.proc.pid), {memory_cgroup(p) for p in spare_pids(emu.proc.pid)}
+
+    def test_spares_go_when_the_server_stops(self):
+        emu, pids, cgroups = self.start()
+        self.assertGreaterEqual(len(pids), 4)  # ready ones, and the environment one became
+        emu.stop()
+        for pid in pids:
+            self.assertFalse(pid_alive(pid), (pid, cmdline(pid)))
+        for path in cgroups:
+            self.assertTrue(wait_until(
+                lambda: not os.path.exists("/sys/fs/cgroup/memory" + path), timeout=10), path)
+
+    def test_spares_die_with_a_killed_server(self):
+        emu, pids, _ = self.start()
+        os.kill(emu.proc.pid, signal.SIGKILL)
+        emu.proc.wait()
+        self.assertTrue(wait_until(lambda: not any(pid_alive(p) for p in pids), timeout=10),
+                        [(p, cmdline(p)) for p in pids if pid_alive(p)])
+
+
+if __name__ == "__main__":
+    unittest.main()
