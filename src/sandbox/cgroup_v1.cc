@@ -61,11 +61,17 @@ class CgroupV1 final : public EnvironmentCgroup {
   }
   Status SetLimits(const ResourceLimits& limits) override {
     std::string bytes = std::to_string(limits.memory_bytes);
-    if (Status s = WriteFile(memory_ / "memory.limit_in_bytes", bytes); !s.ok()) return s;
-    // No swap: memory+swap gets the same limit (only when swap accounting is on).
-    if (fs::exists(memory_ / "memory.memsw.limit_in_bytes")) {
-      (void)WriteFile(memory_ / "memory.memsw.limit_in_bytes", bytes);
+    // No swap: memory+swap gets the same limit (only when swap accounting
+    // is on). The kernel keeps memory <= memory+swap at every step, so a
+    // raise (a spare becoming a larger function's) goes memory+swap first.
+    const fs::path memsw = memory_ / "memory.memsw.limit_in_bytes";
+    const bool swap_accounted = fs::exists(memsw);
+    Status s = WriteFile(memory_ / "memory.limit_in_bytes", bytes);
+    if (!s.ok() && swap_accounted && WriteFile(memsw, bytes).ok()) {
+      s = WriteFile(memory_ / "memory.limit_in_bytes", bytes);
     }
+    if (!s.ok()) return s;
+    if (swap_accounted) (void)WriteFile(memsw, bytes);
     if (!pids_.empty() && limits.pids > 0) {
       if (Status s = WriteFile(pids_ / "pids.max", std::to_string(limits.pids)); !s.ok()) {
         return s;

@@ -184,6 +184,14 @@ void SpareSandboxes::Run() {
       wake_.wait_for(lock, std::chrono::seconds(1));
       continue;
     }
+    // Making a spare takes a few milliseconds of CPU: not while the
+    // environment that took the last one starts (on a 2-core machine it
+    // would take that start's CPU), unless spares have run out.
+    const auto quiet = recent_.empty() ? Clock::time_point{} : recent_.back() + kRefillDelay;
+    if (!ready_.empty() && Clock::now() < quiet) {
+      wake_.wait_until(lock, quiet);
+      continue;
+    }
     lock.unlock();
     auto made = Make();
     lock.lock();
