@@ -120,8 +120,9 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   if (spare) {
     spawned = StartInSpare(*spare, limits);
     if (!spawned.ok()) {
-      // It died: start as without one.
-      spdlog::debug("{}: spare sandbox: {}", id_, spawned.status().message());
+      // It died, or its cgroup refused the limits: start as without one.
+      spdlog::warn("{}: a spare sandbox could not be used ({}); starting one", id_,
+                   spawned.status().message());
       spare.reset();
       tmp_dir_ = services_.settings.work_dir / id_ / "tmp";
       fs::create_directories(services_.sandboxed() ? tmp_dir_.parent_path() : tmp_dir_, ec);

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,8 +53,8 @@ bool Limit(int resource, rlim_t soft, rlim_t hard) {
 // allocator's) that those handlers take.
 pid_t Fork() { return static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)); }
 
-// "/proc/<pid>/<leaf>" without allocating.
-void ProcPath(char (&out)[64], pid_t pid, const char* leaf) {
+// "<proc>/<pid>/<leaf>" without allocating.
+void ProcPath(char (&out)[4096], const char* proc, pid_t pid, const char* leaf) {
   char digits[16];
   std::size_t count = 0;
   auto n = static_cast<unsigned>(pid);
@@ -62,16 +63,17 @@ void ProcPath(char (&out)[64], pid_t pid, const char* leaf) {
     n /= 10;
   } while (n > 0);
   std::size_t at = 0;
-  for (const char* p = "/proc/"; *p;) out[at++] = *p++;
+  for (const char* p = proc; *p && at + 32 < sizeof out;) out[at++] = *p++;
+  out[at++] = '/';
   while (count > 0) out[at++] = digits[--count];
   out[at++] = '/';
   for (const char* p = leaf; *p && at + 1 < sizeof out;) out[at++] = *p++;
   out[at] = '\0';
 }
 
-bool WriteProc(pid_t pid, const char* leaf, const char* text) {
-  char path[64];
-  ProcPath(path, pid, leaf);
+bool WriteProc(const char* proc, pid_t pid, const char* leaf, const char* text) {
+  char path[4096];
+  ProcPath(path, proc, pid, leaf);
   int fd = ::open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
   std::size_t length = std::strlen(text);
@@ -81,8 +83,8 @@ bool WriteProc(pid_t pid, const char* leaf, const char* text) {
 }
 
 // In a fresh child of init, inside the runtime's user namespace: becomes
-// the sandbox user and execs `argv`.
-[[noreturn]] void Exec(const InitSpec& spec, char* const* argv, bool runtime, int report_fd) {
+// the sandbox user with its process limit.
+void BecomeUser(const InitSpec& spec, bool runtime, int report_fd) {
   auto fail = [&](SpawnFailure::Stage stage) { Fail(spec, runtime, report_fd, stage); };
   // The system calls, not glibc's wrappers: those signal every thread glibc
   // believes the process has, and this copy of the server has only one.
@@ -96,9 +98,18 @@ bool WriteProc(pid_t pid, const char* leaf, const char* text) {
   if (!Limit(RLIMIT_NPROC, spec.max_processes, spec.max_processes)) {
     fail(SpawnFailure::Stage::kRlimit);
   }
-  if (::chdir(spec.cwd) != 0) fail(SpawnFailure::Stage::kChdir);
+}
+
+[[noreturn]] void ExecIn(const InitSpec& spec, char* const* argv, bool runtime, int report_fd) {
+  if (::chdir(spec.cwd) != 0) Fail(spec, runtime, report_fd, SpawnFailure::Stage::kChdir);
   ::execve(argv[0], argv, spec.envp.data());
   Fail(spec, runtime, report_fd, SpawnFailure::Stage::kExec);
+}
+
+// Becomes the sandbox user and execs `argv`.
+[[noreturn]] void Exec(const InitSpec& spec, char* const* argv, bool runtime, int report_fd) {
+  BecomeUser(spec, runtime, report_fd);
+  ExecIn(spec, argv, runtime, report_fd);
 }
 
 // What every process init starts does first: the signals and limits it
@@ -116,9 +127,28 @@ bool Prepare(const InitSpec& spec) {
          Limit(RLIMIT_STACK, spec.stack_soft, RLIM_INFINITY);
 }
 
+// The child's half of entering the runtime's user namespace: `up` says it
+// is there, `down` that init has written its id maps.
+bool EnterUserNamespace(int up, int down) {
+  if (::unshare(CLONE_NEWUSER) != 0) return false;
+  char byte = 'u';
+  return ::write(up, &byte, 1) == 1 && ::read(down, &byte, 1) == 1;
+}
+
+// Init's half: once the child `pid` is in its namespace, writes its maps.
+void MapUserNamespace(const InitSpec& spec, pid_t pid, int up, int down) {
+  char byte = 0;
+  if (pid > 0 && ::read(up, &byte, 1) == 1 &&
+      WriteProc(spec.proc, pid, "uid_map", spec.uid_map) &&
+      WriteProc(spec.proc, pid, "gid_map", spec.gid_map)) {
+    ssize_t ignored = ::write(down, &byte, 1);
+    (void)ignored;
+  }
+}
+
 // The runtime makes the environment's user namespace (namespaces.h); init
 // writes its id maps (root and the sandbox user map to themselves, so the
-// host's root-owned files stay root's) while the runtime waits.
+// host's files stay root's) while the runtime waits.
 pid_t StartRuntime(const InitSpec& spec, int report_fd) {
   int up[2];
   int down[2];
@@ -133,19 +163,14 @@ pid_t StartRuntime(const InitSpec& spec, int report_fd) {
     ::close(up[0]);
     ::close(down[1]);
     if (!Prepare(spec)) Fail(spec, true, report_fd, SpawnFailure::Stage::kRlimit);
-    if (::unshare(CLONE_NEWUSER) != 0) Fail(spec, true, report_fd, SpawnFailure::Stage::kUser);
-    char byte = 'u';
-    if (::write(up[1], &byte, 1) != 1 || ::read(down[0], &byte, 1) != 1) _exit(127);
+    if (!EnterUserNamespace(up[1], down[0])) {
+      Fail(spec, true, report_fd, SpawnFailure::Stage::kUser);
+    }
     Exec(spec, spec.runtime_argv.data(), true, report_fd);
   }
   ::close(up[1]);
   ::close(down[0]);
-  char byte = 0;
-  if (pid > 0 && ::read(up[0], &byte, 1) == 1 && WriteProc(pid, "uid_map", spec.uid_map) &&
-      WriteProc(pid, "gid_map", spec.gid_map)) {
-    ssize_t ignored = ::write(down[1], &byte, 1);
-    (void)ignored;
-  }
+  MapUserNamespace(spec, pid, up[0], down[1]);
   ::close(up[0]);
   ::close(down[1]);  // without the byte the runtime exits
   return pid;
@@ -155,25 +180,98 @@ pid_t StartRuntime(const InitSpec& spec, int report_fd) {
 // process limit and can see each other in /proc, as in one Lambda sandbox.
 void StartExtension(const InitSpec& spec, char* const* argv, pid_t runtime, int report_fd) {
   if (Fork() != 0) return;
-  char path[64];
-  ProcPath(path, runtime, "ns/user");
+  char path[4096];
+  ProcPath(path, spec.proc, runtime, "ns/user");
   int ns = ::open(path, O_RDONLY | O_CLOEXEC);
   if (!Prepare(spec) || ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0) _exit(127);
   ::close(ns);
   Exec(spec, argv, false, report_fd);
 }
 
-pid_t StartAll(const InitSpec& spec, int report_fd) {
-  pid_t runtime = StartRuntime(spec, report_fd);
+pid_t StartAll(const InitSpec& spec, int report_fd, PrestartedRuntime* prestarted) {
+  pid_t runtime = -1;
+  if (prestarted && prestarted->pid > 0) {
+    prestarted->launch = &spec;  // read by the child once released (it shares this memory)
+    char byte = 'g';
+    if (::send(prestarted->go, &byte, 1, MSG_NOSIGNAL) == 1) runtime = prestarted->pid;
+    ::close(prestarted->go);
+    prestarted->go = -1;
+    prestarted->pid = -1;
+  }
+  if (runtime < 0) runtime = StartRuntime(spec, report_fd);
   if (runtime < 0) return runtime;
   for (const auto& argv : spec.extension_argvs)
     StartExtension(spec, argv.data(), runtime, report_fd);
   return runtime;
 }
 
+// The prestarted runtime's stack: it shares init's memory (CLONE_VM), so
+// it needs a stack of its own. One per process: a spare prestarts once.
+alignas(64) char prestart_stack[256 * 1024];
+
+struct PrestartArgs {
+  const InitSpec* ahead;
+  PrestartedRuntime* prestarted;
+  int report_fd;
+  int up[2];
+  int down[2];
+  int go[2];
+};
+
+// The prestarted runtime (see PrestartRuntime in init.h): system calls only.
+int RunPrestarted(void* raw) {
+  const PrestartArgs& args = *static_cast<PrestartArgs*>(raw);
+  const InitSpec& ahead = *args.ahead;
+  const int report_fd = args.report_fd;
+  // Its copies of init's ends: without closing them it would wait forever
+  // for an end of file that init's close alone cannot make.
+  for (int fd : {args.up[0], args.down[1], args.go[0]}) ::close(fd);
+  if (!Prepare(ahead)) Fail(ahead, true, report_fd, SpawnFailure::Stage::kRlimit);
+  if (!EnterUserNamespace(args.up[1], args.down[0])) {
+    Fail(ahead, true, report_fd, SpawnFailure::Stage::kUser);
+  }
+  BecomeUser(ahead, true, report_fd);
+  char byte;
+  if (::read(args.go[1], &byte, 1) != 1) _exit(0);  // let go without a launch
+  const InitSpec& spec = *args.prestarted->launch;
+  ExecIn(spec, spec.runtime_argv.data(), true, report_fd);
+}
+
 }  // namespace
 
-void RunInit(const InitSpec& spec, int report_fd) {
+Status PrestartRuntime(const InitSpec& ahead, int report_fd, PrestartedRuntime& prestarted) {
+  int up[2];
+  int down[2];
+  int go[2];
+  if (::pipe2(up, O_CLOEXEC) != 0) return Status::Error("pipe");
+  if (::pipe2(down, O_CLOEXEC) != 0 ||
+      ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) != 0) {
+    ::close(up[0]);
+    ::close(up[1]);
+    return Status::Error("pipe");
+  }
+  static PrestartArgs args;
+  args = {&ahead, &prestarted, report_fd, {up[0], up[1]}, {down[0], down[1]}, {go[0], go[1]}};
+  // CLONE_VM: no copy of this process's page tables now, and none to tear
+  // down at its exec; it runs only system calls until then.
+  pid_t pid = ::clone(RunPrestarted, prestart_stack + sizeof prestart_stack, CLONE_VM | SIGCHLD,
+                      &args);
+  ::close(up[1]);
+  ::close(down[0]);
+  ::close(go[1]);
+  MapUserNamespace(ahead, pid, up[0], down[1]);
+  ::close(up[0]);
+  ::close(down[1]);
+  if (pid < 0) {
+    ::close(go[0]);
+    return Status::Error("clone");
+  }
+  prestarted.pid = pid;
+  prestarted.go = go[0];
+  return Status::Ok();
+}
+
+void RunInit(const InitSpec& spec, int report_fd, PrestartedRuntime* prestarted) {
   sigset_t handled;
   sigemptyset(&handled);
   sigaddset(&handled, SIGCHLD);
@@ -184,7 +282,7 @@ void RunInit(const InitSpec& spec, int report_fd) {
     Report(report_fd, SpawnFailure::Stage::kSandbox, errno);
     _exit(127);
   }
-  pid_t runtime = StartAll(spec, report_fd);
+  pid_t runtime = StartAll(spec, report_fd, prestarted);
   if (runtime < 0) {
     Report(report_fd, SpawnFailure::Stage::kSandbox, errno);
     _exit(127);
@@ -198,7 +296,7 @@ void RunInit(const InitSpec& spec, int report_fd) {
       ::kill(-1, SIGKILL);
       while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
       }
-      runtime = StartAll(spec, report_fd);
+      runtime = StartAll(spec, report_fd, nullptr);
       continue;
     }
     int status = 0;

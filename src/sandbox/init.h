@@ -19,6 +19,8 @@
 
 #include <vector>
 
+#include "lambda_emu/status.h"
+
 namespace lambda_emu::sandbox {
 
 struct InitSpec {
@@ -26,6 +28,9 @@ struct InitSpec {
   std::vector<std::vector<char*>> extension_argvs;
   std::vector<char*> envp;  // null-terminated
   const char* cwd = "/";
+  // Where this PID namespace's /proc is (before the view becomes the root,
+  // at the view's root + /proc).
+  const char* proc = "/proc";
   uid_t uid = 0;
   gid_t gid = 0;
   bool wrapped = false;  // runtime_argv[0] is AWS_LAMBDA_EXEC_WRAPPER
@@ -39,9 +44,29 @@ struct InitSpec {
   rlim_t stack_soft = RLIM_INFINITY;
 };
 
+// A runtime process made ahead of its function (a spare sandbox's, see
+// spares.h): forked, in its own user namespace, as the sandbox user, with
+// the limits; it waits to be told what to exec. Forked with CLONE_VM, it
+// shares init's memory until then: no page tables are copied now or torn
+// down at its exec.
+struct PrestartedRuntime {
+  pid_t pid = -1;
+  int go = -1;                      // one byte releases it
+  const InitSpec* launch = nullptr;  // what it execs, set before the byte
+};
+
+// Prestarts a runtime with `ahead`'s ids, maps and limits (its argv and
+// cwd are not used; ahead.proc is where to write its id maps). Single-
+// threaded callers only; once per process.
+Status PrestartRuntime(const InitSpec& ahead, int report_fd, PrestartedRuntime& prestarted);
+
 // Never returns. Expects stdin, stdout and stderr set up, the report pipe
 // at `report_fd` (close-on-exec), and no other descriptors worth keeping.
-[[noreturn]] void RunInit(const InitSpec& spec, int report_fd);
+// With `prestarted`, that process becomes the runtime (it must have been
+// prestarted with the same ids, maps and limits as `spec`); if it has gone,
+// a runtime is started as without one.
+[[noreturn]] void RunInit(const InitSpec& spec, int report_fd,
+                          PrestartedRuntime* prestarted = nullptr);
 
 // Server side: asks environment `init` to restart its runtime.
 void RestartRuntime(pid_t init);

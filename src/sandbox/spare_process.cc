@@ -47,8 +47,8 @@ void JoinCgroups(const std::vector<std::string>& files) {
 
 // Unsandboxed: what Spawn's child does before exec, here.
 [[noreturn]] void ExecRuntime(const spare::Launch& launch) {
-  rlimit nofile{launch.max_open_files, launch.max_open_files};
-  rlimit core{launch.max_core_size, launch.max_core_size};
+  rlimit nofile{launch.runtime.max_open_files, launch.runtime.max_open_files};
+  rlimit core{launch.runtime.max_core_size, launch.runtime.max_core_size};
   rlimit fsize{launch.max_file_size, launch.max_file_size};
   ::signal(SIGXFSZ, SIG_IGN);  // a write past RLIMIT_FSIZE fails with EFBIG
   if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0 || ::setrlimit(RLIMIT_CORE, &core) != 0 ||
@@ -73,7 +73,15 @@ void RunSpare() {
   if (!spare::Decode(ReceiveOrExit(), prepare)) _exit(127);
   JoinCgroups(prepare.cgroup_procs_files);
   const char* failed = "";
-  if (prepare.namespaces && !PrepareView(prepare.plan, failed)) Fail(Stage::kSandbox, failed);
+  PrestartedRuntime prestarted;
+  InitSpec ahead = spare::MakeInitSpec(prepare.runtime);
+  const std::string proc = prepare.plan.root + "/proc";  // the view's, not yet the root
+  ahead.proc = proc.c_str();
+  if (prepare.namespaces) {
+    if (!PrepareView(prepare.plan, failed)) Fail(Stage::kSandbox, failed);
+    // Without it the runtime is forked at launch, as in a spawned environment.
+    (void)PrestartRuntime(ahead, spare::kReportFd, prestarted);
+  }
   if (!spare::Send(spare::kControlFd, "r").ok()) _exit(0);
 
   std::vector<int> fds;
@@ -83,6 +91,10 @@ void RunSpare() {
   if (fds.size() != expected) _exit(127);
   ::close(spare::kControlFd);
   if (!prepare.namespaces) ExecRuntime(launch);
+  if (prestarted.pid > 0 && !(launch.runtime == prepare.runtime)) {
+    ::close(prestarted.go);  // it exits; the runtime is forked as launch says
+    prestarted = {};
+  }
 
   MountPlan& plan = prepare.plan;
   plan.function = std::move(launch.function);
@@ -92,7 +104,7 @@ void RunSpare() {
   if (launch.has_idmap_fd) plan.idmap_fd = fds[next++];
   if (!EnterView(plan, failed)) Fail(Stage::kSandbox, failed);
   for (int fd : fds) ::close(fd);
-  RunInit(spare::MakeInitSpec(launch), spare::kReportFd);
+  RunInit(spare::MakeInitSpec(launch), spare::kReportFd, &prestarted);
 }
 
 }  // namespace lambda_emu::sandbox

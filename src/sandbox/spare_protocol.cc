@@ -31,6 +31,10 @@ class Writer {
     for (const auto& s : list) Str(s);
     return *this;
   }
+  Writer& Identity(const RuntimeIdentity& r) {
+    Num(r.uid).Num(r.gid).Str(r.uid_map).Str(r.gid_map).Num(r.max_open_files);
+    return Num(r.max_core_size).Num(r.max_processes).Num(r.max_locked_memory).Num(r.stack_soft);
+  }
   Writer& Steps(const std::vector<MountStep>& steps) {
     Num(steps.size());
     for (const auto& step : steps) {
@@ -72,6 +76,17 @@ class Reader {
     std::uint64_t count = Num();
     for (std::uint64_t i = 0; ok_ && i < count; ++i) Str(out.emplace_back());
   }
+  void Identity(RuntimeIdentity& r) {
+    Num(r.uid);
+    Num(r.gid);
+    Str(r.uid_map);
+    Str(r.gid_map);
+    Num(r.max_open_files);
+    Num(r.max_core_size);
+    Num(r.max_processes);
+    Num(r.max_locked_memory);
+    Num(r.stack_soft);
+  }
   void Steps(std::vector<MountStep>& out) {
     std::uint64_t count = Num();
     for (std::uint64_t i = 0; ok_ && i < count; ++i) {
@@ -100,24 +115,32 @@ class Reader {
 
 }  // namespace
 
+RuntimeIdentity MakeRuntimeIdentity(const SpawnSpec& spec) {
+  RuntimeIdentity identity;
+  identity.max_open_files = spec.max_open_files;
+  identity.max_core_size = spec.max_core_size;
+  if (const SandboxSpec* box = spec.sandbox) {
+    identity.uid = box->user.uid;
+    identity.gid = box->user.gid;
+    identity.uid_map = box->runtime_uid_map;
+    identity.gid_map = box->runtime_gid_map;
+    identity.max_processes = box->max_processes;
+    identity.max_locked_memory = box->max_locked_memory;
+    identity.stack_soft = box->stack_soft;
+  }
+  return identity;
+}
+
 Launch MakeLaunch(const SpawnSpec& spec) {
   Launch launch;
   launch.argv = spec.argv;
   launch.env = spec.env;
   launch.cwd = spec.cwd.string();
   launch.wrapped = spec.wrapped;
-  launch.max_open_files = spec.max_open_files;
-  launch.max_core_size = spec.max_core_size;
+  launch.runtime = MakeRuntimeIdentity(spec);
   launch.max_file_size = spec.max_file_size;
   if (const SandboxSpec* box = spec.sandbox) {
     launch.extensions = box->extensions;
-    launch.uid = box->user.uid;
-    launch.gid = box->user.gid;
-    launch.uid_map = box->runtime_uid_map;
-    launch.gid_map = box->runtime_gid_map;
-    launch.max_processes = box->max_processes;
-    launch.max_locked_memory = box->max_locked_memory;
-    launch.stack_soft = box->stack_soft;
     launch.function = box->mounts.function;
     launch.tmp = box->mounts.tmp;
     launch.has_tmp_fd = box->mounts.tmp.mounted_fd >= 0;
@@ -126,31 +149,36 @@ Launch MakeLaunch(const SpawnSpec& spec) {
   return launch;
 }
 
-InitSpec MakeInitSpec(const Launch& launch) {
+InitSpec MakeInitSpec(const RuntimeIdentity& r) {
   InitSpec init;
+  init.uid = r.uid;
+  init.gid = r.gid;
+  init.uid_map = r.uid_map.c_str();
+  init.gid_map = r.gid_map.c_str();
+  init.max_open_files = r.max_open_files;
+  init.max_core_size = r.max_core_size;
+  init.max_processes = r.max_processes;
+  init.max_locked_memory = r.max_locked_memory;
+  init.stack_soft = r.stack_soft;
+  return init;
+}
+
+InitSpec MakeInitSpec(const Launch& launch) {
+  InitSpec init = MakeInitSpec(launch.runtime);
   init.runtime_argv = CStrings(launch.argv);
   init.envp = CStrings(launch.env);
   for (const auto& path : launch.extensions) {
     init.extension_argvs.push_back({const_cast<char*>(path.c_str()), nullptr});
   }
   init.cwd = launch.cwd.c_str();
-  init.uid = launch.uid;
-  init.gid = launch.gid;
   init.wrapped = launch.wrapped;
-  init.uid_map = launch.uid_map.c_str();
-  init.gid_map = launch.gid_map.c_str();
-  init.max_open_files = launch.max_open_files;
-  init.max_core_size = launch.max_core_size;
-  init.max_processes = launch.max_processes;
-  init.max_locked_memory = launch.max_locked_memory;
-  init.stack_soft = launch.stack_soft;
   return init;
 }
 
 std::string Encode(const Prepare& m) {
   Writer w;
   w.Num(m.namespaces ? 1 : 0).Strs(m.cgroup_procs_files).Str(m.plan.root);
-  w.Steps(m.plan.steps).Steps(m.plan.after_seal);
+  w.Steps(m.plan.steps).Steps(m.plan.after_seal).Identity(m.runtime);
   return w.Take();
 }
 
@@ -161,15 +189,14 @@ bool Decode(const std::string& bytes, Prepare& m) {
   r.Str(m.plan.root);
   r.Steps(m.plan.steps);
   r.Steps(m.plan.after_seal);
+  r.Identity(m.runtime);
   return r.ok();
 }
 
 std::string Encode(const Launch& m) {
   Writer w;
   w.Strs(m.argv).Strs(m.env).Strs(m.extensions).Str(m.cwd).Num(m.wrapped ? 1 : 0);
-  w.Num(m.uid).Num(m.gid).Str(m.uid_map).Str(m.gid_map);
-  w.Num(m.max_open_files).Num(m.max_core_size).Num(m.max_file_size);
-  w.Num(m.max_processes).Num(m.max_locked_memory).Num(m.stack_soft);
+  w.Identity(m.runtime).Num(m.max_file_size);
   w.Steps(m.function);
   w.Num(static_cast<std::uint64_t>(m.tmp.kind)).Str(m.tmp.image).Str(m.tmp.template_image);
   w.Str(m.tmp.tmpfs_options).Num(m.has_tmp_fd ? 1 : 0).Num(m.has_idmap_fd ? 1 : 0);
@@ -183,16 +210,8 @@ bool Decode(const std::string& bytes, Launch& m) {
   r.Strs(m.extensions);
   r.Str(m.cwd);
   r.Flag(m.wrapped);
-  r.Num(m.uid);
-  r.Num(m.gid);
-  r.Str(m.uid_map);
-  r.Str(m.gid_map);
-  r.Num(m.max_open_files);
-  r.Num(m.max_core_size);
+  r.Identity(m.runtime);
   r.Num(m.max_file_size);
-  r.Num(m.max_processes);
-  r.Num(m.max_locked_memory);
-  r.Num(m.stack_soft);
   r.Steps(m.function);
   std::uint64_t kind = r.Num();
   m.tmp.kind = kind <= static_cast<std::uint64_t>(TmpVolume::Kind::kTmpfs)

@@ -31,10 +31,29 @@ inline constexpr int kControlFd = 4;  // the control socket
 // argv[1] that makes lambda-emu a spare (main.cc).
 inline constexpr const char* kCommand = "__spare";
 
+// Who the runtime runs as and its limits: the same for every function of
+// one server, so a spare can prestart its runtime process (init.h).
+struct RuntimeIdentity {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string uid_map;
+  std::string gid_map;
+  rlim_t max_open_files = 1024;
+  rlim_t max_core_size = 0;
+  rlim_t max_processes = RLIM_INFINITY;
+  rlim_t max_locked_memory = RLIM_INFINITY;
+  rlim_t stack_soft = RLIM_INFINITY;
+
+  bool operator==(const RuntimeIdentity&) const = default;
+};
+
 struct Prepare {
   bool namespaces = false;  // build plan's shared half (PrepareView); else only join
   std::vector<std::string> cgroup_procs_files;
   MountPlan plan;  // root, steps, after_seal
+  // Sandboxed: the runtime process is started ahead as this (it must be
+  // what every Launch then says).
+  RuntimeIdentity runtime;
 };
 
 // Everything SpawnSpec and SandboxSpec say about the runtime, plus the
@@ -45,16 +64,8 @@ struct Launch {
   std::vector<std::string> extensions;
   std::string cwd;
   bool wrapped = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::string uid_map;
-  std::string gid_map;
-  rlim_t max_open_files = 1024;
-  rlim_t max_core_size = 0;
+  RuntimeIdentity runtime;
   rlim_t max_file_size = RLIM_INFINITY;
-  rlim_t max_processes = RLIM_INFINITY;
-  rlim_t max_locked_memory = RLIM_INFINITY;
-  rlim_t stack_soft = RLIM_INFINITY;
   std::vector<MountStep> function;
   TmpVolume tmp;  // mounted_fd travels as a descriptor
   bool has_tmp_fd = false;
@@ -64,9 +75,13 @@ struct Launch {
 // The Launch for `spec` (with its sandbox's function half and /tmp); the
 // descriptors stay the caller's.
 Launch MakeLaunch(const SpawnSpec& spec);
+// The identity `spec` gives the runtime (its ids, maps and limits).
+RuntimeIdentity MakeRuntimeIdentity(const SpawnSpec& spec);
 // The InitSpec that starts `launch`'s runtime; it points into `launch`,
 // which must outlive it.
 InitSpec MakeInitSpec(const Launch& launch);
+// An InitSpec with only `identity` (for PrestartRuntime); points into it.
+InitSpec MakeInitSpec(const RuntimeIdentity& identity);
 
 std::string Encode(const Prepare& message);
 std::string Encode(const Launch& message);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
@@ -52,6 +53,8 @@ void CloseAll(std::initializer_list<int> fds) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGPIPE, SIG_DFL);
+  sched_param normal{};
+  ::sched_setscheduler(0, SCHED_OTHER, &normal);  // not the spares thread's SCHED_IDLE
   if (gate >= 0) {
     // The server writes this namespace's id maps first.
     char byte;
@@ -167,6 +170,13 @@ std::size_t SpareSandboxes::TargetLocked(Clock::time_point now) {
 }
 
 void SpareSandboxes::Run() {
+  // This thread only runs when a CPU is otherwise idle: waking it (Take)
+  // must not preempt the io thread in the middle of a cold start. Spares
+  // go back to the normal policy before they exec (ExecSpare).
+  sched_param idle{};
+  if (::sched_setscheduler(0, SCHED_IDLE, &idle) != 0) {
+    spdlog::debug("spare sandboxes: SCHED_IDLE: {}", std::strerror(errno));
+  }
   int failures = 0;
   std::unique_lock lock(mutex_);
   while (!stop_) {
@@ -186,9 +196,9 @@ void SpareSandboxes::Run() {
     }
     // Making a spare takes a few milliseconds of CPU: not while the
     // environment that took the last one starts (on a 2-core machine it
-    // would take that start's CPU), unless spares have run out.
+    // would take that start's CPU).
     const auto quiet = recent_.empty() ? Clock::time_point{} : recent_.back() + kRefillDelay;
-    if (!ready_.empty() && Clock::now() < quiet) {
+    if (Clock::now() < quiet) {
       wake_.wait_until(lock, quiet);
       continue;
     }
@@ -230,6 +240,10 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make() {
     box = std::move(made.value());
     prepare.namespaces = true;
     prepare.plan = box.mounts;
+    SpawnSpec runtime;
+    runtime.sandbox = &box;
+    runtime.max_core_size = kLambdaMaxCoreSize;
+    prepare.runtime = spare::MakeRuntimeIdentity(runtime);
   }
   const int flags = box.clone_flags;
 

@@ -74,7 +74,7 @@ class SpareSandboxes {
   static constexpr int kAuto = -1;
   static constexpr std::size_t kAutoMax = 8;
   static constexpr std::chrono::seconds kAutoWindow{10};
-  // A spare is made this long after the last cold start, unless none is ready.
+  // A spare is made this long after the last cold start.
   static constexpr std::chrono::milliseconds kRefillDelay{100};
 
   struct Figures {

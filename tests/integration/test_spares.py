@@ -104,9 +104,15 @@ def spare_pids(server_pid):
     return {p for p in children(server_pid) if cmdline(p) == SPARE_CMDLINE}
 
 
+def runs_a_function(spare):
+    """Whether something other than the spare's own prestarted runtime (a copy of the
+    spare until it execs) runs under it: then it is an environment's init."""
+    return any(cmdline(c) != SPARE_CMDLINE for c in children(spare))
+
+
 def ready_spares(server_pid):
-    """Spares that are no environment yet: nothing runs under them."""
-    return {p for p in spare_pids(server_pid) if not children(p)}
+    """Spares that are no environment yet."""
+    return {p for p in spare_pids(server_pid) if not runs_a_function(p)}
 
 
 def spare_metrics(emu):
@@ -144,6 +150,7 @@ class SandboxedSparesTest(unittest.TestCase):
         functions = {
             "probe": function(probe, PY, "app.handler", timeout=10),
             "probe-b": function(probe, PY, "app.handler", timeout=10),
+            "probe-large": function(probe, PY, "app.handler", timeout=10, memory=1769),
             "hog": function(cls.code.make("hog", {"app.py": HOG}), PY, "app.handler",
                             memory=128, timeout=10),
             "broken": function(cls.code.make("broken", {"app.py": BROKEN}), PY, "app.handler"),
@@ -187,7 +194,7 @@ class SandboxedSparesTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         out = r.json()
         # The runtime runs under one of the spares that were ready, as its init.
-        became = [p for p in before if children(p)]
+        became = [p for p in before if runs_a_function(p)]
         self.assertEqual(len(became), 1, (before, {p: children(p) for p in before}))
         runtime = children(became[0])
         self.assertTrue(any("python" in " ".join(cmdline(c)) for c in runtime),
@@ -206,6 +213,22 @@ class SandboxedSparesTest(unittest.TestCase):
         self.assertIsNotNone(report and report["init"], report)
         # And the thread makes another one.
         self.wait_ready()
+
+    def test_a_larger_function_raises_the_spares_limit(self):
+        # A spare waits under a small limit; a 1,769 MB function's must be raised
+        # (memory+swap first on cgroup v1, or the kernel refuses it).
+        self.wait_ready()
+        before = ready_spares(self.emu.proc.pid)
+        r = self.emu.invoke("probe-large", {})
+        self.assertEqual(r.status, 200, r)
+        became = [p for p in before if runs_a_function(p)]
+        self.assertEqual(len(became), 1, self.emu.stderr()[-2000:])
+        self.assertNotIn("could not be used", self.emu.stderr())
+        path = memory_cgroup(became[0])
+        v1 = f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes"
+        if os.path.exists(v1):
+            with open(v1) as f:
+                self.assertEqual(int(f.read()), 1769 << 20)
 
     def test_environments_from_spares_share_nothing(self):
         self.wait_ready()
@@ -286,8 +309,7 @@ class SpareSizingTest(unittest.TestCase):
                        args=["--spare-sandboxes", "0"]) as emu:
             self.assertEqual(emu.invoke("probe", {}).status, 200)
             time.sleep(0.3)
-            self.assertEqual(spare_pids(emu.proc.pid) - {p for p in spare_pids(emu.proc.pid)
-                                                         if children(p)}, set())
+            self.assertEqual(ready_spares(emu.proc.pid), set())
             self.assertNotIn("lambda_emu_spare_sandboxes",
                              emu.request("GET", "/metrics").body.decode())
             self.assertIn("spare sandboxes: none", emu.stderr())

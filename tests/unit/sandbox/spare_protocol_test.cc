@@ -20,14 +20,14 @@ Launch SampleLaunch() {
   launch.extensions = {"/opt/extensions/one"};
   launch.cwd = "/var/task";
   launch.wrapped = true;
-  launch.uid = 993;
-  launch.gid = 990;
-  launch.uid_map = "0 0 1\n993 993 1\n";
-  launch.gid_map = "0 0 1\n990 990 1\n";
-  launch.max_open_files = 1024;
-  launch.max_core_size = 10737418240;
-  launch.max_processes = 742;
-  launch.stack_soft = 8 << 20;
+  launch.runtime.uid = 993;
+  launch.runtime.gid = 990;
+  launch.runtime.uid_map = "0 0 1\n993 993 1\n";
+  launch.runtime.gid_map = "0 0 1\n990 990 1\n";
+  launch.runtime.max_open_files = 1024;
+  launch.runtime.max_core_size = 10737418240;
+  launch.runtime.max_processes = 742;
+  launch.runtime.stack_soft = 8 << 20;
   launch.function = {{Kind::kReadOnly, "/code", "/r/var/task", {}, true},
                      {Kind::kOverlay, {}, "/r/opt", "lowerdir=/b:/a"},
                      {Kind::kHide, {}, "/r/var/lang/lib/site-packages", {}}};
@@ -47,14 +47,13 @@ TEST(SpareProtocol, LaunchRoundTrips) {
   EXPECT_EQ(got.extensions, sent.extensions);
   EXPECT_EQ(got.cwd, "/var/task");
   EXPECT_TRUE(got.wrapped);
-  EXPECT_EQ(got.uid, 993u);
-  EXPECT_EQ(got.gid, 990u);
-  EXPECT_EQ(got.uid_map, sent.uid_map);
-  EXPECT_EQ(got.gid_map, sent.gid_map);
-  EXPECT_EQ(got.max_core_size, sent.max_core_size);
-  EXPECT_EQ(got.max_processes, 742u);
+  EXPECT_EQ(got.runtime.uid, 993u);
+  EXPECT_EQ(got.runtime.gid, 990u);
+  EXPECT_EQ(got.runtime.uid_map, sent.runtime.uid_map);
+  EXPECT_EQ(got.runtime.gid_map, sent.runtime.gid_map);
+  EXPECT_EQ(got.runtime, sent.runtime);
+  EXPECT_EQ(got.runtime.max_processes, 742u);
   EXPECT_EQ(got.max_file_size, RLIM_INFINITY);
-  EXPECT_EQ(got.stack_soft, sent.stack_soft);
   ASSERT_EQ(got.function.size(), 3u);
   EXPECT_EQ(got.function[0].kind, Kind::kReadOnly);
   EXPECT_TRUE(got.function[0].idmap);
@@ -76,6 +75,8 @@ TEST(SpareProtocol, PrepareRoundTrips) {
   sent.plan.steps = {{Kind::kDirectory, {}, "/w/spare-1/root/usr", {}},
                      {Kind::kBind, "/usr", "/w/spare-1/root/usr", {}}};
   sent.plan.after_seal = {{Kind::kSeal, {}, "/w/spare-1/root/dev", {}}};
+  sent.runtime.uid = 993;
+  sent.runtime.uid_map = "993 993 1\n";
   Prepare got;
   ASSERT_TRUE(Decode(Encode(sent), got));
   EXPECT_TRUE(got.namespaces);
@@ -85,6 +86,7 @@ TEST(SpareProtocol, PrepareRoundTrips) {
   EXPECT_EQ(got.plan.steps[1].source, "/usr");
   ASSERT_EQ(got.plan.after_seal.size(), 1u);
   EXPECT_EQ(got.plan.after_seal[0].kind, Kind::kSeal);
+  EXPECT_EQ(got.runtime, sent.runtime);
 }
 
 TEST(SpareProtocol, DamagedMessagesAreRefused) {
