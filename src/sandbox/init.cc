@@ -222,19 +222,17 @@ struct PrestartArgs {
 int RunPrestarted(void* raw) {
   const PrestartArgs& args = *static_cast<PrestartArgs*>(raw);
   const InitSpec& ahead = *args.ahead;
-  const int report_fd = args.report_fd;
   // Its copies of init's ends: without closing them it would wait forever
   // for an end of file that init's close alone cannot make.
   for (int fd : {args.up[0], args.down[1], args.go[0]}) ::close(fd);
-  if (!Prepare(ahead)) Fail(ahead, true, report_fd, SpawnFailure::Stage::kRlimit);
-  if (!EnterUserNamespace(args.up[1], args.down[0])) {
-    Fail(ahead, true, report_fd, SpawnFailure::Stage::kUser);
-  }
-  BecomeUser(ahead, true, report_fd);
+  // Until released it is no environment's: a failure just exits (no
+  // report, -1), and init starts the runtime as without it.
+  if (!Prepare(ahead) || !EnterUserNamespace(args.up[1], args.down[0])) _exit(127);
+  BecomeUser(ahead, true, -1);
   char byte;
   if (::read(args.go[1], &byte, 1) != 1) _exit(0);  // let go without a launch
   const InitSpec& spec = *args.prestarted->launch;
-  ExecIn(spec, spec.runtime_argv.data(), true, report_fd);
+  ExecIn(spec, spec.runtime_argv.data(), true, args.report_fd);
 }
 
 }  // namespace

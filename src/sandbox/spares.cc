@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,15 +43,7 @@ void CloseAll(std::initializer_list<int> fds) {
 // spare_protocol.h says, nothing else, then `lambda-emu __spare`.
 [[noreturn]] void ExecSpare(pid_t parent, bool new_pid_namespace, int gate, const int (&fds)[5],
                             char* const* argv) {
-  ::setpgid(0, 0);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // The server died before prctl (outside a new PID namespace; inside one
-  // the parent is invisible and getppid() is 0).
-  if (!new_pid_namespace && ::getppid() != parent) _exit(127);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::signal(SIGPIPE, SIG_DFL);
+  StartChild(parent, new_pid_namespace);
   sched_param normal{};
   ::sched_setscheduler(0, SCHED_OTHER, &normal);  // not the spares thread's SCHED_IDLE
   if (gate >= 0) {

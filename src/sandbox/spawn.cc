@@ -103,6 +103,19 @@ pid_t Clone(const std::filesystem::path& dir, int flags) {
   return pid < 0 ? -1 : pid;
 }
 
+void StartChild(pid_t parent, bool new_pid_namespace) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The server died before prctl (in a new PID namespace the parent is
+  // outside it, and getppid() is 0).
+  if (!new_pid_namespace && ::getppid() != parent) _exit(127);
+  // Restore what the server changed, so the function starts clean.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+}
+
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);
@@ -166,16 +179,7 @@ Result<SpawnedProcess> Spawn(const SpawnSpec& spec) {
     return Status::Error(std::string(flags ? "clone: " : "fork: ") + std::strerror(err));
   }
   if (pid == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The server died before prctl (in a new PID namespace the parent is
-    // outside it, and getppid() is 0).
-    if (!flags && ::getppid() != parent) _exit(127);
-    // Restore what the server changed, so the function starts clean.
-    sigset_t all;
-    sigemptyset(&all);
-    ::sigprocmask(SIG_SETMASK, &all, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
+    StartChild(parent, flags & CLONE_NEWPID);
     if (spec.sandbox) {
       if (gate[1] >= 0) ::close(gate[1]);  // the server's close is end of file here
       RunSandboxChild(spec, init, born_in_cgroup, gate[0], devnull, output[1], report[1]);

@@ -113,6 +113,12 @@ std::string DescribeSpawnFailure(const SpawnFailure& failure, const std::string&
 // only make system calls until it execs.
 pid_t Clone(const std::filesystem::path& dir, int flags);
 
+// A child's first steps after Clone (system calls only): a process group
+// of its own, killed when the thread that made it dies (PR_SET_PDEATHSIG),
+// no blocked signals and the default SIGPIPE. Exits when `parent` has
+// already died.
+void StartChild(pid_t parent, bool new_pid_namespace);
+
 // Pointers to `strings`' characters, null-terminated, for exec.
 std::vector<char*> CStrings(const std::vector<std::string>& strings);
 
