@@ -28,9 +28,9 @@ struct ServeOptions {
   long long code_storage_limit = 80530636800;  // bytes (Lambda's 75 GB)
   double idle_ttl_s = 600;
   int max_environments = 0;
-  int max_concurrent_inits = -1;  // -1: StartBudget::DefaultLimit(); 0: no limit
+  int max_concurrent_inits = -1;         // -1: StartBudget::DefaultLimit(); 0: no limit
   std::string spare_sandboxes = "auto";  // N | auto (sandbox/spares.h)
-  double shutdown_grace_s = 5;    // SIGTERM: how long invocations in flight may take to finish
+  double shutdown_grace_s = 5;  // SIGTERM: how long invocations in flight may take to finish
   bool watch = false;
   // The API Gateway front door and Function URLs (when the project has routes).
   int api_port = 3000;

@@ -64,9 +64,12 @@ std::string RenderSparePrometheus(const sandbox::SpareSandboxes::Figures& f) {
   const char* name = "lambda_emu_spare_sandbox_events_total";
   out += std::string("# HELP ") + name +
          " Cold starts that took a spare sandbox (taken) or found none ready (missed); spares "
-         "made, and spares that could not be made (failed).\n# TYPE " + name + " counter\n";
-  for (const auto& [event, count] : {std::pair{"taken", f.taken}, {"missed", f.missed},
-                                     {"made", f.made}, {"failed", f.failed}}) {
+         "made, and spares that could not be made (failed).\n# TYPE " +
+         name + " counter\n";
+  for (const auto& [event, count] : {std::pair{"taken", f.taken},
+                                     {"missed", f.missed},
+                                     {"made", f.made},
+                                     {"failed", f.failed}}) {
     out += std::string(name) + "{event=\"" + event + "\"} " + std::to_string(count) + "\n";
   }
   return out;

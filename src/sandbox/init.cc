@@ -138,8 +138,7 @@ bool EnterUserNamespace(int up, int down) {
 // Init's half: once the child `pid` is in its namespace, writes its maps.
 void MapUserNamespace(const InitSpec& spec, pid_t pid, int up, int down) {
   char byte = 0;
-  if (pid > 0 && ::read(up, &byte, 1) == 1 &&
-      WriteProc(spec.proc, pid, "uid_map", spec.uid_map) &&
+  if (pid > 0 && ::read(up, &byte, 1) == 1 && WriteProc(spec.proc, pid, "uid_map", spec.uid_map) &&
       WriteProc(spec.proc, pid, "gid_map", spec.gid_map)) {
     ssize_t ignored = ::write(down, &byte, 1);
     (void)ignored;
@@ -252,8 +251,8 @@ Status PrestartRuntime(const InitSpec& ahead, int report_fd, PrestartedRuntime& 
   args = {&ahead, &prestarted, report_fd, {up[0], up[1]}, {down[0], down[1]}, {go[0], go[1]}};
   // CLONE_VM: no copy of this process's page tables now, and none to tear
   // down at its exec; it runs only system calls until then.
-  pid_t pid = ::clone(RunPrestarted, prestart_stack + sizeof prestart_stack, CLONE_VM | SIGCHLD,
-                      &args);
+  pid_t pid =
+      ::clone(RunPrestarted, prestart_stack + sizeof prestart_stack, CLONE_VM | SIGCHLD, &args);
   ::close(up[1]);
   ::close(down[0]);
   ::close(go[1]);

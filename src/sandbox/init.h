@@ -51,7 +51,7 @@ struct InitSpec {
 // down at its exec.
 struct PrestartedRuntime {
   pid_t pid = -1;
-  int go = -1;                      // one byte releases it
+  int go = -1;                       // one byte releases it
   const InitSpec* launch = nullptr;  // what it execs, set before the byte
 };
 

@@ -58,7 +58,7 @@ struct MountStep {
 };
 
 struct MountPlan {
-  std::string root;  // the new root's mount point on the host (an empty directory)
+  std::string root;                   // the new root's mount point on the host (an empty directory)
   std::vector<MountStep> steps;       // the host's part, made read-only once built
   std::vector<MountStep> after_seal;  // /dev: made after the view is read-only
   std::vector<MountStep> function;    // the function's part (read-only mounts each)

@@ -68,8 +68,7 @@ class Sandbox {
   // becomes an environment, the function's view and /tmp.
   Result<SandboxSpec> ForSpare(const std::filesystem::path& spare_dir) const;
   Result<SandboxSpec> ForSpareEnvironment(const ViewSpec& view,
-                                          const std::filesystem::path& spare_dir,
-                                          int ephemeral_mb);
+                                          const std::filesystem::path& spare_dir, int ephemeral_mb);
   // Completes a function's view: the passwd files, whom it is for.
   void Complete(ViewSpec& view) const;
 

@@ -243,7 +243,8 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make() {
   int report[2] = {-1, -1};
   int gate[2] = {-1, -1};
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  bool piped = devnull >= 0 && ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) == 0 &&
+  bool piped = devnull >= 0 &&
+               ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) == 0 &&
                ::pipe2(output, O_CLOEXEC) == 0 && ::pipe2(report, O_CLOEXEC) == 0 &&
                (!(flags & CLONE_NEWUSER) || ::pipe2(gate, O_CLOEXEC) == 0);
   if (!piped) {
@@ -300,7 +301,8 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make() {
     pollfd ready{spare->control_fd, POLLIN, 0};
     int polled = ::poll(&ready, 1, 100);
     if (polled > 0) break;
-    if (polled < 0 && errno != EINTR) return Status::Error(std::string("poll: ") + std::strerror(errno));
+    if (polled < 0 && errno != EINTR)
+      return Status::Error(std::string("poll: ") + std::strerror(errno));
     std::lock_guard lock(mutex_);
     if (stop_) return Status::Error("stopping");
     if (Clock::now() > deadline) return Status::Error("a spare was not ready within 10 s");

@@ -43,7 +43,6 @@ std::string LowerStrerror(int error) {
   return text;
 }
 
-
 void JoinCgroups(const SpawnSpec& spec, int report_fd) {
   for (const auto& file : spec.cgroup_procs_files) {
     int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);

@@ -285,7 +285,8 @@ class UnsandboxedSparesTest(unittest.TestCase):
         cls.code.cleanup()
 
     def test_the_spare_execs_the_runtime_in_place(self):
-        self.assertTrue(wait_until(lambda: len(ready_spares(self.emu.proc.pid)) == 1,
+        self.assertTrue(wait_until(lambda: spare_metrics(self.emu).get("ready") == 1
+                                   and len(ready_spares(self.emu.proc.pid)) == 1,
                                    timeout=20), self.emu.stderr()[-2000:])
         (spare,) = ready_spares(self.emu.proc.pid)
         self.assertIn("/spare-", memory_cgroup(spare))
@@ -340,7 +341,10 @@ class SpareCleanupTest(unittest.TestCase):
         emu = EmuServer({"probe": function(probe, PY, "app.handler")},
                         args=["--spare-sandboxes", "4"]).start()
         self.addCleanup(emu.stop)
-        self.assertTrue(wait_until(lambda: len(ready_spares(emu.proc.pid)) == 4, timeout=20),
+        # Ready as the server counts them (a spare that is still starting has its
+        # command line already, but not yet its cgroup).
+        self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 4
+                                   and len(ready_spares(emu.proc.pid)) == 4, timeout=20),
                         emu.stderr()[-2000:])
         # /proc's children lists can miss a process while others are being made: the
         # spares seen ready, and whatever is seen after one became an environment.
