@@ -8,17 +8,19 @@
 // namespaces with the shared half of the view built (mounts.h: the host's
 // directories, /dev, /proc). Those are the slow parts of a start: a cgroup
 // v1 move waits for an RCU grace period (8-18 ms on a host without
-// favordynmods), the view takes a few hundred mounts' worth of the kernel's
-// time. Taken, it gets the function's limits (EnvironmentCgroup::SetLimits)
-// and, over its control socket (spare_protocol.h), the function's half of the
-// view, its /tmp and the runtime's command line; it becomes the
-// environment's init, as a spawned environment's first process does.
+// favordynmods), and the shared view is ~40 mounts. It has also prestarted
+// the process that will exec the runtime (init.h). Taken, it gets the
+// function's limits (EnvironmentCgroup::SetLimits) and, over its control
+// socket (spare_protocol.h), the function's half of the view, its /tmp and
+// the runtime's command line; it becomes the environment's init, as a
+// spawned environment's first process does.
 //
 // A thread of its own makes them: `count` ready at all times, or with auto
 // one more for every cold start in the last 10 s (at least 1, at most 8),
 // so a burst finds more ready next time and an idle server keeps one. A
-// spare holds its cgroup, a directory (sandboxed) and a few hundred
-// kilobytes of memory, charged to its own cgroup. Spares die with the
+// spare holds its cgroup, a directory (sandboxed) and ~0.9 MB of private
+// memory (256 KB of it charged to its own cgroup, the rest to the server's,
+// where it was allocated before the spare joined). Spares die with the
 // server (PR_SET_PDEATHSIG) and are killed when it stops. When spares
 // cannot be made (three failures in a row) the server says why once and
 // starts every environment itself, as without spares.
