@@ -1,5 +1,6 @@
 // lambda-emu: a local AWS Lambda-compatible function runtime.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/generate_event.h"
@@ -10,8 +11,10 @@
 
 int main(int argc, char** argv) {
   // A spare sandbox the server exec'd (sandbox/spare_process.h).
-  if (argc == 2 && std::string_view(argv[1]) == lambda_emu::sandbox::spare::kCommand) {
-    lambda_emu::sandbox::RunSpare();
+  namespace spare = lambda_emu::sandbox::spare;
+  if (argc >= 2 && std::string_view(argv[1]) == spare::kCommand) {
+    const bool forked = argc == 4 && std::string_view(argv[2]) == spare::kForked;
+    lambda_emu::sandbox::RunSpare(forked ? std::atoi(argv[3]) : -1);
   }
   CLI::App app{
       "lambda-emu: run AWS Lambda functions locally, with the real Invoke and Runtime APIs"};

@@ -136,6 +136,9 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
                    "(1, plus one per cold start in the last 10 s, at most 8)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto"}) | CLI::Range(0, 64));
+  serve->add_flag("--no-fork-runtimes", o.no_fork_runtimes,
+                  "Start every Python runtime by exec, rather than from spares forked from a "
+                  "template that has the interpreter started and the runtime client loaded");
   serve
       ->add_option("--shutdown-grace", o.shutdown_grace_s,
                    "Seconds invocations in flight get to finish after SIGTERM or Ctrl-C; the "
@@ -305,11 +308,23 @@ int RunServe(const ServeOptions& o) {
   std::unique_ptr<sandbox::SpareSandboxes> spares;
   if (spare_count != 0) {
     spares = std::make_unique<sandbox::SpareSandboxes>(box->get(), *cgroups, settings.work_dir,
-                                                       settings.pids_limit, spare_count);
+                                                       settings.pids_limit, spare_count,
+                                                       !o.no_fork_runtimes);
   }
   services.spares = spares.get();
   spdlog::info("spare sandboxes: {}",
                spares ? spares->Describe() : "none (every environment is started on demand)");
+  if (spares && spares->forks_runtimes()) {
+    spdlog::info(
+        "forked runtimes: Python (its runtimes are forked from a template with the interpreter "
+        "started); Node.js starts by exec (V8's threads do not survive fork)");
+  } else {
+    spdlog::info("forked runtimes: off ({}); every runtime starts by exec",
+                 spares ? spares->fork_refused()
+                 : o.no_fork_runtimes
+                     ? "--no-fork-runtimes"
+                     : "they are made as spare sandboxes, and --spare-sandboxes is 0");
+  }
   sandbox::RuntimeLocator runtimes(o.environment.runtimes_dir.empty()
                                        ? sandbox::DefaultRuntimesDir()
                                        : fs::path(o.environment.runtimes_dir),

@@ -30,6 +30,7 @@ struct ServeOptions {
   int max_environments = 0;
   int max_concurrent_inits = -1;         // -1: StartBudget::DefaultLimit(); 0: no limit
   std::string spare_sandboxes = "auto";  // N | auto (sandbox/spares.h)
+  bool no_fork_runtimes = false;         // sandbox/runtime_templates.h
   double shutdown_grace_s = 5;  // SIGTERM: how long invocations in flight may take to finish
   bool watch = false;
   // The API Gateway front door and Function URLs (when the project has routes).

@@ -87,7 +87,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   // A spare sandbox (sandbox/spares.h) has its cgroup and, sandboxed, its
   // directory and half its view already: the environment becomes it.
   std::unique_ptr<sandbox::SpareSandbox> spare;
-  if (services_.spares) spare = services_.spares->Take();
+  if (services_.spares) spare = services_.spares->Take(function_->forked_runtime.get());
   if (spare && services_.sandboxed()) tmp_dir_ = spare->dir / "tmp";
   std::error_code ec;
   fs::create_directories(services_.sandboxed() ? tmp_dir_.parent_path() : tmp_dir_, ec);
@@ -154,8 +154,9 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
     });
   }
   pending_ = std::move(first);
-  spdlog::debug("{}: started pid {} with Runtime API on 127.0.0.1:{}{}", id_, pid_,
-                runtime_api_->port(), spare ? " (a spare sandbox)" : "");
+  spdlog::debug(
+      "{}: started pid {} with Runtime API on 127.0.0.1:{}{}", id_, pid_, runtime_api_->port(),
+      spare ? (spare->forked ? " (a spare sandbox, forked runtime)" : " (a spare sandbox)") : "");
   return std::nullopt;
 }
 

@@ -94,6 +94,9 @@ struct FunctionContext {
   // extensions (/opt/extensions/NAME) started with the runtime.
   sandbox::ViewSpec view;
   std::vector<std::string> extensions;
+  // Its runtime's template (sandbox/runtime_templates.h), when it can be
+  // forked from one; null: it starts by exec.
+  std::shared_ptr<const sandbox::RuntimeTemplateSpec> forked_runtime;
 };
 
 }  // namespace lambda_emu::pool

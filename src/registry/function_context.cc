@@ -8,6 +8,7 @@
 #include <map>
 
 #include "api/function_ref.h"
+#include "sandbox/runtime_templates.h"
 
 namespace lambda_emu::registry {
 
@@ -186,6 +187,17 @@ Result<std::shared_ptr<const pool::FunctionContext>> MakeFunctionContext(
   if (wrapper != config.environment.end() && !provided && !wrapper->second.empty()) {
     context->command.insert(context->command.begin(), wrapper->second);
     context->wrapped = true;
+  }
+  // Forked runtimes (sandbox/runtime_templates.h): Python's, sandboxed,
+  // not under a debugger or an exec wrapper (those are other commands).
+  if (services.spares && services.spares->forks_runtimes() && sandboxed &&
+      config.family == RuntimeFamily::kPython && !context->debugging && !context->wrapped) {
+    auto spec =
+        sandbox::MakeRuntimeTemplateSpec(context->command, context->view, context->environment,
+                                         {"HOME=/home/" + services.sandbox->user().name});
+    spec.description = runtimes.Describe(config);
+    context->forked_runtime = std::make_shared<const sandbox::RuntimeTemplateSpec>(std::move(spec));
+    services.spares->Want(context->forked_runtime);
   }
   return std::shared_ptr<const pool::FunctionContext>(std::move(context));
 }

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "sandbox/spawn.h"
 
@@ -189,7 +190,20 @@ void StartExtension(const InitSpec& spec, char* const* argv, pid_t runtime, int 
 
 pid_t StartAll(const InitSpec& spec, int report_fd, PrestartedRuntime* prestarted) {
   pid_t runtime = -1;
-  if (prestarted && prestarted->pid > 0) {
+  if (prestarted && prestarted->pid > 0 && prestarted->forked) {
+    const std::string& bytes = prestarted->forked_launch;
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      ssize_t n = ::send(prestarted->go, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    if (sent == bytes.size()) runtime = prestarted->pid;
+    ::close(prestarted->go);
+    prestarted->go = -1;
+    prestarted->pid = -1;
+  } else if (prestarted && prestarted->pid > 0) {
     prestarted->launch = &spec;  // read by the child once released (it shares this memory)
     char byte = 'g';
     if (::send(prestarted->go, &byte, 1, MSG_NOSIGNAL) == 1) runtime = prestarted->pid;
@@ -265,6 +279,53 @@ Status PrestartRuntime(const InitSpec& ahead, int report_fd, PrestartedRuntime& 
   }
   prestarted.pid = pid;
   prestarted.go = go[0];
+  return Status::Ok();
+}
+
+std::string ForkedLaunch(const InitSpec& spec) {
+  std::string bytes = spec.cwd;
+  std::size_t argc = 0;
+  std::string argv;
+  for (char* const* arg = spec.runtime_argv.data(); arg && *arg; ++arg, ++argc) {
+    argv += '\0';
+    argv += *arg;
+  }
+  bytes += '\0' + std::to_string(argc) + argv;
+  for (char* const* var = spec.envp.data(); var && *var; ++var) {
+    bytes += '\0';
+    bytes += *var;
+  }
+  return bytes;
+}
+
+Status AdoptForkedRuntime(const InitSpec& ahead, pid_t pid, int channel,
+                          PrestartedRuntime& prestarted) {
+  auto number = [](rlim_t value) { return std::to_string(static_cast<unsigned long long>(value)); };
+  std::string identity = std::to_string(ahead.uid) + " " + std::to_string(ahead.gid) + " " +
+                         number(ahead.max_open_files) + " " + number(ahead.max_core_size) + " " +
+                         number(ahead.max_processes) + " " + number(ahead.max_locked_memory) + " " +
+                         number(ahead.stack_soft) + " 1\n";
+  auto fail = [&](const char* what) {
+    ::close(channel);
+    return Status::Error(what);
+  };
+  if (::send(channel, identity.data(), identity.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(identity.size())) {
+    return fail("the forked runtime has gone");
+  }
+  char byte = 0;
+  if (::read(channel, &byte, 1) != 1 || byte != 'u') return fail("no user namespace");
+  if (!WriteProc(ahead.proc, pid, "uid_map", ahead.uid_map) ||
+      !WriteProc(ahead.proc, pid, "gid_map", ahead.gid_map)) {
+    return fail("id maps");
+  }
+  byte = 'm';
+  if (::send(channel, &byte, 1, MSG_NOSIGNAL) != 1) return fail("the forked runtime has gone");
+  if (::read(channel, &byte, 1) != 1 || byte != 'r') return fail("not the sandbox user");
+  ::fcntl(channel, F_SETFD, FD_CLOEXEC);
+  prestarted.pid = pid;
+  prestarted.go = channel;
+  prestarted.forked = true;
   return Status::Ok();
 }
 

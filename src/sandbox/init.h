@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <string>
 #include <vector>
 
 #include "lambda_emu/status.h"
@@ -53,12 +54,29 @@ struct PrestartedRuntime {
   pid_t pid = -1;
   int go = -1;                       // one byte releases it
   const InitSpec* launch = nullptr;  // what it execs, set before the byte
+  // Forked from a runtime template (runtime_templates.h) instead: its own
+  // memory, so `go` is a stream socket that carries `forked_launch` (its
+  // working directory, argv and environment: ForkedLaunch) rather than
+  // one byte.
+  bool forked = false;
+  std::string forked_launch;
 };
+
+// The message that releases a forked runtime process: "cwd\0argc\0argv...
+// \0env..." (lambda_emu_template.py reads it).
+std::string ForkedLaunch(const InitSpec& spec);
 
 // Prestarts a runtime with `ahead`'s ids, maps and limits (its argv and
 // cwd are not used; ahead.proc is where to write its id maps). Single-
 // threaded callers only; once per process.
 Status PrestartRuntime(const InitSpec& ahead, int report_fd, PrestartedRuntime& prestarted);
+
+// Takes a runtime process forked from a runtime template, child `pid`
+// with `channel` its end of a stream socket, as the prestarted runtime:
+// tells it `ahead`'s ids and limits, writes its user namespace's id maps
+// (ahead.proc), and waits until it is the sandbox user. Spares only.
+Status AdoptForkedRuntime(const InitSpec& ahead, pid_t pid, int channel,
+                          PrestartedRuntime& prestarted);
 
 // Never returns. Expects stdin, stdout and stderr set up, the report pipe
 // at `report_fd` (close-on-exec), and no other descriptors worth keeping.

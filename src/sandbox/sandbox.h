@@ -52,6 +52,8 @@ class Sandbox {
 
   bool enabled() const { return enabled_; }
   bool host_packages() const { return host_packages_; }
+  // Without root: environments get a user namespace of their own too.
+  bool user_namespace() const { return user_namespace_; }
   const std::string& fallback_reason() const { return fallback_reason_; }
   // For the start-up log: "namespaces: mount, PID; as sbx_user1051 (uid
   // 993); /tmp on ext4 volumes".

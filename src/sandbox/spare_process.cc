@@ -37,10 +37,15 @@ std::string ReceiveOrExit(std::vector<int>* fds = nullptr) {
   return std::move(bytes.value());
 }
 
-void JoinCgroups(const std::vector<std::string>& files) {
+// Moves this process, and `other` when it is one, into each cgroup.
+void JoinCgroups(const std::vector<std::string>& files, pid_t other) {
+  const std::string pid = std::to_string(other);
   for (const auto& file : files) {
     int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0 || ::write(fd, "0", 1) != 1) Fail(Stage::kCgroup);
+    if (other > 0 && ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+      Fail(Stage::kCgroup);
+    }
     ::close(fd);
   }
 }
@@ -65,13 +70,14 @@ void JoinCgroups(const std::vector<std::string>& files) {
 
 }  // namespace
 
-void RunSpare() {
+void RunSpare(pid_t forked) {
   ::fcntl(spare::kReportFd, F_SETFD, FD_CLOEXEC);
   ::fcntl(spare::kControlFd, F_SETFD, FD_CLOEXEC);
+  if (forked > 0) ::fcntl(spare::kForkedRuntimeFd, F_SETFD, FD_CLOEXEC);
 
   spare::Prepare prepare;
   if (!spare::Decode(ReceiveOrExit(), prepare)) _exit(127);
-  JoinCgroups(prepare.cgroup_procs_files);
+  JoinCgroups(prepare.cgroup_procs_files, forked);
   const char* failed = "";
   PrestartedRuntime prestarted;
   InitSpec ahead = spare::MakeInitSpec(prepare.runtime);
@@ -80,7 +86,12 @@ void RunSpare() {
   if (prepare.namespaces) {
     if (!PrepareView(prepare.plan, failed)) Fail(Stage::kSandbox, failed);
     // Without it the runtime is forked at launch, as in a spawned environment.
-    (void)PrestartRuntime(ahead, spare::kReportFd, prestarted);
+    if (forked > 0) {
+      Status adopted = AdoptForkedRuntime(ahead, forked, spare::kForkedRuntimeFd, prestarted);
+      if (!adopted.ok()) Fail(Stage::kSandbox, adopted.message().c_str());
+    } else {
+      (void)PrestartRuntime(ahead, spare::kReportFd, prestarted);
+    }
   }
   if (!spare::Send(spare::kControlFd, "r").ok()) _exit(0);
 
@@ -91,7 +102,8 @@ void RunSpare() {
   if (fds.size() != expected) _exit(127);
   ::close(spare::kControlFd);
   if (!prepare.namespaces) ExecRuntime(launch);
-  if (prestarted.pid > 0 && !(launch.runtime == prepare.runtime)) {
+  if (prestarted.pid > 0 && (!(launch.runtime == prepare.runtime) ||
+                             (prestarted.forked && launch.argv != prepare.forked_argv))) {
     ::close(prestarted.go);  // it exits; the runtime is forked as launch says
     prestarted = {};
   }
@@ -104,7 +116,9 @@ void RunSpare() {
   if (launch.has_idmap_fd) plan.idmap_fd = fds[next++];
   if (!EnterView(plan, failed)) Fail(Stage::kSandbox, failed);
   for (int fd : fds) ::close(fd);
-  RunInit(spare::MakeInitSpec(launch), spare::kReportFd, &prestarted);
+  const InitSpec spec = spare::MakeInitSpec(launch);
+  if (prestarted.forked) prestarted.forked_launch = ForkedLaunch(spec);
+  RunInit(spec, spare::kReportFd, &prestarted);
 }
 
 }  // namespace lambda_emu::sandbox

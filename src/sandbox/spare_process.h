@@ -15,9 +15,16 @@
 // so it may allocate, and it holds ~0.9 MB of its own instead of a copy
 // of the server's page tables.
 
+#include <sys/types.h>
+
 namespace lambda_emu::sandbox {
 
-// main() for `lambda-emu __spare`. Never returns.
-[[noreturn]] void RunSpare();
+// main() for `lambda-emu __spare` (`forked` -1), or for `lambda-emu
+// __spare forked PID`: a spare a runtime template forked (runtime_
+// templates.h), whose runtime process is its child `forked`, at the other
+// end of descriptor 5. That process joins the cgroups with it and becomes
+// the runtime when a Launch names the command it stands for; any other
+// Launch lets it go and execs the runtime as usual. Never returns.
+[[noreturn]] void RunSpare(pid_t forked);
 
 }  // namespace lambda_emu::sandbox

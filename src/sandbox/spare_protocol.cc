@@ -178,7 +178,7 @@ InitSpec MakeInitSpec(const Launch& launch) {
 std::string Encode(const Prepare& m) {
   Writer w;
   w.Num(m.namespaces ? 1 : 0).Strs(m.cgroup_procs_files).Str(m.plan.root);
-  w.Steps(m.plan.steps).Steps(m.plan.after_seal).Identity(m.runtime);
+  w.Steps(m.plan.steps).Steps(m.plan.after_seal).Identity(m.runtime).Strs(m.forked_argv);
   return w.Take();
 }
 
@@ -190,6 +190,7 @@ bool Decode(const std::string& bytes, Prepare& m) {
   r.Steps(m.plan.steps);
   r.Steps(m.plan.after_seal);
   r.Identity(m.runtime);
+  r.Strs(m.forked_argv);
   return r.ok();
 }
 

@@ -28,8 +28,13 @@ namespace lambda_emu::sandbox::spare {
 inline constexpr int kOutputFd = 1;   // also 2; 0 is /dev/null
 inline constexpr int kReportFd = 3;   // the status pipe (close-on-exec once running)
 inline constexpr int kControlFd = 4;  // the control socket
-// argv[1] that makes lambda-emu a spare (main.cc).
+// A spare forked from a runtime template (runtime_templates.h) also has its
+// runtime process's channel, a stream socket.
+inline constexpr int kForkedRuntimeFd = 5;
+// argv[1] that makes lambda-emu a spare (main.cc); a forked one is
+// `lambda-emu __spare forked PID`, PID its runtime process.
 inline constexpr const char* kCommand = "__spare";
+inline constexpr const char* kForked = "forked";
 
 // Who the runtime runs as and its limits: the same for every function of
 // one server, so a spare can prestart its runtime process (init.h).
@@ -54,6 +59,10 @@ struct Prepare {
   // Sandboxed: the runtime process is started ahead as this (it must be
   // what every Launch then says).
   RuntimeIdentity runtime;
+  // Forked: the runtime command its runtime process stands for (the
+  // function's view argv). A Launch with another argv, or another
+  // identity, lets that process go and starts the runtime by exec.
+  std::vector<std::string> forked_argv;
 };
 
 // Everything SpawnSpec and SandboxSpec say about the runtime, plus the

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "sandbox/namespaces.h"
+#include "sandbox/runtime_templates.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/spare_protocol.h"
 
@@ -105,12 +106,24 @@ Result<SpawnedProcess> Launch(SpareSandbox& spare, const SpawnSpec& spec) {
 }
 
 SpareSandboxes::SpareSandboxes(Sandbox* sandbox, CgroupManager& cgroups, fs::path work_dir,
-                               std::uint64_t pids_limit, int count)
+                               std::uint64_t pids_limit, int count, bool fork_runtimes)
     : sandbox_(sandbox),
       cgroups_(cgroups),
       work_dir_(std::move(work_dir)),
       pids_limit_(pids_limit),
       count_(count) {
+  kinds_[""];  // blank spares
+  if (!fork_runtimes) {
+    fork_refused_ = "--no-fork-runtimes";
+  } else if (count_ == 0) {
+    fork_refused_ = "they are made as spare sandboxes, and --spare-sandboxes is 0";
+  } else if (!sandbox_ || !sandbox_->enabled()) {
+    fork_refused_ = "they need the sandbox (--sandbox namespaces, as root)";
+  } else if (sandbox_->user_namespace()) {
+    fork_refused_ = "they need root: a template must enter the spares' namespaces";
+  } else {
+    templates_ = std::make_unique<RuntimeTemplates>(work_dir_);
+  }
   if (count_ != 0) thread_ = std::thread([this] { Run(); });
 }
 
@@ -121,21 +134,41 @@ SpareSandboxes::~SpareSandboxes() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  ready_.clear();
+  kinds_.clear();
+  templates_.reset();
 }
 
-std::unique_ptr<SpareSandbox> SpareSandboxes::Take() {
+void SpareSandboxes::Want(std::shared_ptr<const RuntimeTemplateSpec> kind) {
+  if (!templates_ || !kind) return;
+  {
+    std::lock_guard lock(mutex_);
+    Kind& wanted = kinds_[kind->key];
+    if (wanted.spec) return;
+    wanted.spec = std::move(kind);
+  }
+  wake_.notify_all();
+}
+
+std::unique_ptr<SpareSandbox> SpareSandboxes::Take(const RuntimeTemplateSpec* kind) {
   if (count_ == 0) return nullptr;
   std::unique_ptr<SpareSandbox> spare;
   {
     std::lock_guard lock(mutex_);
-    recent_.push_back(Clock::now());
-    if (ready_.empty()) {
-      ++figures_.missed;
-    } else {
-      spare = std::move(ready_.front());
-      ready_.pop_front();
+    const auto now = Clock::now();
+    last_take_ = now;
+    auto take = [&](Kind& from) {
+      from.recent.push_back(now);
+      if (from.ready.empty()) return false;
+      spare = std::move(from.ready.front());
+      from.ready.pop_front();
+      return true;
+    };
+    auto it = kind && templates_ ? kinds_.find(kind->key) : kinds_.end();
+    if ((it != kinds_.end() && take(it->second)) || take(kinds_[""])) {
       ++figures_.taken;
+      if (spare->forked) ++figures_.forked_taken;
+    } else {
+      ++figures_.missed;
     }
   }
   wake_.notify_all();
@@ -145,19 +178,25 @@ std::unique_ptr<SpareSandbox> SpareSandboxes::Take() {
 SpareSandboxes::Figures SpareSandboxes::figures() const {
   std::lock_guard lock(mutex_);
   Figures figures = figures_;
-  figures.ready = ready_.size();
+  for (const auto& [key, kind] : kinds_) {
+    figures.ready += kind.ready.size();
+    if (kind.spec) figures.forked_ready += kind.ready.size();
+  }
   return figures;
 }
 
 std::string SpareSandboxes::Describe() const {
-  if (count_ == kAuto) return "auto (1-" + std::to_string(kAutoMax) + " kept ready)";
-  return std::to_string(count_) + " kept ready";
+  std::string text = count_ == kAuto ? "auto (1-" + std::to_string(kAutoMax) + " kept ready"
+                                     : std::to_string(count_) + " kept ready";
+  return text + (templates_ ? ", and as many of each forked runtime)" : ")");
 }
 
-std::size_t SpareSandboxes::TargetLocked(Clock::time_point now) {
+std::size_t SpareSandboxes::TargetLocked(Kind& kind, Clock::time_point now) {
   if (count_ != kAuto) return static_cast<std::size_t>(count_);
-  while (!recent_.empty() && now - recent_.front() > kAutoWindow) recent_.pop_front();
-  return std::clamp<std::size_t>(recent_.size(), 1, kAutoMax);
+  while (!kind.recent.empty() && now - kind.recent.front() > kAutoWindow) {
+    kind.recent.pop_front();
+  }
+  return std::clamp<std::size_t>(kind.recent.size(), 1, kAutoMax);
 }
 
 void SpareSandboxes::Run() {
@@ -168,52 +207,68 @@ void SpareSandboxes::Run() {
   if (::sched_setscheduler(0, SCHED_IDLE, &idle) != 0) {
     spdlog::debug("spare sandboxes: SCHED_IDLE: {}", std::strerror(errno));
   }
-  int failures = 0;
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    const std::size_t target = TargetLocked(Clock::now());
-    if (ready_.size() > target) {
-      // Fewer cold starts lately: the oldest goes.
-      std::unique_ptr<SpareSandbox> extra = std::move(ready_.front());
-      ready_.pop_front();
+    const auto now = Clock::now();
+    // The kind that most needs one: blank first, then each runtime's.
+    Kind* short_of = nullptr;
+    std::unique_ptr<SpareSandbox> extra;
+    for (auto& [key, kind] : kinds_) {
+      if (kind.failures >= kFailuresBeforeGivingUp) continue;
+      const std::size_t target = TargetLocked(kind, now);
+      if (kind.ready.size() > target) {
+        // Fewer cold starts lately: the oldest goes.
+        extra = std::move(kind.ready.front());
+        kind.ready.pop_front();
+        break;
+      }
+      if (kind.ready.size() < target && !short_of) short_of = &kind;
+    }
+    if (extra) {
       lock.unlock();
       extra.reset();
       lock.lock();
       continue;
     }
-    if (ready_.size() == target || failures >= kFailuresBeforeGivingUp) {
+    if (!short_of) {
       wake_.wait_for(lock, std::chrono::seconds(1));
       continue;
     }
     // Making a spare takes a few milliseconds of CPU: not while the
     // environment that took the last one starts (on a 2-core machine it
     // would take that start's CPU).
-    const auto quiet = recent_.empty() ? Clock::time_point{} : recent_.back() + kRefillDelay;
-    if (Clock::now() < quiet) {
+    const auto quiet = last_take_ + kRefillDelay;
+    if (now < quiet) {
       wake_.wait_until(lock, quiet);
       continue;
     }
+    // Kinds are never removed, so short_of stays valid while unlocked.
+    std::shared_ptr<const RuntimeTemplateSpec> spec = short_of->spec;
     lock.unlock();
-    auto made = Make();
+    auto made = Make(spec.get());
     lock.lock();
     if (made.ok()) {
-      ready_.push_back(std::move(made.value()));
+      short_of->ready.push_back(std::move(made.value()));
       ++figures_.made;
-      failures = 0;
+      short_of->failures = 0;
       continue;
     }
     ++figures_.failed;
-    if (++failures == kFailuresBeforeGivingUp) {
+    if (++short_of->failures < kFailuresBeforeGivingUp) {
+      spdlog::debug("spare sandboxes: {}", made.status().message());
+    } else if (spec) {
+      spdlog::warn("forked runtimes: {}; {} functions' runtimes start by exec from now on",
+                   made.status().message(), spec->description);
+    } else {
       spdlog::warn("spare sandboxes: {}; environments are started on demand from now on",
                    made.status().message());
-    } else {
-      spdlog::debug("spare sandboxes: {}", made.status().message());
     }
   }
 }
 
-Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make() {
+Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplateSpec* kind) {
   auto spare = std::make_unique<SpareSandbox>();
+  spare->forked = kind != nullptr;
   const std::string name = "spare-" + std::to_string(next_id_++);
   ResourceLimits limits;
   limits.memory_bytes = kSpareMemoryBytes;
@@ -235,6 +290,7 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make() {
     runtime.sandbox = &box;
     runtime.max_core_size = kLambdaMaxCoreSize;
     prepare.runtime = spare::MakeRuntimeIdentity(runtime);
+    if (kind) prepare.forked_argv = kind->runtime_argv;
   }
   const int flags = box.clone_flags;
 
@@ -262,17 +318,29 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make() {
   const fs::path cgroup_dir = spare->cgroup->Directory();
   bool born_in_cgroup = false;
   pid_t pid = -1;
-  if (!cgroup_dir.empty()) {
-    pid = Clone(cgroup_dir, flags);
-    born_in_cgroup = pid >= 0;
+  std::string failed;
+  if (kind) {
+    // Forked from its runtime template, which is in the server's cgroup:
+    // it joins its own as any spare does (cgroup_procs_files).
+    auto forked = templates_->Fork(*kind, output[1], report[1], control[1]);
+    if (forked.ok()) {
+      pid = forked.value();
+    } else {
+      failed = forked.status().message();
+    }
+  } else {
+    if (!cgroup_dir.empty()) {
+      pid = Clone(cgroup_dir, flags);
+      born_in_cgroup = pid >= 0;
+    }
+    if (pid < 0) pid = Clone({}, flags);
+    if (pid == 0) ExecSpare(parent, flags & CLONE_NEWPID, gate[0], child_fds, argv);
+    if (pid < 0) failed = std::string("clone: ") + std::strerror(errno);
   }
-  if (pid < 0) pid = Clone({}, flags);
-  if (pid == 0) ExecSpare(parent, flags & CLONE_NEWPID, gate[0], child_fds, argv);
-  int err = errno;
   CloseAll({devnull, output[1], report[1], control[1], gate[0]});
   if (pid < 0) {
     CloseAll({output[0], report[0], control[0], gate[1]});
-    return Status::Error(std::string("clone: ") + std::strerror(err));
+    return Status::Error(failed);
   }
   spare->pid = pid;
   spare->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));

@@ -25,8 +25,14 @@
 // cannot be made (three failures in a row) the server says why once and
 // starts every environment itself, as without spares.
 //
-// Take() and Launch() are the io thread's; the rest runs on the spares'
-// thread.
+// Forked runtimes (runtime_templates.h): for each runtime template a
+// function wants (Want), spares of that kind are kept too, forked from the
+// template with the interpreter started and the runtime client loaded, so
+// sized the same way per kind. A cold start takes one of its function's
+// kind, else a blank one (its runtime then starts by exec).
+//
+// Take() and Launch() are the io thread's, Want() any thread's; the rest
+// runs on the spares' thread.
 
 #include <sys/types.h>
 
@@ -35,6 +41,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +49,7 @@
 
 #include "lambda_emu/status.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/runtime_templates.h"
 #include "sandbox/spawn.h"
 
 namespace lambda_emu::sandbox {
@@ -56,6 +64,7 @@ struct SpareSandbox {
   int status_fd = -1;
   std::unique_ptr<EnvironmentCgroup> cgroup;
   std::filesystem::path dir;  // sandboxed: its directory (the view's root is in it)
+  bool forked = false;        // its runtime process was forked from a runtime template
 
   SpareSandbox() = default;
   SpareSandbox(const SpareSandbox&) = delete;
@@ -82,31 +91,50 @@ class SpareSandboxes {
   struct Figures {
     std::size_t ready = 0;
     std::uint64_t made = 0;
-    std::uint64_t taken = 0;   // cold starts that found one ready
-    std::uint64_t missed = 0;  // cold starts that found none
-    std::uint64_t failed = 0;  // spares that could not be made
+    std::uint64_t taken = 0;         // cold starts that found one ready
+    std::uint64_t missed = 0;        // cold starts that found none
+    std::uint64_t failed = 0;        // spares that could not be made
+    std::size_t forked_ready = 0;    // of `ready`, forked from a runtime template
+    std::uint64_t forked_taken = 0;  // of `taken`
   };
 
   // `sandbox` null or disabled: spares only join their cgroup.
-  // `pids_limit` is the environments' (ResourceLimits::pids).
+  // `pids_limit` is the environments' (ResourceLimits::pids). With
+  // `fork_runtimes`, spares of the kinds functions Want are forked from
+  // runtime templates (sandboxed as root only: forks_runtimes() says).
   SpareSandboxes(Sandbox* sandbox, CgroupManager& cgroups, std::filesystem::path work_dir,
-                 std::uint64_t pids_limit, int count);
+                 std::uint64_t pids_limit, int count, bool fork_runtimes = false);
   ~SpareSandboxes();  // stops the thread and kills every spare
   SpareSandboxes(const SpareSandboxes&) = delete;
   SpareSandboxes& operator=(const SpareSandboxes&) = delete;
 
-  // A ready spare, or null (none ready, or spares are off). Counts as a
-  // cold start for auto's sizing either way.
-  std::unique_ptr<SpareSandbox> Take();
+  // Whether spares may be forked from runtime templates; when not, why
+  // (for the start-up log).
+  bool forks_runtimes() const { return templates_ != nullptr; }
+  const std::string& fork_refused() const { return fork_refused_; }
+  // Keeps spares of `kind` ready from now on (once per key is enough).
+  void Want(std::shared_ptr<const RuntimeTemplateSpec> kind);
+
+  // A ready spare of `kind` (null: blank), else a blank one, else null
+  // (none ready, or spares are off). Counts as a cold start for auto's
+  // sizing either way.
+  std::unique_ptr<SpareSandbox> Take(const RuntimeTemplateSpec* kind = nullptr);
 
   Figures figures() const;
   // For the start-up log: "auto (1-8 kept ready)" / "2 kept ready".
   std::string Describe() const;
 
  private:
+  struct Kind {
+    std::shared_ptr<const RuntimeTemplateSpec> spec;  // null: blank spares
+    std::deque<std::unique_ptr<SpareSandbox>> ready;
+    std::deque<std::chrono::steady_clock::time_point> recent;  // cold starts, for auto
+    int failures = 0;                                          // in a row
+  };
+
   void Run();
-  std::size_t TargetLocked(std::chrono::steady_clock::time_point now);
-  Result<std::unique_ptr<SpareSandbox>> Make();
+  std::size_t TargetLocked(Kind& kind, std::chrono::steady_clock::time_point now);
+  Result<std::unique_ptr<SpareSandbox>> Make(const RuntimeTemplateSpec* kind);
 
   Sandbox* const sandbox_;
   CgroupManager& cgroups_;
@@ -117,9 +145,11 @@ class SpareSandboxes {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
-  std::deque<std::unique_ptr<SpareSandbox>> ready_;
-  std::deque<std::chrono::steady_clock::time_point> recent_;  // cold starts, for auto
+  std::map<std::string, Kind> kinds_;  // by RuntimeTemplateSpec::key; "" blank
+  std::chrono::steady_clock::time_point last_take_{};
   Figures figures_;
+  std::unique_ptr<RuntimeTemplates> templates_;  // the spares thread's
+  std::string fork_refused_;
   std::uint64_t next_id_ = 1;
   std::thread thread_;  // last: starts once the rest is built
 };

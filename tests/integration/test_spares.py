@@ -158,7 +158,7 @@ class SandboxedSparesTest(unittest.TestCase):
                                   "app.handler", timeout=3),
         }
         cls.emu = serve_for_class(cls, functions,
-                                  args=["--spare-sandboxes", "3", "--sandbox", "auto",
+                                  args=["--spare-sandboxes", "3", "--no-fork-runtimes", "--sandbox", "auto",
                                         "--init-timeout", "3"])
         if "namespaces" not in cls.emu.stderr():
             raise unittest.SkipTest("the kernel refuses namespaces here")
@@ -318,7 +318,7 @@ class SpareSizingTest(unittest.TestCase):
     def test_auto_grows_with_cold_starts_and_shrinks_back(self):
         probe = self.code.make("probe", {"app.py": PROBE})
         functions = {f"p{i}": function(probe, PY, "app.handler") for i in range(5)}
-        with EmuServer(functions) as emu:  # auto is the default
+        with EmuServer(functions, args=["--no-fork-runtimes"]) as emu:  # auto is the default
             self.assertIn("spare sandboxes: auto", emu.stderr())
             self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 1, timeout=20))
             for i in range(5):
@@ -339,7 +339,7 @@ class SpareCleanupTest(unittest.TestCase):
     def start(self):
         probe = self.code.make("probe", {"app.py": PROBE})
         emu = EmuServer({"probe": function(probe, PY, "app.handler")},
-                        args=["--spare-sandboxes", "4"]).start()
+                        args=["--spare-sandboxes", "4", "--no-fork-runtimes"]).start()
         self.addCleanup(emu.stop)
         # Ready as the server counts them (a spare that is still starting has its
         # command line already, but not yet its cgroup).

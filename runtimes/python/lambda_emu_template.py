@@ -1,0 +1,281 @@
+"""lambda-emu's Python runtime template (forked runtimes, docs/design.md).
+
+lambda-emu starts one of these per interpreter and start-up environment
+(src/sandbox/runtime_templates.h): in a view laid out as an environment's
+(/var/lang, /var/runtime, the same LD_LIBRARY_PATH directories), as root,
+with the start-up variables a function's runtime would get. It imports what
+every environment imports first (the runtime client, not user code) and
+then makes spare sandboxes (src/sandbox/spares.h) on request, each a fork of
+itself, so that an environment's Python starts with the interpreter up and
+the runtime client loaded instead of paying ~17 ms for both.
+
+One request on the control socket (fd 3, SOCK_SEQPACKET) is
+`lambda-emu's path NUL its environment...` with three descriptors: the
+spare's output pipe, report pipe and control socket. The reply is `pid N`
+(the spare, which the server has adopted by then) or `error TEXT`.
+
+A spare is two processes:
+  A  forked into a new PID namespace (its PID 1), back in the server's
+     mount namespace and then in a new one of its own; it forks B and
+     execs `lambda-emu __spare forked B`, which does what any spare does
+     (joins the cgroups, builds the view) and becomes the environment's
+     init, with B as its runtime.
+  B  the runtime, waiting on fd 3 (a stream socket to A): first its ids
+     and limits (it becomes the sandbox user, in its own user namespace,
+     as init.h's runtimes do), then, when a function takes the spare, its
+     working directory, argv and environment. It then runs the runtime's
+     bootstrap.py as __main__, as `python3 bootstrap.py` would.
+"""
+
+import ctypes
+import fcntl
+import gc
+import io
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+import types
+
+import lambda_emu_runtime  # noqa: F401 - loaded once here, for every fork
+
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWPID = 0x20000000
+_PR_SET_PDEATHSIG = 1
+_CONTROL_FD = 3
+_HOST_MOUNTS_FD = 4
+_MAX_FD = 65536
+_RLIM_INFINITY_TEXT = str(2**64 - 1)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, what + ": " + os.strerror(err))
+
+
+def _limit(text):
+    return resource.RLIM_INFINITY if text == _RLIM_INFINITY_TEXT else int(text)
+
+
+def _receive_all(channel):
+    chunks = []
+    while True:
+        chunk = channel.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _receive_line(channel):
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = channel.recv(1)
+        if not byte:
+            os._exit(0)  # let go before it was set up
+        line += byte
+    return line.decode()
+
+
+def _compile(path):
+    with open(path, "rb") as source:
+        return compile(source.read(), path, "exec")
+
+
+class _BecomeRuntime(BaseException):
+    """Raised in B once a function has taken its spare: it unwinds the
+    template's frames to the top of this script, which then runs the
+    runtime's bootstrap.py, so that the interpreter ends as `python3
+    bootstrap.py` would (atexit, non-daemon threads, exit status)."""
+
+
+_control = None  # the template's control socket (fd 3)
+# The runtime's bootstrap.py, compiled here (in the template's view) once:
+# before a spare's runtime is taken it sees the host's files.
+_BOOTSTRAP = _compile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py"))
+
+
+# -- B: the runtime ------------------------------------------------------------
+
+def _reopen_stdio():
+    """sys.stdin/stdout/stderr as the interpreter makes them at start, for
+    the descriptors the environment has (the template's were the server's)."""
+    for name, fd, write in (("stdin", 0, False), ("stdout", 1, True), ("stderr", 2, True)):
+        old = getattr(sys, name)
+        raw = io.FileIO(fd, "wb" if write else "rb", closefd=False)
+        raw.name = "<%s>" % name
+        buffered = io.BufferedWriter(raw) if write else io.BufferedReader(raw)
+        stream = io.TextIOWrapper(buffered, encoding=old.encoding, errors=old.errors,
+                                  newline="\n", line_buffering=raw.isatty() or name == "stderr")
+        stream.mode = "w" if write else "r"
+        setattr(sys, name, stream)
+        setattr(sys, "__%s__" % name, stream)
+
+
+def _run_bootstrap(cwd, argv, env, code):
+    os.chdir(cwd)
+    os.environ.clear()
+    for entry in env:
+        key, _, value = entry.partition("=")
+        os.environ[key] = value
+    time.tzset()
+    sys.argv = argv[1:]
+    sys.orig_argv = list(argv)
+    main = types.ModuleType("__main__")
+    main.__file__ = argv[1]
+    main.__builtins__ = __builtins__
+    sys.modules["__main__"] = main
+    if code.co_filename != argv[1]:
+        code = _compile(argv[1])
+    exec(code, main.__dict__)  # noqa: S102 - the runtime's own bootstrap.py
+
+
+def _runtime(channel_fd):
+    """B: as init.h's prestarted runtime; raises _BecomeRuntime once taken."""
+    channel = socket.socket(fileno=channel_fd)
+    # "uid gid nofile core nproc memlock stack userns"
+    fields = _receive_line(channel).split()
+    uid, gid = int(fields[0]), int(fields[1])
+    nofile, core, nproc, memlock, stack = (_limit(f) for f in fields[2:7])
+    os.setpgid(0, 0)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    resource.setrlimit(resource.RLIMIT_CORE, (core, core))
+    resource.setrlimit(resource.RLIMIT_MEMLOCK, (memlock, memlock))
+    resource.setrlimit(resource.RLIMIT_STACK, (stack, resource.RLIM_INFINITY))
+    if fields[7] == "1":
+        _check(_libc.unshare(_CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
+        channel.sendall(b"u")
+        if channel.recv(1) != b"m":
+            os._exit(0)
+    try:
+        os.setgroups([])
+    except PermissionError:
+        pass
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    # What does not depend on the function is done before it comes (each
+    # first write to a page the template shares costs a copy).
+    _reopen_stdio()
+    channel.sendall(b"r")
+    launch = _receive_all(channel)
+    channel.close()
+    if not launch:
+        os._exit(0)  # let go: the environment execs its runtime instead
+    # cwd NUL argc NUL argv... NUL env...
+    parts = launch.decode("utf-8", "surrogateescape").split("\0")
+    argc = int(parts[1])
+    raise _BecomeRuntime(parts[0], parts[2:2 + argc], parts[2 + argc:], _BOOTSTRAP)
+
+
+# -- A: the spare ---------------------------------------------------------------
+
+def _spare(adopted, fds, exe, env):
+    """A: PID 1 of a new PID namespace; forks B, then becomes the spare."""
+    os.read(adopted, 1)  # end of file once X has exited: the server is our parent
+    os.close(adopted)
+    _check(_libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    _check(_libc.setns(_HOST_MOUNTS_FD, _CLONE_NEWNS), "setns(mount)")
+    _check(_libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    os.chdir("/")
+    os.setpgid(0, 0)
+    output, report, control = fds
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    ours, runtimes = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    layout = [devnull, output, output, report, control, ours.detach()]
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in layout]
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    runtime_fd = fcntl.fcntl(runtimes.detach(), fcntl.F_DUPFD, 64)
+    pid = os.fork()
+    if pid == 0:
+        _control.detach()  # fd 3 is about to be the runtime's channel
+        os.dup2(runtime_fd, _CONTROL_FD)
+        os.closerange(_CONTROL_FD + 1, _MAX_FD)
+        _runtime(_CONTROL_FD)
+    os.closerange(6, _MAX_FD)
+    # Python ignores these; the spare, and what it execs, must not.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    os.execve(exe, ["lambda-emu", "__spare", "forked", str(pid)], env)
+
+
+def _make_spare(fds, exe, env):
+    to_template, from_x = os.pipe()
+    x = os.fork()
+    if x == 0:  # X: only here to put A in a new PID namespace and leave it
+        try:
+            os.close(to_template)
+            _check(_libc.unshare(_CLONE_NEWPID), "unshare(CLONE_NEWPID)")
+            adopted, x_alive = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.close(x_alive)
+                    os.close(from_x)
+                    _spare(adopted, fds, exe, env)
+                except _BecomeRuntime:
+                    raise
+                except BaseException:  # noqa: BLE001 - the server reads why from the report pipe
+                    pass
+                os._exit(127)
+            os.write(from_x, str(pid).encode())
+        except _BecomeRuntime:
+            raise
+        except BaseException as e:  # noqa: BLE001 - reported, then X ends
+            os.write(from_x, ("error " + str(e)).encode())
+        os._exit(0)
+    os.close(from_x)
+    reply = os.read(to_template, 4096)
+    os.close(to_template)
+    os.waitpid(x, 0)  # A is the server's now (it is the nearest subreaper)
+    if reply.isdigit():
+        return b"pid " + reply
+    return reply or b"error the spare's parent died"
+
+
+def _serve():
+    global _control
+    # Out of the collector's sight: a collection in a fork would write to
+    # (and so copy) every page of the template's objects.
+    gc.freeze()
+    _control = socket.socket(fileno=_CONTROL_FD)
+    _control.send(b"ready")
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(_control, 1 << 20, 8)
+        except OSError:
+            return
+        if not message:
+            return  # the server has gone
+        try:
+            fields = message.decode("utf-8", "surrogateescape").split("\0")
+            env = dict(f.partition("=")[::2] for f in fields[1:] if "=" in f)
+            if len(fds) != 3:
+                reply = b"error expected 3 descriptors"
+            else:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                reply = _make_spare(fds, fields[0], env)
+        except OSError as e:
+            reply = ("error " + str(e)).encode()
+        for fd in fds:
+            os.close(fd)
+        _control.send(reply)
+
+
+if __name__ == "__main__":
+    _launch = None
+    try:
+        _serve()
+    except _BecomeRuntime as taken:
+        _launch = taken.args
+    # Outside the except clause, so that nothing the function raises has
+    # _BecomeRuntime as its context.
+    if _launch:
+        _run_bootstrap(*_launch)

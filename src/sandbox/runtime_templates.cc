@@ -1,0 +1,260 @@
+#include "sandbox/runtime_templates.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "sandbox/spare_protocol.h"
+#include "sandbox/spawn.h"
+
+extern char** environ;
+
+namespace lambda_emu::sandbox {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// How long a template may take to start its interpreter and load the
+// runtime client, and to fork a spare.
+constexpr int kStartTimeoutMs = 10000;
+constexpr int kForkTimeoutMs = 10000;
+constexpr const char* kTemplateScript = "lambda_emu_template.py";
+
+void CloseAll(std::initializer_list<int> fds) {
+  for (int fd : fds) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+void Say(const char* text) {
+  ssize_t ignored = ::write(2, text, std::strlen(text));
+  (void)ignored;
+}
+
+// The template's child, between clone and exec (system calls only): its
+// view, then descriptors 0-4 (/dev/null, the server's stderr twice, the
+// control socket, the server's mount namespace) and the interpreter.
+[[noreturn]] void ExecTemplate(pid_t parent, const MountPlan& plan, const int (&fds)[5],
+                               char* const* argv, char* const* envp) {
+  StartChild(parent, false);
+  sched_param normal{};
+  ::sched_setscheduler(0, SCHED_OTHER, &normal);  // not the spares thread's SCHED_IDLE
+  const char* failed = "";
+  if (!ApplyMountPlan(plan, failed) || ::chdir("/var/task") != 0) {
+    Say("lambda-emu: runtime template: cannot build its view: ");
+    Say(failed);
+    Say("\n");
+    _exit(126);
+  }
+  int high[5];
+  for (int i = 0; i < 5; ++i) {
+    high[i] = ::fcntl(fds[i], F_DUPFD, 16);
+    if (high[i] < 0) _exit(127);
+  }
+  for (int i = 0; i < 5; ++i) {
+    if (::dup2(high[i], i) < 0) _exit(127);
+  }
+  ::syscall(SYS_close_range, 5u, ~0u, 0);
+  ::execve(argv[0], argv, envp);
+  Say("lambda-emu: runtime template: cannot exec the interpreter\n");
+  _exit(127);
+}
+
+// Waits up to `timeout_ms` for a message on `fd`.
+Result<std::string> ReceiveWithin(int fd, int timeout_ms) {
+  pollfd ready{fd, POLLIN, 0};
+  int polled;
+  do {
+    polled = ::poll(&ready, 1, timeout_ms);
+  } while (polled < 0 && errno == EINTR);
+  if (polled == 0) return Status::Error("no answer within " + std::to_string(timeout_ms) + " ms");
+  if (polled < 0) return Status::Error(std::string("poll: ") + std::strerror(errno));
+  return spare::Receive(fd);
+}
+
+}  // namespace
+
+struct RuntimeTemplates::Template {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int control = -1;
+  fs::path dir;
+
+  ~Template() {
+    if (control >= 0) ::close(control);  // it exits at end of file
+    if (pidfd >= 0) {
+      ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+      ::close(pidfd);
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // its mounts were its own namespace's
+  }
+};
+
+bool StartupVariable(std::string_view name) {
+  auto starts = [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; };
+  return starts("LD_") || starts("PYTHON") || starts("LC_") || starts("MALLOC_") ||
+         name == "LANG" || name == "LANGUAGE" || name == "GLIBC_TUNABLES" || name == "HOME";
+}
+
+RuntimeTemplateSpec MakeRuntimeTemplateSpec(const std::vector<std::string>& runtime_argv,
+                                            const ViewSpec& view,
+                                            const std::vector<std::string>& env,
+                                            const std::vector<std::string>& also) {
+  RuntimeTemplateSpec spec;
+  spec.runtime_argv = runtime_argv;
+  spec.view = view;
+  for (const auto& entry : env) {
+    if (StartupVariable(std::string_view(entry).substr(0, entry.find('=')))) {
+      spec.env.push_back(entry);
+    }
+  }
+  // Later values of a variable win, as in the environment itself.
+  std::stable_sort(spec.env.begin(), spec.env.end(), [](const auto& a, const auto& b) {
+    return a.substr(0, a.find('=')) < b.substr(0, b.find('='));
+  });
+  for (std::size_t i = 0; i + 1 < spec.env.size();) {
+    const auto& a = spec.env[i];
+    const auto& b = spec.env[i + 1];
+    if (a.substr(0, a.find('=')) == b.substr(0, b.find('='))) {
+      spec.env.erase(spec.env.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  for (const auto& entry : also) {
+    const std::string prefix = entry.substr(0, entry.find('=') + 1);
+    bool set =
+        std::any_of(env.begin(), env.end(), [&](const auto& e) { return e.rfind(prefix, 0) == 0; });
+    if (!set) spec.env.push_back(entry);
+  }
+  for (const auto& arg : runtime_argv) spec.key += arg + '\0';
+  spec.key += '\0';
+  for (const auto& entry : spec.env) spec.key += entry + '\0';
+  spec.key += view.interpreter_prefix.string() + std::string(1, 0) + view.runtime_dir.string();
+  for (const auto& hidden : view.hide) spec.key += '\0' + hidden.string();
+  spec.description = runtime_argv.empty() ? "" : runtime_argv.front();
+  return spec;
+}
+
+RuntimeTemplates::RuntimeTemplates(fs::path work_dir) : work_dir_(std::move(work_dir)) {}
+
+RuntimeTemplates::~RuntimeTemplates() = default;
+
+Result<RuntimeTemplates::Template*> RuntimeTemplates::Find(const RuntimeTemplateSpec& spec) {
+  if (auto refused = refused_.find(spec.key); refused != refused_.end()) {
+    return Status::Error(refused->second);
+  }
+  if (auto it = templates_.find(spec.key); it != templates_.end()) {
+    // Still there? (The server's reaper reaps it: its pidfd says.)
+    pollfd gone{it->second->pidfd, POLLIN, 0};
+    if (::poll(&gone, 1, 0) == 0) return it->second.get();
+    templates_.erase(it);
+    refused_[spec.key] = "its runtime template exited";
+    return Status::Error(refused_[spec.key]);
+  }
+  if (templates_.size() >= kMaxTemplates) {
+    return Status::Error(
+        "more than " + std::to_string(kMaxTemplates) +
+        " start-up environments (LD_*, PYTHON*, LANG, LC_*, HOME) among functions");
+  }
+  auto started = Start(spec);
+  if (!started.ok()) {
+    refused_[spec.key] = started.status().message();
+    return started.status();
+  }
+  Template* made = started.value().get();
+  templates_[spec.key] = std::move(started.value());
+  return made;
+}
+
+Result<std::unique_ptr<RuntimeTemplates::Template>> RuntimeTemplates::Start(
+    const RuntimeTemplateSpec& spec) {
+  if (spec.runtime_argv.size() < 2) return Status::Error("not an interpreter's command");
+  auto made = std::make_unique<Template>();
+  made->dir = work_dir_ / ("template-" + std::to_string(next_id_++));
+  ViewSpec view = spec.view;
+  view.code_dir = made->dir / "task";
+  view.layers = {made->dir / "opt"};
+  std::error_code ec;
+  for (const auto& dir : {made->dir / "root", view.code_dir / "lib", view.layers[0] / "lib"}) {
+    fs::create_directories(dir, ec);
+    if (ec) return Status::Error("cannot create " + dir.string() + ": " + ec.message());
+  }
+  MountPlan plan;
+  plan.root = (made->dir / "root").string();
+  BuildMountPlan(view, plan);
+
+  const std::string script =
+      fs::path(spec.runtime_argv[1]).parent_path().string() + "/" + kTemplateScript;
+  std::vector<std::string> args = {spec.runtime_argv[0], script};
+  std::vector<char*> argv = CStrings(args);
+  std::vector<char*> envp = CStrings(spec.env);
+
+  int control[2] = {-1, -1};
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int mounts = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (devnull < 0 || mounts < 0 ||
+      ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0) {
+    int err = errno;
+    CloseAll({devnull, mounts});
+    return Status::Error(std::string("cannot start a runtime template: ") + std::strerror(err));
+  }
+  const int child_fds[5] = {devnull, 2, 2, control[1], mounts};
+  const pid_t parent = ::getpid();
+  pid_t pid = Clone({}, CLONE_NEWNS);
+  if (pid == 0) ExecTemplate(parent, plan, child_fds, argv.data(), envp.data());
+  int err = errno;
+  CloseAll({devnull, mounts, control[1]});
+  if (pid < 0) {
+    ::close(control[0]);
+    return Status::Error(std::string("clone: ") + std::strerror(err));
+  }
+  made->pid = pid;
+  made->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  made->control = control[0];
+  auto ready = ReceiveWithin(made->control, kStartTimeoutMs);
+  if (!ready.ok() || ready.value() != "ready") {
+    return Status::Error("the runtime template for " + spec.description + " did not start (" +
+                         (ready.ok() ? ready.value() : ready.status().message()) + ")");
+  }
+  return made;
+}
+
+Result<pid_t> RuntimeTemplates::Fork(const RuntimeTemplateSpec& spec, int output, int report,
+                                     int control) {
+  auto found = Find(spec);
+  if (!found.ok()) return found.status();
+  Template& runtime_template = *found.value();
+  static const std::string request = [] {
+    std::error_code ec;
+    std::string text = fs::read_symlink("/proc/self/exe", ec).string();
+    for (char** var = environ; var && *var; ++var) text += '\0' + std::string(*var);
+    return text;
+  }();
+  Status sent = spare::Send(runtime_template.control, request, {output, report, control});
+  auto reply = sent.ok() ? ReceiveWithin(runtime_template.control, kForkTimeoutMs)
+                         : Result<std::string>(sent);
+  if (!reply.ok()) {
+    // A template that does not answer is not asked again.
+    templates_.erase(spec.key);
+    refused_[spec.key] =
+        "its runtime template stopped answering (" + reply.status().message() + ")";
+    return Status::Error(refused_[spec.key]);
+  }
+  const std::string& text = reply.value();
+  if (text.rfind("pid ", 0) != 0) return Status::Error("runtime template: " + text);
+  return static_cast<pid_t>(std::stoi(text.substr(4)));
+}
+
+}  // namespace lambda_emu::sandbox
