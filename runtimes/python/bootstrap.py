@@ -5,7 +5,15 @@ in __pycache__, whereas a script run as __main__ is compiled from source on
 every start (~5 ms of every cold start for 600 lines).
 """
 
+import os
 import sys
+
+if os.environ.get("LAMBDA_EMU_RUNTIME_TEMPLATE"):
+    # A runtime template (lambda_emu_template.py): returns only in a fork
+    # that has become a function's runtime.
+    import lambda_emu_template
+
+    lambda_emu_template.serve()
 
 import lambda_emu_runtime
 

@@ -1,13 +1,18 @@
 """lambda-emu's Python runtime template (forked runtimes, docs/design.md).
 
-lambda-emu starts one of these per interpreter and start-up environment
-(src/sandbox/runtime_templates.h): in a view laid out as an environment's
-(/var/lang, /var/runtime, the same LD_LIBRARY_PATH directories), as root,
-with the start-up variables a function's runtime would get. It imports what
-every environment imports first (the runtime client, not user code) and
-then makes spare sandboxes (src/sandbox/spares.h) on request, each a fork of
+lambda-emu starts one template per interpreter and start-up environment
+(src/sandbox/runtime_templates.h) with exactly a runtime's command line,
+`python3 /var/runtime/bootstrap.py`, and LAMBDA_EMU_RUNTIME_TEMPLATE set: in
+a view laid out as an environment's (/var/lang, /var/runtime, the same
+LD_LIBRARY_PATH directories), as root, with the start-up variables a
+function's runtime would get. bootstrap.py then calls serve(), which imports
+what every environment imports first (the runtime client, not user code)
+and makes spare sandboxes (src/sandbox/spares.h) on request, each a fork of
 itself, so that an environment's Python starts with the interpreter up and
-the runtime client loaded instead of paying ~17 ms for both.
+the runtime client loaded instead of paying ~17 ms for both. In a fork that
+a function has taken, serve() returns, with the function's environment in
+place, and bootstrap.py goes on as in any runtime: sys.argv, __main__ and
+/proc/PID/cmdline are already a runtime's.
 
 One request on the control socket (fd 3, SOCK_SEQPACKET) is
 `lambda-emu's path NUL its environment...` with three descriptors: the
@@ -23,8 +28,7 @@ A spare is two processes:
   B  the runtime, waiting on fd 3 (a stream socket to A): first its ids
      and limits (it becomes the sandbox user, in its own user namespace,
      as init.h's runtimes do), then, when a function takes the spare, its
-     working directory, argv and environment. It then runs the runtime's
-     bootstrap.py as __main__, as `python3 bootstrap.py` would.
+     working directory, argv and environment; serve() returns.
 """
 
 import ctypes
@@ -37,7 +41,6 @@ import signal
 import socket
 import sys
 import time
-import types
 
 import lambda_emu_runtime  # noqa: F401 - loaded once here, for every fork
 
@@ -82,22 +85,12 @@ def _receive_line(channel):
     return line.decode()
 
 
-def _compile(path):
-    with open(path, "rb") as source:
-        return compile(source.read(), path, "exec")
-
-
 class _BecomeRuntime(BaseException):
     """Raised in B once a function has taken its spare: it unwinds the
-    template's frames to the top of this script, which then runs the
-    runtime's bootstrap.py, so that the interpreter ends as `python3
-    bootstrap.py` would (atexit, non-daemon threads, exit status)."""
+    template's frames to serve(), which returns to bootstrap.py."""
 
 
 _control = None  # the template's control socket (fd 3)
-# The runtime's bootstrap.py, compiled here (in the template's view) once:
-# before a spare's runtime is taken it sees the host's files.
-_BOOTSTRAP = _compile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py"))
 
 
 # -- B: the runtime ------------------------------------------------------------
@@ -117,28 +110,36 @@ def _reopen_stdio():
         setattr(sys, "__%s__" % name, stream)
 
 
-def _run_bootstrap(cwd, argv, env, code):
+def _set_by_the_interpreter():
+    """What the interpreter added to its environment as it started (PEP 538's
+    LC_CTYPE=C.UTF-8 when the locale is C): the start-up variables are the
+    function's, so an exec'd runtime would add the same."""
+    with open("/proc/self/environ", "rb") as f:
+        started = {entry.partition(b"=")[0] for entry in f.read().split(b"\0") if entry}
+    return {k: v for k, v in os.environb.items() if k not in started}
+
+
+_ADDED = _set_by_the_interpreter()
+
+
+def _become(cwd, argv, env):
+    """The function's working directory and environment, as exec would give."""
     os.chdir(cwd)
     os.environ.clear()
     for entry in env:
         key, _, value = entry.partition("=")
         os.environ[key] = value
+    for key, value in _ADDED.items():
+        os.environb.setdefault(key, value)
     time.tzset()
     sys.argv = argv[1:]
     sys.orig_argv = list(argv)
-    main = types.ModuleType("__main__")
-    main.__file__ = argv[1]
-    main.__builtins__ = __builtins__
-    sys.modules["__main__"] = main
-    if code.co_filename != argv[1]:
-        code = _compile(argv[1])
-    exec(code, main.__dict__)  # noqa: S102 - the runtime's own bootstrap.py
 
 
 def _runtime(channel_fd):
     """B: as init.h's prestarted runtime; raises _BecomeRuntime once taken."""
     channel = socket.socket(fileno=channel_fd)
-    # "uid gid nofile core nproc memlock stack userns"
+    # "uid gid nofile core nproc memlock stack userns\n"
     fields = _receive_line(channel).split()
     uid, gid = int(fields[0]), int(fields[1])
     nofile, core, nproc, memlock, stack = (_limit(f) for f in fields[2:7])
@@ -170,7 +171,7 @@ def _runtime(channel_fd):
     # cwd NUL argc NUL argv... NUL env...
     parts = launch.decode("utf-8", "surrogateescape").split("\0")
     argc = int(parts[1])
-    raise _BecomeRuntime(parts[0], parts[2:2 + argc], parts[2 + argc:], _BOOTSTRAP)
+    raise _BecomeRuntime(parts[0], parts[2:2 + argc], parts[2 + argc:])
 
 
 # -- A: the spare ---------------------------------------------------------------
@@ -239,20 +240,27 @@ def _make_spare(fds, exe, env):
     return reply or b"error the spare's parent died"
 
 
-def _serve():
+def _serve_spares():
+    """False when this is no template (fd 3 is not the server's socket)."""
     global _control
+    try:
+        _control = socket.socket(fileno=_CONTROL_FD)
+    except OSError:
+        return False
+    if _control.type != socket.SOCK_SEQPACKET:
+        _control.detach()
+        return False
     # Out of the collector's sight: a collection in a fork would write to
     # (and so copy) every page of the template's objects.
     gc.freeze()
-    _control = socket.socket(fileno=_CONTROL_FD)
     _control.send(b"ready")
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(_control, 1 << 20, 8)
         except OSError:
-            return
+            return True
         if not message:
-            return  # the server has gone
+            return True  # the server has gone
         try:
             fields = message.decode("utf-8", "surrogateescape").split("\0")
             env = dict(f.partition("=")[::2] for f in fields[1:] if "=" in f)
@@ -269,13 +277,17 @@ def _serve():
         _control.send(reply)
 
 
-if __name__ == "__main__":
-    _launch = None
+def serve():
+    """The template's life: exits when the server goes; returns only in a
+    runtime a function has taken (its cwd, argv and environment set)."""
+    launch = None
     try:
-        _serve()
+        if not _serve_spares():
+            return  # started as a template by someone else: a runtime as any
     except _BecomeRuntime as taken:
-        _launch = taken.args
+        launch = taken.args
+    if launch is None:
+        sys.exit(0)
     # Outside the except clause, so that nothing the function raises has
     # _BecomeRuntime as its context.
-    if _launch:
-        _run_bootstrap(*_launch)
+    _become(*launch)

@@ -72,6 +72,13 @@ std::string RenderSparePrometheus(const sandbox::SpareSandboxes::Figures& f) {
                                      {"failed", f.failed}}) {
     out += std::string(name) + "{event=\"" + event + "\"} " + std::to_string(count) + "\n";
   }
+  Figure(out, "lambda_emu_forked_runtime_spares", "gauge",
+         "Of the spare sandboxes ready, those whose runtime was forked from a runtime template "
+         "(forked runtimes).",
+         std::to_string(f.forked_ready));
+  Figure(out, "lambda_emu_forked_runtime_starts_total", "counter",
+         "Cold starts whose runtime was forked from a runtime template rather than exec'd.",
+         std::to_string(f.forked_taken));
   return out;
 }
 

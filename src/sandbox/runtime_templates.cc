@@ -28,7 +28,8 @@ namespace {
 // runtime client, and to fork a spare.
 constexpr int kStartTimeoutMs = 10000;
 constexpr int kForkTimeoutMs = 10000;
-constexpr const char* kTemplateScript = "lambda_emu_template.py";
+// Makes the runtime's bootstrap.py a template (lambda_emu_template.py).
+constexpr const char* kTemplateVariable = "LAMBDA_EMU_RUNTIME_TEMPLATE";
 
 void CloseAll(std::initializer_list<int> fds) {
   for (int fd : fds) {
@@ -195,11 +196,12 @@ Result<std::unique_ptr<RuntimeTemplates::Template>> RuntimeTemplates::Start(
   plan.root = (made->dir / "root").string();
   BuildMountPlan(view, plan);
 
-  const std::string script =
-      fs::path(spec.runtime_argv[1]).parent_path().string() + "/" + kTemplateScript;
-  std::vector<std::string> args = {spec.runtime_argv[0], script};
-  std::vector<char*> argv = CStrings(args);
-  std::vector<char*> envp = CStrings(spec.env);
+  // Exactly the runtime's command line: its forks' /proc/PID/cmdline, sys.argv
+  // and __main__ are a runtime's. bootstrap.py serves as a template when told.
+  std::vector<char*> argv = CStrings(spec.runtime_argv);
+  std::vector<std::string> env = spec.env;
+  env.push_back(std::string(kTemplateVariable) + "=1");
+  std::vector<char*> envp = CStrings(env);
 
   int control[2] = {-1, -1};
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
