@@ -238,8 +238,8 @@ class ForkedRuntimeTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.code.cleanup()
 
-    def wait_forked(self, count=2):
-        # Two start-up environments (the flags function has its own): two kinds.
+    def wait_forked(self, count=4):
+        # Two start-up environments (the flags function has its own): two kinds, two each.
         self.assertTrue(wait_until(lambda: forked_ready(self.emu) >= count, timeout=30),
                         (metrics(self.emu), self.emu.stderr()[-3000:]))
 

@@ -77,6 +77,7 @@ TEST(SpareProtocol, PrepareRoundTrips) {
   sent.plan.after_seal = {{Kind::kSeal, {}, "/w/spare-1/root/dev", {}}};
   sent.runtime.uid = 993;
   sent.runtime.uid_map = "993 993 1\n";
+  sent.forked_argv = {"/var/lang/bin/python3.11", "/var/runtime/bootstrap.py"};
   Prepare got;
   ASSERT_TRUE(Decode(Encode(sent), got));
   EXPECT_TRUE(got.namespaces);
@@ -87,6 +88,21 @@ TEST(SpareProtocol, PrepareRoundTrips) {
   ASSERT_EQ(got.plan.after_seal.size(), 1u);
   EXPECT_EQ(got.plan.after_seal[0].kind, Kind::kSeal);
   EXPECT_EQ(got.runtime, sent.runtime);
+  EXPECT_EQ(got.forked_argv, sent.forked_argv);
+}
+
+// What releases a forked runtime (lambda_emu_template.py splits it at NULs):
+// cwd, argc, argv, then the environment, an empty value kept.
+TEST(SpareProtocol, ForkedLaunchIsCwdArgcArgvThenEnvironment) {
+  Launch launch;
+  launch.argv = {"/var/lang/bin/python3.11", "/var/runtime/bootstrap.py"};
+  launch.env = {"A=1", "EMPTY="};
+  launch.cwd = "/var/task";
+  const std::string bytes = ForkedLaunch(MakeInitSpec(launch));
+  EXPECT_EQ(bytes, std::string("/var/task\0"
+                               "2\0/var/lang/bin/python3.11\0/var/runtime/bootstrap.py"
+                               "\0A=1\0EMPTY=",
+                               73));
 }
 
 TEST(SpareProtocol, DamagedMessagesAreRefused) {
