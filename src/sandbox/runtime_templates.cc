@@ -57,15 +57,7 @@ void Say(const char* text) {
     Say("\n");
     _exit(126);
   }
-  int high[5];
-  for (int i = 0; i < 5; ++i) {
-    high[i] = ::fcntl(fds[i], F_DUPFD, 16);
-    if (high[i] < 0) _exit(127);
-  }
-  for (int i = 0; i < 5; ++i) {
-    if (::dup2(high[i], i) < 0) _exit(127);
-  }
-  ::syscall(SYS_close_range, 5u, ~0u, 0);
+  if (!PlaceDescriptors(fds)) _exit(127);
   ::execve(argv[0], argv, envp);
   Say("lambda-emu: runtime template: cannot exec the interpreter\n");
   _exit(127);

@@ -52,15 +52,7 @@ void CloseAll(std::initializer_list<int> fds) {
     char byte;
     if (::read(gate, &byte, 1) != 1) _exit(127);
   }
-  int high[5];
-  for (int i = 0; i < 5; ++i) {
-    high[i] = ::fcntl(fds[i], F_DUPFD, 16);
-    if (high[i] < 0) _exit(127);
-  }
-  for (int i = 0; i < 5; ++i) {
-    if (::dup2(high[i], i) < 0) _exit(127);
-  }
-  ::syscall(SYS_close_range, 5u, ~0u, 0);
+  if (!PlaceDescriptors(fds)) _exit(127);
   ::execve("/proc/self/exe", argv, environ);
   _exit(127);
 }

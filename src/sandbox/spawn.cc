@@ -115,6 +115,20 @@ void StartChild(pid_t parent, bool new_pid_namespace) {
   ::signal(SIGPIPE, SIG_DFL);
 }
 
+bool PlaceDescriptors(const int (&fds)[5]) {
+  // Out of the way first: a source may be one of the targets.
+  int high[5];
+  for (int i = 0; i < 5; ++i) {
+    high[i] = ::fcntl(fds[i], F_DUPFD, 16);
+    if (high[i] < 0) return false;
+  }
+  for (int i = 0; i < 5; ++i) {
+    if (::dup2(high[i], i) < 0) return false;
+  }
+  ::syscall(SYS_close_range, 5u, ~0u, 0);
+  return true;
+}
+
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);

@@ -122,6 +122,10 @@ void StartChild(pid_t parent, bool new_pid_namespace);
 // Pointers to `strings`' characters, null-terminated, for exec.
 std::vector<char*> CStrings(const std::vector<std::string>& strings);
 
+// Child side, before exec: makes fds[i] descriptor i for each of the five and
+// closes every other; false (errno set) when a dup fails.
+bool PlaceDescriptors(const int (&fds)[5]);
+
 // Sends SIGKILL to the process group `pgid` (ignoring "no such process").
 void KillProcessGroup(pid_t pgid);
 

@@ -18,6 +18,7 @@ import unittest
 
 from emu import EmuServer, invoke_parallel, pid_alive, report_for, serve_for_class, wait_until
 from runtime_support import CodeDirs, function
+from sandbox_probes import BROKEN, HOG, SLOW_INIT, children, cmdline
 
 PY = "python3.11"
 VIEW_COMMAND = ["/var/runtime/bootstrap.py"]  # after the interpreter's path
@@ -106,29 +107,6 @@ PROBE = """
         return out
 """
 
-HOG = """
-    def handler(event, context):
-        hoard = []
-        for _ in range(64):
-            hoard.append(bytearray(16 << 20))
-        return len(hoard)
-"""
-
-BROKEN = """
-    import no_such_module_anywhere
-
-    def handler(event, context):
-        return 1
-"""
-
-SLOW_INIT = """
-    import time
-    time.sleep(30)
-
-    def handler(event, context):
-        return 1
-"""
-
 SLOW = """
     import time
     COUNT = {"n": 0}
@@ -146,14 +124,6 @@ FLAGS = """
         return {"dont_write_bytecode": sys.flags.dont_write_bytecode,
                 "warnoptions": sys.warnoptions}
 """
-
-
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().decode(errors="replace").split("\0")[:-1]
-    except OSError:
-        return []
 
 
 def metrics(emu):
@@ -177,21 +147,6 @@ def environ(pid):
             return f.read().decode(errors="replace").split("\0")
     except OSError:
         return []
-
-
-def children(pid):
-    out = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                out += [int(p) for p in f.read().split()]
-        except OSError:
-            pass
-    return out
 
 
 def template_pids(server):

@@ -17,6 +17,7 @@ import unittest
 
 from emu import EmuServer, invoke_parallel, pid_alive, report_for, serve_for_class, wait_until
 from runtime_support import CodeDirs, function
+from sandbox_probes import BROKEN, HOG, SLOW_INIT, children, cmdline
 
 PY = "python3.11"
 SPARE_CMDLINE = ["lambda-emu", "__spare"]
@@ -50,53 +51,6 @@ PROBE = """
             "tmpdir": os.environ.get("TMPDIR"),
         }
 """
-
-HOG = """
-    def handler(event, context):
-        hoard = []
-        for _ in range(64):
-            hoard.append(bytearray(16 << 20))
-        return len(hoard)
-"""
-
-BROKEN = """
-    import no_such_module_anywhere
-
-    def handler(event, context):
-        return 1
-"""
-
-SLOW_INIT = """
-    import time
-    time.sleep(30)
-
-    def handler(event, context):
-        return 1
-"""
-
-
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().decode(errors="replace").split("\0")[:-1]
-    except OSError:
-        return []
-
-
-def children(pid):
-    """pid's children, whichever of its threads made them (spares come from a thread of their own)."""
-    out = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                out += [int(p) for p in f.read().split()]
-        except OSError:
-            pass
-    return out
 
 
 def spare_pids(server_pid):
