@@ -101,6 +101,31 @@ void KillListed(const fs::path& procs_file, int rounds) {
   }
 }
 
+PreparedWrite::PreparedWrite(fs::path file) : file_(std::move(file)) {
+  if (file_.empty()) return;
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CLOEXEC);
+}
+
+bool PreparedWrite::exists() const {
+  std::error_code ec;
+  return fd_ >= 0 || (!file_.empty() && fs::exists(file_, ec));
+}
+
+PreparedWrite::~PreparedWrite() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status PreparedWrite::Write(const std::string& value) {
+  if (fd_ < 0) return WriteFile(file_, value);
+  // A control file takes each write whole, at any offset.
+  ssize_t n = ::pwrite(fd_, value.data(), value.size(), 0);
+  int err = errno;
+  ::close(fd_);
+  fd_ = -1;
+  if (n == static_cast<ssize_t>(value.size())) return Status::Ok();
+  return Status::Error("write " + file_.string() + ": " + std::strerror(n < 0 ? err : EIO));
+}
+
 NumberFile::NumberFile(const fs::path& file) : file_(file) {}
 
 NumberFile::~NumberFile() {

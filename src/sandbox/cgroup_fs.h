@@ -44,6 +44,25 @@ std::optional<std::string> OwnCgroupPath(const std::string& text, const std::str
 // `rounds` passes), so processes forked during the kill are caught too.
 void KillListed(const std::filesystem::path& procs_file, int rounds = 10);
 
+// A control file opened ahead of its first write (when the cgroup is made:
+// for a spare, off the cold path), so that write is one system call instead
+// of an open, a write and a close; the descriptor is closed once written.
+// Later writes, and a file that could not be opened, go through WriteFile.
+class PreparedWrite {
+ public:
+  explicit PreparedWrite(std::filesystem::path file);
+  ~PreparedWrite();
+  PreparedWrite(const PreparedWrite&) = delete;
+  PreparedWrite& operator=(const PreparedWrite&) = delete;
+  // Whether the file is there (a kernel without it: cpu.cfs_burst_us before 5.14).
+  bool exists() const;
+  Status Write(const std::string& value);
+
+ private:
+  std::filesystem::path file_;
+  int fd_ = -1;
+};
+
 // A cgroup file kept open for repeated reads of one number (pread at 0):
 // one syscall per read on the invoke path instead of open/read/close.
 class NumberFile {

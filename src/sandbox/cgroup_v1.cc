@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_fs.h"
@@ -32,7 +33,9 @@ class CgroupV1 final : public EnvironmentCgroup {
         cpu_(std::move(cpu)),
         freezer_(std::move(freezer)),
         janitor_(janitor),
-        peak_(memory_ / "memory.max_usage_in_bytes") {}
+        peak_(memory_ / "memory.max_usage_in_bytes"),
+        quota_(cpu_.empty() ? fs::path() : cpu_ / "cpu.cfs_quota_us"),
+        burst_(cpu_.empty() ? fs::path() : cpu_ / "cpu.cfs_burst_us") {}
   ~CgroupV1() override {
     KillAll();
     for (const auto& dir : {memory_, pids_, cpu_, freezer_}) {
@@ -47,17 +50,18 @@ class CgroupV1 final : public EnvironmentCgroup {
     }
     return files;
   }
+  // At the first /next of a cold start: two writes to files opened when the
+  // cgroup was made. The period is not written: a new cgroup's is already
+  // kCpuPeriodUs (the kernel's default), and nothing changes it.
   void LimitCpu(double cpus) override {
     if (cpu_.empty()) return;
-    const fs::path burst = cpu_ / "cpu.cfs_burst_us";
-    const bool has_burst = fs::exists(burst);
+    const bool has_burst = burst_.exists();
     // The kernel refuses a quota below the current burst: clear it first.
-    if (has_burst && burst_us_ > 0) (void)WriteFile(burst, "0");
+    if (has_burst && burst_us_ > 0) (void)burst_.Write("0");
     const long quota = CpuQuotaUs(cpus);
-    (void)WriteFile(cpu_ / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
-    (void)WriteFile(cpu_ / "cpu.cfs_quota_us", std::to_string(quota));
+    (void)quota_.Write(std::to_string(quota));
     cpu_limited_ = true;
-    if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
+    if (has_burst && burst_.Write(std::to_string(quota)).ok()) burst_us_ = quota;
   }
   Status SetLimits(const ResourceLimits& limits) override {
     std::string bytes = std::to_string(limits.memory_bytes);
@@ -66,12 +70,11 @@ class CgroupV1 final : public EnvironmentCgroup {
     // raise (a spare becoming a larger function's) goes memory+swap first.
     const fs::path memsw = memory_ / "memory.memsw.limit_in_bytes";
     const bool swap_accounted = fs::exists(memsw);
-    Status s = WriteFile(memory_ / "memory.limit_in_bytes", bytes);
-    if (!s.ok() && swap_accounted && WriteFile(memsw, bytes).ok()) {
-      s = WriteFile(memory_ / "memory.limit_in_bytes", bytes);
-    }
-    if (!s.ok()) return s;
-    if (swap_accounted) (void)WriteFile(memsw, bytes);
+    const bool raise = limits.memory_bytes > memory_bytes_;
+    if (swap_accounted && raise) (void)WriteFile(memsw, bytes);
+    if (Status s = WriteFile(memory_ / "memory.limit_in_bytes", bytes); !s.ok()) return s;
+    if (swap_accounted && !raise) (void)WriteFile(memsw, bytes);
+    memory_bytes_ = limits.memory_bytes;
     if (!pids_.empty() && limits.pids > 0) {
       if (Status s = WriteFile(pids_ / "pids.max", std::to_string(limits.pids)); !s.ok()) {
         return s;
@@ -100,7 +103,7 @@ class CgroupV1 final : public EnvironmentCgroup {
     // A killed process still has to run to exit; under a CPU cap hundreds of
     // them (a fork bomb) share a few ms per 100 ms and linger for seconds.
     if (cpu_limited_) {
-      (void)WriteFile(cpu_ / "cpu.cfs_quota_us", "-1");
+      (void)quota_.Write("-1");
       cpu_limited_ = false;
     }
     KillListed(memory_ / "cgroup.procs", frozen ? 2 : 10);
@@ -112,8 +115,12 @@ class CgroupV1 final : public EnvironmentCgroup {
   Janitor* janitor_;
   bool cpu_limited_ = false;
   NumberFile peak_;
+  PreparedWrite quota_;
+  PreparedWrite burst_;
   pid_t pid_ = -1;
   long burst_us_ = 0;
+  // The limit last set; a new cgroup has none (the maximum).
+  std::uint64_t memory_bytes_ = std::numeric_limits<std::uint64_t>::max();
 };
 
 class CgroupV1Manager final : public CgroupManager {
