@@ -52,8 +52,12 @@ class RuntimeApiClient:
 
     def _connect(self):
         error = OSError("cannot resolve %s" % self._host)
+        # An ASCII name as bytes: given a str, getaddrinfo encodes it with the
+        # "idna" codec, whose first use imports encodings.idna, stringprep and
+        # unicodedata (~1.1 ms of every cold start, even for "127.0.0.1").
+        host = self._host.encode("ascii") if self._host.isascii() else self._host
         for family, kind, proto, _, address in _socket.getaddrinfo(
-                self._host, self._port, 0, _socket.SOCK_STREAM):
+                host, self._port, 0, _socket.SOCK_STREAM):
             sock = _socket.socket(family, kind, proto)
             try:
                 sock.connect(address)
