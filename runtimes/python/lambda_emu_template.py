@@ -9,7 +9,7 @@ function's runtime would get. bootstrap.py then calls serve(), which imports
 what every environment imports first (the runtime client, not user code)
 and makes spare sandboxes (src/sandbox/spares.h) on request, each a fork of
 itself, so that an environment's Python starts with the interpreter up and
-the runtime client loaded instead of paying ~17 ms for both. In a fork that
+the runtime client loaded instead of paying ~15 ms for both. In a fork that
 a function has taken, serve() returns, with the function's environment in
 place, and bootstrap.py goes on as in any runtime: sys.argv, __main__ and
 /proc/PID/cmdline are already a runtime's.

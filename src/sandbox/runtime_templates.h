@@ -8,22 +8,26 @@
 // the dynamic loader read as they start, StartupVariable). It forks spare
 // sandboxes (spares.h) whose runtime process is already that far, so that a
 // cold start skips starting the interpreter and importing the client
-// (~17 ms of Python's ~21). The function's init still runs in every
+// (~15 ms of Python's ~20). The function's init still runs in every
 // environment, on demand, as it would after exec.
 //
 // Python only (runtimes/python/lambda_emu_template.py). Node.js cannot be
 // forked: V8's platform threads do not survive fork(), so Node.js runtimes
 // start by exec.
 //
-// A template runs as root, in the server's cgroup and PID namespace, in a
+// A template is exec'd with exactly a runtime's command line and
+// LAMBDA_EMU_RUNTIME_TEMPLATE=1 (bootstrap.py then serves as a template). It
+// runs as root, in the server's cgroup and PID namespace, in a
 // mount namespace of its own with a view laid out as an environment's
 // (mounts.h): the interpreter at /var/lang, the runtime client at
 // /var/runtime, the interpreter's own packages hidden, and stand-ins for
 // /var/task and /opt with a lib/ each, so that every directory on Lambda's
 // LD_LIBRARY_PATH exists as the template starts (the dynamic loader
 // remembers a directory that did not, and would skip it in the forks).
-// Its sys.path, sys.prefix and module paths are therefore those of a runtime
-// exec'd in an environment. It dies with the server (PR_SET_PDEATHSIG).
+// Its sys.path, sys.prefix, sys.argv, __main__, module paths and
+// /proc/PID/cmdline are therefore those of a runtime exec'd in an
+// environment, and so are its forks'. It dies with the server
+// (PR_SET_PDEATHSIG).
 //
 // Not thread-safe: the spares' thread's.
 
