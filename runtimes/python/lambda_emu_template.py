@@ -47,7 +47,6 @@ import lambda_emu_runtime  # noqa: F401 - loaded once here, for every fork
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWPID = 0x20000000
-_PR_SET_PDEATHSIG = 1
 _CONTROL_FD = 3
 _HOST_MOUNTS_FD = 4
 _MAX_FD = 65536
@@ -176,11 +175,9 @@ def _runtime(channel_fd):
 
 # -- A: the spare ---------------------------------------------------------------
 
-def _spare(adopted, fds, exe, env):
-    """A: PID 1 of a new PID namespace; forks B, then becomes the spare."""
-    os.read(adopted, 1)  # end of file once X has exited: the server is our parent
-    os.close(adopted)
-    _check(_libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+def _spare(fds, exe, env):
+    """A: PID 1 of a new PID namespace; forks B, then becomes the spare. Its
+    parent-death signal is set once it is the server's (spare_process.h)."""
     _check(_libc.setns(_HOST_MOUNTS_FD, _CLONE_NEWNS), "setns(mount)")
     _check(_libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     os.chdir("/")
@@ -213,13 +210,11 @@ def _make_spare(fds, exe, env):
         try:
             os.close(to_template)
             _check(_libc.unshare(_CLONE_NEWPID), "unshare(CLONE_NEWPID)")
-            adopted, x_alive = os.pipe()
             pid = os.fork()
             if pid == 0:
                 try:
-                    os.close(x_alive)
                     os.close(from_x)
-                    _spare(adopted, fds, exe, env)
+                    _spare(fds, exe, env)
                 except _BecomeRuntime:
                     raise
                 except BaseException:  # noqa: BLE001 - the server reads why from the report pipe

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -77,6 +78,11 @@ void RunSpare(pid_t forked) {
 
   spare::Prepare prepare;
   if (!spare::Decode(ReceiveOrExit(), prepare)) _exit(127);
+  // Forked: the server adopted this process before it sent Prepare (it
+  // waits for the template to reap the fork in between), so the parent
+  // whose death this signal follows is now the server. Set any earlier and
+  // the exiting fork's reparenting would send it.
+  if (forked > 0) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   JoinCgroups(prepare.cgroup_procs_files, forked);
   const char* failed = "";
   PrestartedRuntime prestarted;
