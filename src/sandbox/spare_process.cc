@@ -21,13 +21,7 @@ namespace {
 using Stage = SpawnFailure::Stage;
 
 [[noreturn]] void Fail(Stage stage, const char* what = nullptr) {
-  SpawnFailure failure{stage, errno};
-  for (std::size_t i = 0; what && what[i] && i + 1 < sizeof failure.what; ++i) {
-    failure.what[i] = what[i];
-  }
-  ssize_t ignored = ::write(spare::kReportFd, &failure, sizeof failure);
-  (void)ignored;
-  _exit(127);
+  ReportChildFailure(spare::kReportFd, stage, what);
 }
 
 // The next message, or a quiet exit when the server has gone or let the
@@ -36,19 +30,6 @@ std::string ReceiveOrExit(std::vector<int>* fds = nullptr) {
   auto bytes = spare::Receive(spare::kControlFd, fds);
   if (!bytes.ok()) _exit(0);
   return std::move(bytes.value());
-}
-
-// Moves this process, and `other` when it is one, into each cgroup.
-void JoinCgroups(const std::vector<std::string>& files, pid_t other) {
-  const std::string pid = std::to_string(other);
-  for (const auto& file : files) {
-    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, "0", 1) != 1) Fail(Stage::kCgroup);
-    if (other > 0 && ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
-      Fail(Stage::kCgroup);
-    }
-    ::close(fd);
-  }
 }
 
 // Unsandboxed: what Spawn's child does before exec, here.
@@ -83,7 +64,8 @@ void RunSpare(pid_t forked) {
   // whose death this signal follows is now the server. Set any earlier and
   // the exiting fork's reparenting would send it.
   if (forked > 0) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  JoinCgroups(prepare.cgroup_procs_files, forked);
+  // A forked spare's runtime process moves with it.
+  if (!JoinCgroupFiles(prepare.cgroup_procs_files, forked)) Fail(Stage::kCgroup);
   const char* failed = "";
   PrestartedRuntime prestarted;
   InitSpec ahead = spare::MakeInitSpec(prepare.runtime);

@@ -127,6 +127,7 @@ SpareSandboxes::~SpareSandboxes() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   kinds_.clear();
+  dead_.clear();
   templates_.reset();
 }
 
@@ -150,10 +151,16 @@ std::unique_ptr<SpareSandbox> SpareSandboxes::Take(const RuntimeTemplateSpec* ki
     last_take_ = now;
     auto take = [&](Kind& from) {
       from.recent.push_back(now);
-      if (from.ready.empty()) return false;
-      spare = std::move(from.ready.front());
-      from.ready.pop_front();
-      return true;
+      while (!from.ready.empty()) {
+        spare = std::move(from.ready.front());
+        from.ready.pop_front();
+        // Its pidfd is readable once it has exited (one poll, no wait).
+        pollfd exited{spare->pidfd, POLLIN, 0};
+        if (spare->pidfd < 0 || ::poll(&exited, 1, 0) == 0) return true;
+        ++figures_.failed;
+        dead_.push_back(std::move(spare));  // removed on the spares' thread
+      }
+      return false;
     };
     auto it = kind && templates_ ? kinds_.find(kind->key) : kinds_.end();
     if ((it != kinds_.end() && take(it->second)) || take(kinds_[""])) {
@@ -201,6 +208,14 @@ void SpareSandboxes::Run() {
   }
   std::unique_lock lock(mutex_);
   while (!stop_) {
+    if (!dead_.empty()) {
+      std::vector<std::unique_ptr<SpareSandbox>> dead = std::move(dead_);
+      dead_.clear();
+      lock.unlock();
+      dead.clear();  // their cgroups and directories go
+      lock.lock();
+      continue;
+    }
     const auto now = Clock::now();
     // The kind that most needs one: blank first, then each runtime's.
     Kind* short_of = nullptr;

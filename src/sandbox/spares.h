@@ -46,6 +46,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lambda_emu/status.h"
 #include "sandbox/cgroup.h"
@@ -117,7 +118,8 @@ class SpareSandboxes {
 
   // A ready spare of `kind` (null: blank), else a blank one, else null
   // (none ready, or spares are off). Counts as a cold start for auto's
-  // sizing either way.
+  // sizing either way. A spare that died while ready (killed from outside)
+  // is passed over, and counted as failed.
   std::unique_ptr<SpareSandbox> Take(const RuntimeTemplateSpec* kind = nullptr);
 
   Figures figures() const;
@@ -148,6 +150,8 @@ class SpareSandboxes {
   std::map<std::string, Kind> kinds_;  // by RuntimeTemplateSpec::key; "" blank
   std::chrono::steady_clock::time_point last_take_{};
   Figures figures_;
+  // Spares Take() found dead (killed from outside), for the thread to remove.
+  std::vector<std::unique_ptr<SpareSandbox>> dead_;
   std::unique_ptr<RuntimeTemplates> templates_;  // the spares thread's
   std::string fork_refused_;
   std::uint64_t next_id_ = 1;

@@ -26,15 +26,8 @@ using Stage = SpawnFailure::Stage;
 // close-on-exec one by one.
 constexpr int kMaxInheritedFd = 65536;
 
-// Async-signal-safe: runs between fork and exec.
 [[noreturn]] void ChildFail(int report_fd, Stage stage, const char* what = nullptr) {
-  SpawnFailure failure{stage, errno};
-  for (std::size_t i = 0; what && what[i] && i + 1 < sizeof failure.what; ++i) {
-    failure.what[i] = what[i];
-  }
-  ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
-  (void)ignored;
-  _exit(127);
+  ReportChildFailure(report_fd, stage, what);
 }
 
 std::string LowerStrerror(int error) {
@@ -44,11 +37,7 @@ std::string LowerStrerror(int error) {
 }
 
 void JoinCgroups(const SpawnSpec& spec, int report_fd) {
-  for (const auto& file : spec.cgroup_procs_files) {
-    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, "0", 1) != 1) ChildFail(report_fd, Stage::kCgroup);
-    ::close(fd);
-  }
+  if (!JoinCgroupFiles(spec.cgroup_procs_files)) ChildFail(report_fd, Stage::kCgroup);
 }
 
 // Marks every descriptor from `first` up close-on-exec.
@@ -126,6 +115,37 @@ bool PlaceDescriptors(const int (&fds)[5]) {
     if (::dup2(high[i], i) < 0) return false;
   }
   ::syscall(SYS_close_range, 5u, ~0u, 0);
+  return true;
+}
+
+void ReportChildFailure(int report_fd, SpawnFailure::Stage stage, const char* what) {
+  SpawnFailure failure{stage, errno};
+  for (std::size_t i = 0; what && what[i] && i + 1 < sizeof failure.what; ++i) {
+    failure.what[i] = what[i];
+  }
+  ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
+  (void)ignored;
+  _exit(127);
+}
+
+bool JoinCgroupFiles(const std::vector<std::string>& procs_files, pid_t other) {
+  // `other` in decimal, without allocating.
+  char digits[16];
+  std::size_t length = 0;
+  for (auto rest = static_cast<unsigned long>(other); other > 0 && rest > 0; rest /= 10) {
+    digits[sizeof digits - 1 - length++] = static_cast<char>('0' + rest % 10);
+  }
+  const char* pid = digits + sizeof digits - length;
+  for (const auto& file : procs_files) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = ::write(fd, "0", 1) == 1 &&
+              (length == 0 || ::write(fd, pid, length) == static_cast<ssize_t>(length));
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    if (!ok) return false;
+  }
   return true;
 }
 

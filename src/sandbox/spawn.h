@@ -98,6 +98,15 @@ struct SpawnFailure {
   char what[96] = {};  // kSandbox: the step that failed
 };
 
+// Child side (async-signal-safe): writes `stage`'s failure, with errno and
+// `what`, on the status pipe `report_fd` and exits 127.
+[[noreturn]] void ReportChildFailure(int report_fd, SpawnFailure::Stage stage,
+                                     const char* what = nullptr);
+// Child side (async-signal-safe): writes "0" (this process) into each of
+// `procs_files`, and `other`'s pid after it when `other` > 0; false (errno
+// set) at the first that fails.
+bool JoinCgroupFiles(const std::vector<std::string>& procs_files, pid_t other = -1);
+
 // Fails only when fork itself does; failures after it come on the status pipe.
 Result<SpawnedProcess> Spawn(const SpawnSpec& spec);
 

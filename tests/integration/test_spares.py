@@ -104,6 +104,7 @@ class SandboxedSparesTest(unittest.TestCase):
         functions = {
             "probe": function(probe, PY, "app.handler", timeout=10),
             "probe-b": function(probe, PY, "app.handler", timeout=10),
+            "probe-c": function(probe, PY, "app.handler", timeout=10),
             "probe-large": function(probe, PY, "app.handler", timeout=10, memory=1769),
             "hog": function(cls.code.make("hog", {"app.py": HOG}), PY, "app.handler",
                             memory=128, timeout=10),
@@ -166,6 +167,24 @@ class SandboxedSparesTest(unittest.TestCase):
         report = wait_until(lambda: report_for(self.emu.stdout(), request_id))
         self.assertIsNotNone(report and report["init"], report)
         # And the thread makes another one.
+        self.wait_ready()
+
+    def test_spares_killed_while_ready_are_passed_over(self):
+        self.wait_ready()
+        before = spare_metrics(self.emu)
+        warnings = self.emu.stderr().count("could not be used")
+        killed = ready_spares(self.emu.proc.pid)
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        self.assertTrue(wait_until(lambda: not any(pid_alive(p) for p in killed), timeout=10))
+        r = self.emu.invoke("probe-c", {})  # this test's only invoke of it: a cold start
+        self.assertEqual(r.status, 200, r)
+        after = spare_metrics(self.emu)
+        # All three dead ones were passed over (no Launch into a dead spare, no
+        # warning); the start happened on demand, and the thread makes new ones.
+        self.assertEqual(after["failed"], before.get("failed", 0) + 3, after)
+        self.assertEqual(after["missed"], before.get("missed", 0) + 1, after)
+        self.assertEqual(self.emu.stderr().count("could not be used"), warnings)
         self.wait_ready()
 
     def test_a_larger_function_raises_the_spares_limit(self):
