@@ -217,7 +217,7 @@ def _make_spare(fds, exe, env):
                     _spare(fds, exe, env)
                 except _BecomeRuntime:
                     raise
-                except BaseException:  # noqa: BLE001 - the server reads why from the report pipe
+                except BaseException:  # noqa: BLE001 - the server sees it end before ready
                     pass
                 os._exit(127)
             os.write(from_x, str(pid).encode())
