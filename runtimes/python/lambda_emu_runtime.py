@@ -23,6 +23,11 @@ import time
 
 from lambda_emu_runtime_api import RuntimeApiClient
 
+# Lambda's Python runtimes give user code SnapStart's hook module; this
+# runtime's folder leaves sys.path before user code runs, so it is imported
+# now (~50 us; a forked runtime's template has it already).
+import snapshot_restore_py  # noqa: F401
+
 # Imported only when needed, because every cold start pays for what is
 # imported here (docs/performance.md): `logging` when user code imports it
 # (see _LoggingSetupFinder), `traceback` for errors, `decimal` never (a
@@ -509,15 +514,76 @@ def _handle(client, handler, headers, body):
         client.post_response(request_id, payload, content_type)
 
 
+# -- SnapStart ----------------------------------------------------------------
+
+def _run_before_snapshot():
+    """The before-snapshot hooks, last registered first (as Lambda runs them)."""
+    from snapshot_restore_py import get_before_snapshot
+    hooks = get_before_snapshot()
+    while hooks:
+        func, args, kwargs = hooks.pop()
+        func(*args, **kwargs)
+
+
+def _run_after_restore():
+    """The after-restore hooks, in the order they were registered."""
+    from snapshot_restore_py import get_after_restore
+    for func, args, kwargs in get_after_restore():
+        func(*args, **kwargs)
+
+
+def _snapshot_and_restore(client, in_template):
+    """A SnapStart version's environment (AWS_LAMBDA_INITIALIZATION_TYPE
+    snap-start), after its init: the before-snapshot hooks, the snapshot,
+    then the after-restore hooks. In lambda-emu's snapshot (`in_template`,
+    docs/snapstart.md) the snapshot is a fork per restored environment; an
+    environment that ran its own init (none was ready) goes straight on.
+    Returns the restored runtime's client, or an exit status."""
+    try:
+        _run_before_snapshot()
+    except Exception as e:  # noqa: BLE001 - any hook's failure fails the init
+        error = _error_from_exception(e)
+        _log_error(error)
+        _report_init_error(client, error, "Runtime.BeforeSnapshotError")
+        return 64
+    if in_template:
+        import lambda_emu_template
+        lambda_emu_template.snapshot()  # returns in a restored environment
+        _setup_output()
+        client = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    client.restore_next()
+    try:
+        _run_after_restore()
+    except Exception as e:  # noqa: BLE001 - any hook's failure fails the restore
+        error = _error_from_exception(e)
+        _log_error(error)
+        client.post_restore_error(_to_json_bytes(error), "Runtime.AfterRestoreError")
+        return 65
+    return client
+
+
+def _report_init_error(client, error, error_type):
+    if client is not None:
+        client.post_init_error(_to_json_bytes(error), error_type)
+    else:  # a snapshot's init: the server hears of it from the template
+        import lambda_emu_template
+        lambda_emu_template.report_init_error(error_type)
+
+
 def main():
+    # lambda-emu's SnapStart snapshot runs the init without a Runtime API.
+    in_template = os.environ.pop("LAMBDA_EMU_RUNTIME_TEMPLATE", None) == "snapshot"
+    if in_template:
+        import lambda_emu_template
+        lambda_emu_template.reserve_descriptors()
     _setup_output()
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     _setup_sys_path(task_root)
     api = os.environ.get("AWS_LAMBDA_RUNTIME_API")
-    if not api:
+    if not api and not in_template:
         sys.stderr.write("lambda-emu python runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
         return 2
-    client = RuntimeApiClient(api)
+    client = RuntimeApiClient(api) if api else None
 
     _install_logging_setup()
     try:
@@ -526,14 +592,19 @@ def main():
         error = _make_error(e.message, e.error_type, e.trace)
         _log_interpreter_mismatch()
         _log_error(error)
-        client.post_init_error(_to_json_bytes(error), error["errorType"])
+        _report_init_error(client, error, error["errorType"])
         return 1
     except Exception as e:  # noqa: BLE001 - an exception raised by module-level code
         error = _error_from_exception(e)
         _log_interpreter_mismatch()
         _log_error(error)
-        client.post_init_error(_to_json_bytes(error), error["errorType"])
+        _report_init_error(client, error, error["errorType"])
         return 1
+
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        client = _snapshot_and_restore(client, in_template)
+        if isinstance(client, int):
+            return client
 
     while True:
         try:

@@ -2,7 +2,7 @@
 
 One keep-alive HTTP/1.1 connection to the environment's Runtime API
 (AWS_LAMBDA_RUNTIME_API): GET /invocation/next, POST /response, /error and
-/init/error. Standard library only, and only `_socket` and `io`: every module
+/init/error, and SnapStart's GET /restore/next and POST /restore/error. Standard library only, and only `_socket` and `io`: every module
 imported here is paid for by every cold start, and `_socket` rather than
 `socket`, whose enum conversions alone cost ~3 ms.
 """
@@ -181,6 +181,17 @@ class RuntimeApiClient:
 
     def post_init_error(self, body, error_type):
         self._request("POST", _API_PREFIX + "/init/error", body,
+                      (("Content-Type", "application/json"),
+                       ("Lambda-Runtime-Function-Error-Type", _header_value(error_type))))
+
+    def restore_next(self):
+        """SnapStart: says the runtime runs again after its snapshot."""
+        status, _, body = self._request("GET", _API_PREFIX + "/restore/next")
+        if status != 200:
+            raise RuntimeApiError("Runtime API /restore/next returned %d: %r" % (status, body[:200]))
+
+    def post_restore_error(self, body, error_type):
+        self._request("POST", _API_PREFIX + "/restore/error", body,
                       (("Content-Type", "application/json"),
                        ("Lambda-Runtime-Function-Error-Type", _header_value(error_type))))
 

@@ -19,6 +19,13 @@ One request on the control socket (fd 3, SOCK_SEQPACKET) is
 spare's output pipe, report pipe and control socket. The reply is `pid N`
 (the spare, which the server has adopted by then) or `error TEXT`.
 
+A SnapStart version's snapshot (docs/snapstart.md) is a template too, started
+with LAMBDA_EMU_RUNTIME_TEMPLATE=snapshot, the version's whole environment and
+its code: lambda_emu_runtime.main() runs the function's init and its
+before-snapshot hooks, then calls snapshot(), which serves spares as above;
+in each restored environment it returns to main(), which goes on with the
+after-restore hooks. An init that fails is reported with report_init_error().
+
 A spare is two processes:
   A  forked into a new PID namespace (its PID 1), back in the server's
      mount namespace and then in a new one of its own; it forks B and
@@ -90,6 +97,7 @@ class _BecomeRuntime(BaseException):
 
 
 _control = None  # the template's control socket (fd 3)
+_snapshot = False  # a SnapStart snapshot (snapshot()), not a runtime template
 
 
 # -- B: the runtime ------------------------------------------------------------
@@ -185,16 +193,26 @@ def _spare(fds, exe, env):
     output, report, control = fds
     devnull = os.open("/dev/null", os.O_RDONLY)
     ours, runtimes = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    layout = [devnull, output, output, report, control, ours.detach()]
+    ours_fd, runtimes_fd = ours.detach(), runtimes.detach()
+    layout = [devnull, output, output, report, control, ours_fd]
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in layout]
     for target, fd in enumerate(high):
         os.dup2(fd, target)
-    runtime_fd = fcntl.fcntl(runtimes.detach(), fcntl.F_DUPFD, 64)
+    runtime_fd = fcntl.fcntl(runtimes_fd, fcntl.F_DUPFD, 64)
     pid = os.fork()
     if pid == 0:
         _control.detach()  # fd 3 is about to be the runtime's channel
         os.dup2(runtime_fd, _CONTROL_FD)
-        os.closerange(_CONTROL_FD + 1, _MAX_FD)
+        if not _snapshot:
+            os.closerange(_CONTROL_FD + 1, _MAX_FD)
+        else:
+            # A snapshot's init may hold descriptors (files, connections):
+            # a restored environment keeps them; only these go.
+            for fd in {4, 5, runtime_fd, runtimes_fd, ours_fd, devnull, *high, *fds}:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         _runtime(_CONTROL_FD)
     os.closerange(6, _MAX_FD)
     # Python ignores these; the spare, and what it execs, must not.
@@ -270,6 +288,87 @@ def _serve_spares():
         for fd in fds:
             os.close(fd)
         _control.send(reply)
+
+
+def _cut_connections():
+    """TCP connections the init opened: every restored environment would
+    share each one. They are shut down, so that each restored environment
+    finds them broken, as one restored on Lambda finds its connections."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd <= _HOST_MOUNTS_FD:
+            continue
+        try:
+            if not os.readlink("/proc/self/fd/" + name).startswith("socket:"):
+                continue
+            sock = socket.socket(fileno=os.dup(fd))
+        except OSError:
+            continue
+        try:
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+                sock.getpeername()  # connected (a listening socket raises)
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+
+def snapshot():
+    """SnapStart: the snapshot's life, once the init and the before-snapshot
+    hooks have run. Returns in each environment restored from it (its cwd,
+    argv and environment set); exits when the server goes."""
+    global _snapshot
+    import threading
+    if threading.active_count() > 1:
+        sys.stderr.write(
+            "lambda-emu: SnapStart: %d thread(s) started during init do not run in restored "
+            "environments (a snapshot is a fork here; docs/snapstart.md)\n"
+            % (threading.active_count() - 1))
+    _cut_connections()
+    # A fork reseeds `random` (os.register_at_fork); a restore on Lambda does
+    # not: every restored environment starts from the snapshot's state.
+    rng = sys.modules.get("random")
+    rng_state = rng.getstate() if rng is not None else None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # What the process writes from now on is no environment's.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    _snapshot = True
+    launch = None
+    try:
+        if not _serve_spares():
+            sys.exit(1)  # not started by lambda-emu as a snapshot
+    except _BecomeRuntime as taken:
+        launch = taken.args
+    if launch is None:
+        sys.exit(0)
+    _become(*launch)
+    if rng_state is not None:
+        rng.setstate(rng_state)
+
+
+def reserve_descriptors():
+    """A snapshot, before the init: descriptor 5 is a spare's (_spare), so
+    none of the init's may be."""
+    fd = os.open(os.devnull, os.O_RDONLY)
+    if fd != 5:
+        os.dup2(fd, 5)
+        os.close(fd)
+
+
+def report_init_error(error_type):
+    """A snapshot whose init (or before-snapshot hook) failed tells the server."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    control = socket.socket(fileno=_CONTROL_FD)
+    try:
+        control.send(("error " + error_type).encode("utf-8", "replace"))
+    finally:
+        control.detach()
 
 
 def serve():

@@ -91,7 +91,11 @@ nlohmann::json FunctionConfigurationJson(const config::FunctionConfig& config,
       {"PackageType", "Zip"},
       {"Architectures", {config.architecture}},
       {"EphemeralStorage", {{"Size", config.ephemeral_storage_mb}}},
-      {"SnapStart", {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}}},
+      // A published version of a SnapStart function is restored from its
+      // snapshot; $LATEST is not.
+      {"SnapStart",
+       {{"ApplyOn", config.snap_start ? "PublishedVersions" : "None"},
+        {"OptimizationStatus", config.snap_start && version != "$LATEST" ? "On" : "Off"}}},
       // Lambda names the runtime build a function runs; lambda-emu runs the
       // machine's interpreter, so the id only tells runtimes apart.
       {"RuntimeVersionConfig",

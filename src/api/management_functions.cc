@@ -99,6 +99,14 @@ void CheckConfiguration(const json& body, ValidationErrors& errors) {
     CheckRange(body["EphemeralStorage"].value("Size", json()), "ephemeralStorage.size",
                config::kMinEphemeralMb, config::kMaxEphemeralMb, errors);
   }
+  if (body.contains("SnapStart")) {
+    const json& apply_on =
+        body["SnapStart"].is_object() ? body["SnapStart"].value("ApplyOn", json()) : json();
+    if (!apply_on.is_string() || !config::SnapStartApplyOn(apply_on.get<std::string>())) {
+      errors.Add(Shown(apply_on), "snapStart.applyOn",
+                 "Member must satisfy enum value set: [PublishedVersions, None]");
+    }
+  }
   if (body.contains("Architectures")) {
     const json& list = body["Architectures"];
     std::string shown = "[";
@@ -146,6 +154,12 @@ std::optional<AwsError> ApplyConfiguration(const json& body, control::ControlPla
   if (body.contains("Description")) c.description = body["Description"].get<std::string>();
   if (body.contains("EphemeralStorage")) {
     c.ephemeral_storage_mb = body["EphemeralStorage"]["Size"].get<int>();
+  }
+  if (body.contains("SnapStart")) {
+    c.snap_start = *config::SnapStartApplyOn(body["SnapStart"]["ApplyOn"].get<std::string>());
+  }
+  if (c.snap_start && !config::SnapStartRuntime(c.runtime)) {
+    return AwsError::InvalidParameterValue(config::SnapStartRuntimeMessage(c.runtime));
   }
   if (body.contains("Architectures") && !body["Architectures"].empty()) {
     c.architecture = body["Architectures"][0].get<std::string>();
@@ -221,7 +235,7 @@ std::optional<AwsError> ApplyConfiguration(const json& body, control::ControlPla
   }
   // Kept and reported as given; lambda-emu does not act on them.
   for (const char* key : {"DeadLetterConfig", "TracingConfig", "VpcConfig", "KMSKeyArn",
-                          "FileSystemConfigs", "ImageConfig", "LoggingConfig", "SnapStart"}) {
+                          "FileSystemConfigs", "ImageConfig", "LoggingConfig"}) {
     if (body.contains(key)) s.extra[key] = body[key];
   }
   return std::nullopt;

@@ -16,6 +16,8 @@ namespace {
 constexpr std::string_view kInvocationPrefix = "/2018-06-01/runtime/invocation/";
 constexpr std::string_view kNextPath = "/2018-06-01/runtime/invocation/next";
 constexpr std::string_view kInitErrorPath = "/2018-06-01/runtime/init/error";
+constexpr std::string_view kRestoreNextPath = "/2018-06-01/runtime/restore/next";
+constexpr std::string_view kRestoreErrorPath = "/2018-06-01/runtime/restore/error";
 
 // {"errorMessage":...,"errorType":...}. The message may quote the request's
 // target, so it is escaped (invalid UTF-8 becomes U+FFFD, never a bad body).
@@ -59,6 +61,12 @@ http::Response ReplyResponse(const http::Request& req, RuntimeReply reply) {
     case RuntimeReply::kTooLarge:
       return ErrorResponse(req, status::payload_too_large, "RequestEntityTooLarge",
                            "Exceeded maximum allowed payload size (6291556 bytes).");
+    case RuntimeReply::kRestored:
+      return http::MakeResponse(req, status::ok, "");
+    case RuntimeReply::kNotFound:
+      // Lambda's own words for a path it does not serve (Go's default 404).
+      return http::MakeResponse(req, status::not_found, "404 page not found\n",
+                                "text/plain; charset=utf-8");
     case RuntimeReply::kGone:
       break;
   }
@@ -123,6 +131,15 @@ http::Handler MakeRuntimeApiHandler(std::weak_ptr<RuntimeEndpoint> weak) {
     if (target == kInitErrorPath && method == http_ns::verb::post) {
       std::string type(req["Lambda-Runtime-Function-Error-Type"]);
       co_return ReplyResponse(req, endpoint->PostInitError(std::move(req.body()), std::move(type)));
+    }
+
+    if (target == kRestoreNextPath && method == http_ns::verb::get) {
+      co_return ReplyResponse(req, endpoint->RestoreNext());
+    }
+    if (target == kRestoreErrorPath && method == http_ns::verb::post) {
+      std::string type(req["Lambda-Runtime-Function-Error-Type"]);
+      co_return ReplyResponse(req,
+                              endpoint->PostRestoreError(std::move(req.body()), std::move(type)));
     }
 
     if (auto parts = SplitInvocationPath(target); parts && method == http_ns::verb::post) {

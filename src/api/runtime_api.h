@@ -37,6 +37,8 @@ enum class RuntimeReply {
   kNextWhileRunning,        // 403 InvalidStateTransition: a /next before the event is answered
   kTooLarge,                // 413 RequestEntityTooLarge
   kGone,                    // the environment is ending: 500, connection closed
+  kRestored,                // 200, empty: /restore/next's answer
+  kNotFound,                // 404 "404 page not found": /restore/* without SnapStart
 };
 
 struct NextResult {
@@ -55,6 +57,12 @@ class RuntimeEndpoint {
                                  std::string error_type) = 0;
   virtual RuntimeReply PostInitError(std::string body, std::string error_type) = 0;
   virtual RuntimeReply ResponseTooLarge(const std::string& request_id) = 0;
+  // SnapStart (docs/snapstart.md): GET /runtime/restore/next, the runtime
+  // running again after its snapshot (before its after-restore hooks), and
+  // POST /runtime/restore/error, a hook that failed. A function without
+  // SnapStart has no such paths (kNotFound).
+  virtual RuntimeReply RestoreNext() = 0;
+  virtual RuntimeReply PostRestoreError(std::string body, std::string error_type) = 0;
 };
 
 // The handlers for an http::Server bound to one environment. The endpoint is

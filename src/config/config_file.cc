@@ -43,7 +43,8 @@ const std::vector<std::string> kFunctionKeys = {"Runtime",
                                                 "FunctionUrlConfig",
                                                 "Tags",
                                                 "EventInvokeConfig",
-                                                "DeadLetterConfig"};
+                                                "DeadLetterConfig",
+                                                "SnapStart"};
 const std::vector<std::string> kIgnoredFunctionKeys = {"Role", "PackageType", "TracingConfig",
                                                        "LoggingConfig", "FunctionName"};
 const std::vector<std::string> kTopLevelKeys = {"Functions", "Interpreters"};
@@ -179,6 +180,11 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
       auto parsed = ParseDeadLetterTarget(v, key, false);
       if (!parsed.ok()) Fail(parsed.status().message());
       f.dead_letter_arn = std::move(parsed).value();
+    } else if (key == "SnapStart") {
+      const YAML::Node apply_on = v.IsMap() ? v["ApplyOn"] : YAML::Node();
+      auto parsed = config::SnapStartApplyOn(apply_on ? Scalar(apply_on, "SnapStart.ApplyOn") : "");
+      if (!parsed) Fail("SnapStart: needs ApplyOn: PublishedVersions or None");
+      f.snap_start = *parsed;
     } else if (std::find(kIgnoredFunctionKeys.begin(), kIgnoredFunctionKeys.end(), key) !=
                kIgnoredFunctionKeys.end()) {
       // Accepted for compatibility with CreateFunction input; no local effect.

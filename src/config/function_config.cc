@@ -1,6 +1,7 @@
 #include "config/function_config.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 #include <set>
 
@@ -31,6 +32,21 @@ std::string UnsupportedRuntimeMessage(const std::string& runtime) {
          "; lambda-emu runs " + list +
          ". Any other language runs as provided.al2023: put an executable `bootstrap` in the "
          "code that serves the Runtime API (docs/runtimes.md)";
+}
+
+bool SnapStartRuntime(const std::string& runtime) {
+  return runtime.rfind("python3.", 0) == 0 && runtime.size() > 8 &&
+         std::atoi(runtime.c_str() + 8) >= 12;
+}
+
+std::optional<bool> SnapStartApplyOn(const std::string& apply_on) {
+  if (apply_on == "PublishedVersions") return true;
+  if (apply_on == "None") return false;
+  return std::nullopt;
+}
+
+std::string SnapStartRuntimeMessage(const std::string& runtime) {
+  return runtime + " is not supported for SnapStart enabled functions.";
 }
 
 bool IsValidFunctionName(std::string_view name) {
@@ -109,6 +125,9 @@ Status Validate(const FunctionConfig& f) {
   }
   if (f.architecture != "x86_64" && f.architecture != "arm64") {
     return Status::Error("Architectures: must be [x86_64] or [arm64]");
+  }
+  if (f.snap_start && !SnapStartRuntime(f.runtime)) {
+    return Status::Error("SnapStart: " + SnapStartRuntimeMessage(f.runtime));
   }
   std::error_code ec;
   if (!std::filesystem::is_directory(f.code_dir, ec)) {

@@ -66,6 +66,10 @@ struct FunctionConfig {
   std::map<std::string, std::string> event_invoke_configs;
   // DeadLetterQueue.TargetArn (SAM) or DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN.
   std::string dead_letter_arn;
+  // SnapStart: {ApplyOn: PublishedVersions}: a published version's
+  // environments are restored from a snapshot taken after its init
+  // (docs/snapstart.md). Python 3.12 and later only, as on Lambda.
+  bool snap_start = false;
 
   bool operator==(const FunctionConfig&) const = default;
 };
@@ -99,6 +103,14 @@ std::optional<RuntimeFamily> ParseRuntime(const std::string& runtime);
 // closest supported name when it looks like a typo, the supported list, and
 // how to run any other language (provided.al2023 with a bootstrap).
 std::string UnsupportedRuntimeMessage(const std::string& runtime);
+
+// Whether Lambda offers SnapStart for `runtime` (of those lambda-emu runs:
+// python3.12 and later).
+bool SnapStartRuntime(const std::string& runtime);
+// SnapStart.ApplyOn: "PublishedVersions" true, "None" false, else nullopt.
+std::optional<bool> SnapStartApplyOn(const std::string& apply_on);
+// Lambda's message when a SnapStart function has a runtime without it.
+std::string SnapStartRuntimeMessage(const std::string& runtime);
 
 // True when `name` is a valid function name (1-64 of [A-Za-z0-9_-]).
 bool IsValidFunctionName(std::string_view name);

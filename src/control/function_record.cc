@@ -23,6 +23,7 @@ json VersionToJson(const FunctionVersion& v) {
       {"Environment", environment},
       {"Description", c.description},
       {"Architecture", c.architecture},
+      {"SnapStart", c.snap_start},
       {"CodeSha256", s.code_sha256},
       {"CodeBlob", s.code_blob},
       {"CodeSize", s.code_size},
@@ -60,6 +61,7 @@ FunctionVersion VersionFromJson(
   }
   c.description = j.at("Description").get<std::string>();
   c.architecture = j.at("Architecture").get<std::string>();
+  c.snap_start = j.value("SnapStart", false);
   VersionState& s = v.state;
   s.code_sha256 = j.at("CodeSha256").get<std::string>();
   s.code_blob = j.at("CodeBlob").get<std::string>();

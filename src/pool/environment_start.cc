@@ -73,7 +73,8 @@ std::vector<std::string> ExecutionEnvironment::BuildEnvironment(std::uint16_t po
   std::vector<std::string> env;
   env.reserve(function_->environment.size() + 5);
   env.push_back("AWS_LAMBDA_RUNTIME_API=127.0.0.1:" + std::to_string(port));
-  env.push_back("AWS_LAMBDA_LOG_STREAM_NAME=" + log_stream_);
+  // Lambda sets no log group or stream in a SnapStart version's environments.
+  if (!function_->snap_start) env.push_back("AWS_LAMBDA_LOG_STREAM_NAME=" + log_stream_);
   env.push_back("AWS_LAMBDA_INITIALIZATION_TYPE=" + initialization_type_);
   // Unsandboxed, a private directory stands in for /tmp.
   if (!services_.sandboxed()) env.push_back("TMPDIR=" + tmp_dir_.string());

@@ -127,6 +127,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
       fs::create_directories(services_.sandboxed() ? tmp_dir_.parent_path() : tmp_dir_, ec);
     }
   }
+  restored_ = spare && spare->snapshot && spawned.ok();
   if (!spawned.ok()) spawned = StartDirect(limits);
   if (!spawned.ok()) {
     runtime_api_->Stop();
@@ -156,7 +157,9 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   pending_ = std::move(first);
   spdlog::debug(
       "{}: started pid {} with Runtime API on 127.0.0.1:{}{}", id_, pid_, runtime_api_->port(),
-      spare ? (spare->forked ? " (a spare sandbox, forked runtime)" : " (a spare sandbox)") : "");
+      restored_ ? " (restored from its SnapStart snapshot)"
+      : spare   ? (spare->forked ? " (a spare sandbox, forked runtime)" : " (a spare sandbox)")
+                : "");
   return std::nullopt;
 }
 
@@ -182,8 +185,16 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
   }
   parked_next_.emplace(std::move(handler));
   if (state_ == State::kStarting) {
-    // The cold start ends here: runtime started and init code ran.
+    // The cold start ends here: runtime started and init code ran (or,
+    // restored, the after-restore hooks).
     init_duration_ms_ = MillisSince(spawned_at_);
+    if (restored_) {
+      billed_restore_ms_ =
+          static_cast<long long>(std::ceil(MillisSince(restore_next_at_.value_or(spawned_at_))));
+      std::string report = ColdStartReport("");
+      function_->log->Line(report);
+      if (pending_) pending_->AppendLog(report);
+    }
     initialized_ = true;
     restarting_ = false;
     init_timer_.cancel();
@@ -195,9 +206,8 @@ void ExecutionEnvironment::AwaitNext(NextHandler handler) {
     if (provisioned()) {
       // Provisioned init is reported once, here, and on no invocation.
       init_reported_ = true;
-      function_->log->Line("INIT_REPORT Init Duration: " + Format2(*init_duration_ms_) +
-                           " ms\tPhase: init\tStatus: success\tInitialization Type: "
-                           "provisioned-concurrency");
+      function_->log->Line(ColdStartReport("success") +
+                           "\tInitialization Type: provisioned-concurrency");
     }
     if (!pending_) {
       last_used_ = Clock::now();
@@ -212,10 +222,7 @@ void ExecutionEnvironment::Deliver(std::shared_ptr<Invocation> invocation) {
   state_ = State::kBusy;
   current_ = std::move(invocation);
   current_started_ = Clock::now();
-  if (init_duration_ms_ && !init_reported_) {
-    current_->init_duration_ms = init_duration_ms_;
-    init_reported_ = true;
-  }
+  AttachColdStart(*current_);
   const auto& config = function_->config;
   std::string start =
       "START RequestId: " + current_->request_id + " Version: " + function_->version;
@@ -293,6 +300,19 @@ api::RuntimeReply ExecutionEnvironment::PostInitError(std::string body, std::str
   return RuntimeReply::kAccepted;
 }
 
+api::RuntimeReply ExecutionEnvironment::RestoreNext() {
+  if (!function_->snap_start) return RuntimeReply::kNotFound;
+  if (state_ != State::kStarting || restore_next_at_) return RuntimeReply::kInvalidStateTransition;
+  restore_next_at_ = Clock::now();
+  return RuntimeReply::kRestored;
+}
+
+// An after-restore hook failed: the environment ends as after an init error.
+api::RuntimeReply ExecutionEnvironment::PostRestoreError(std::string body, std::string error_type) {
+  if (!function_->snap_start) return RuntimeReply::kNotFound;
+  return PostInitError(std::move(body), std::move(error_type));
+}
+
 api::RuntimeReply ExecutionEnvironment::ResponseTooLarge(const std::string& request_id) {
   if (!current_ || current_->request_id != request_id) return RuntimeReply::kTooLarge;
   FailWithError(outcomes::kResponseTooLarge, outcomes::kResponseTooLargeMessage, "error");
@@ -326,21 +346,26 @@ void ExecutionEnvironment::Finish(Ending ending) {
     log.Line(start);
     invocation->AppendLog(start);
     current_started_ = Clock::now();
-    if (init_duration_ms_ && !init_reported_) {
-      invocation->init_duration_ms = init_duration_ms_;
-      init_reported_ = true;
-    }
+    AttachColdStart(*invocation);
   }
   double duration = MillisSince(current_started_);
   auto peak_mb = static_cast<long long>(
       std::ceil(static_cast<double>(cgroup_ ? cgroup_->PeakMemoryBytes() : 0) / (1 << 20)));
   std::string end = "END RequestId: " + id;
-  std::string report =
-      "REPORT RequestId: " + id + "\tDuration: " + Format2(duration) +
-      " ms\tBilled Duration: " + std::to_string(static_cast<long long>(std::ceil(duration))) +
-      " ms\tMemory Size: " + std::to_string(function_->config.memory_mb) +
-      " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB";
-  if (invocation->init_duration_ms) {
+  // A restore's billed part is billed with the invocation (Lambda's
+  // Billed Duration includes Billed Restore Duration).
+  const bool restored = invocation->init_duration_ms && invocation->restored;
+  const long long billed =
+      static_cast<long long>(std::ceil(duration)) + (restored ? invocation->billed_restore_ms : 0);
+  std::string report = "REPORT RequestId: " + id + "\tDuration: " + Format2(duration) +
+                       " ms\tBilled Duration: " + std::to_string(billed) +
+                       " ms\tMemory Size: " + std::to_string(function_->config.memory_mb) +
+                       " MB\tMax Memory Used: " + std::to_string(peak_mb) + " MB";
+  if (restored) {
+    report += "\tRestore Duration: " + Format2(*invocation->init_duration_ms) +
+              " ms\tBilled Restore Duration: " + std::to_string(invocation->billed_restore_ms) +
+              " ms";
+  } else if (invocation->init_duration_ms) {
     report += "\tInit Duration: " + Format2(*invocation->init_duration_ms) + " ms";
   }
   if (!ending.status.empty()) report += "\tStatus: " + ending.status;
@@ -401,6 +426,7 @@ void ExecutionEnvironment::Reinitialize(double timeout_s) {
   initialized_ = false;
   init_duration_ms_.reset();
   init_reported_ = false;
+  restored_ = false;  // the runtime is exec'd again: its init runs on demand
   sandbox::RestartRuntime(pid_);
   spawned_at_ = Clock::now();
   init_timer_.expires_after(services_.settings.init_timeout);
@@ -422,8 +448,7 @@ void ExecutionEnvironment::OnInitTimeout() {
   double seconds = std::chrono::duration<double>(services_.settings.init_timeout).count();
   std::string id = pending_ ? pending_->request_id : std::string();
   init_duration_ms_ = MillisSince(spawned_at_);
-  std::string report = "INIT_REPORT Init Duration: " + Format2(*init_duration_ms_) +
-                       " ms\tPhase: init\tStatus: timeout";
+  std::string report = ColdStartReport("timeout");
   DrainOutput();
   function_->log->Line(report);
   if (pending_) pending_->AppendLog(report);
@@ -533,10 +558,25 @@ void ExecutionEnvironment::RemoveDirectory() {
 // invocation's log tail.
 void ExecutionEnvironment::ReportInitError(std::string_view error_type) {
   init_duration_ms_ = MillisSince(spawned_at_);
-  std::string report = "INIT_REPORT Init Duration: " + Format2(*init_duration_ms_) +
-                       " ms\tPhase: init\tStatus: error\tError Type: " + std::string(error_type);
+  std::string report = ColdStartReport("error\tError Type: " + std::string(error_type));
   function_->log->Line(report);
   if (pending_) pending_->AppendLog(report);
+}
+
+std::string ExecutionEnvironment::ColdStartReport(std::string_view status) const {
+  const std::string ms = Format2(init_duration_ms_.value_or(MillisSince(spawned_at_)));
+  std::string line = restored_ ? "RESTORE_REPORT Restore Duration: " + ms + " ms"
+                               : "INIT_REPORT Init Duration: " + ms + " ms\tPhase: init";
+  if (!status.empty()) line.append("\tStatus: ").append(status);
+  return line;
+}
+
+void ExecutionEnvironment::AttachColdStart(Invocation& invocation) {
+  if (!init_duration_ms_ || init_reported_) return;
+  invocation.init_duration_ms = init_duration_ms_;
+  invocation.restored = restored_;
+  invocation.billed_restore_ms = billed_restore_ms_;
+  init_reported_ = true;
 }
 
 void ExecutionEnvironment::WatchSpawnStatus() {

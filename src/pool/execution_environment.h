@@ -97,6 +97,8 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
                               std::string error_type) override;
   api::RuntimeReply PostInitError(std::string body, std::string error_type) override;
   api::RuntimeReply ResponseTooLarge(const std::string& request_id) override;
+  api::RuntimeReply RestoreNext() override;
+  api::RuntimeReply PostRestoreError(std::string body, std::string error_type) override;
 
  private:
   // How an invocation ended, for the REPORT line.
@@ -115,6 +117,11 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   std::string ErrorBody(const std::string& error_type, const std::string& message) const;
 
   void ReportInitError(std::string_view error_type);
+  // The INIT_REPORT (or, restored, RESTORE_REPORT) line of a cold start
+  // that ended with `status` ("success", "timeout", "error\tError Type: X").
+  std::string ColdStartReport(std::string_view status) const;
+  // Gives `invocation` this environment's cold start, once.
+  void AttachColdStart(Invocation& invocation);
   void WatchSpawnStatus();
   bool CheckSpawnStatus();
   // The runtime's output, in function_output.cc.
@@ -167,6 +174,12 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   std::optional<double> init_duration_ms_;  // set at the first /next (or init failure)
   bool initialized_ = false;
   bool init_reported_ = false;  // Init Duration goes on one REPORT only
+  // Restored from a SnapStart snapshot: init_duration_ms_ is the Restore
+  // Duration; Billed Restore Duration runs from /restore/next to the first
+  // /next (the after-restore hooks).
+  bool restored_ = false;
+  std::optional<Clock::time_point> restore_next_at_;
+  long long billed_restore_ms_ = 0;
   bool measuring_storage_ = false;
 
   std::optional<NextHandler> parked_next_;

@@ -15,7 +15,8 @@ FunctionPool::FunctionPool(PoolServices& services, std::shared_ptr<FunctionConcu
       concurrency_(std::move(concurrency)),
       function_(std::move(function)),
       provisioned_(function_->config.provisioned_concurrency),
-      provisioned_retry_(services.io) {}
+      provisioned_retry_(services.io),
+      snapshot_wait_(services.io) {}
 
 FunctionPool::~FunctionPool() {
   services_.starts.Cancel(this);
@@ -102,6 +103,10 @@ void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
     Release();
     return Throttle(*invocation, kAccountLimitExceeded);
   }
+  if (SnapshotPending()) {
+    waiting_.push_back(std::move(invocation));
+    return AwaitSnapshot();
+  }
   StartSlot slot = services_.starts.TryAcquire();
   if (!slot) {
     // Every start slot is in use: wait for one, or for an environment of
@@ -116,7 +121,9 @@ void FunctionPool::Dispatch(std::shared_ptr<Invocation> invocation) {
 std::shared_ptr<ExecutionEnvironment> FunctionPool::StartEnvironment(
     std::shared_ptr<Invocation> first, bool provisioned, StartSlot slot) {
   auto env = std::make_shared<ExecutionEnvironment>(
-      services_, function_, *this, provisioned ? "provisioned-concurrency" : "on-demand");
+      services_, function_, *this,
+      provisioned ? "provisioned-concurrency"
+                  : (function_->snap_start ? "snap-start" : "on-demand"));
   if (first) first->cold_start = true;
   environments_.emplace(env.get(), env);
   ++services_.environments;
@@ -146,6 +153,9 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::StartEnvironment(
 
 void FunctionPool::Retire() {
   retired_ = true;
+  // A SnapStart version's snapshot goes with it.
+  const auto& snapshot = function_->forked_runtime;
+  if (snapshot && snapshot->snapshot && services_.spares) services_.spares->Forget(snapshot->key);
   // A copy of the context makes every environment "old" (see Retiring).
   function_ = std::make_shared<FunctionContext>(*function_);
   Drain();
@@ -181,6 +191,7 @@ void FunctionPool::OnStartSlot(StartSlot slot) {
   AssignFreeEnvironments();
   if (!waiting_.empty()) {
     if (function_->debugging && !environments_.empty()) return;  // waits for that one
+    if (SnapshotPending()) return AwaitSnapshot();               // the slot goes back
     auto invocation = std::move(waiting_.front());
     waiting_.pop_front();
     if (!RoomForEnvironment()) {
@@ -229,6 +240,23 @@ void FunctionPool::OnEnvironmentDead(ExecutionEnvironment& env) {
   if (environments_.erase(&env) > 0) --services_.environments;
   if (was_provisioned && !shutting_down_) ReplaceProvisioned(failed_init);
   PostDispatchWaiting();
+}
+
+bool FunctionPool::SnapshotPending() {
+  const auto& snapshot = function_->forked_runtime;
+  return function_->snap_start && snapshot && snapshot->snapshot && services_.spares &&
+         services_.spares->AwaitSnapshot(snapshot->key);
+}
+
+void FunctionPool::AwaitSnapshot() {
+  if (snapshot_wait_armed_) return;
+  snapshot_wait_armed_ = true;
+  snapshot_wait_.expires_after(std::chrono::milliseconds(5));
+  snapshot_wait_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    snapshot_wait_armed_ = false;
+    DispatchWaiting();
+  });
 }
 
 void FunctionPool::PostDispatchWaiting() {

@@ -107,6 +107,11 @@ class FunctionPool final : public ExecutionEnvironment::Listener, public StartBu
   void ReplaceProvisioned(bool after_init_failure);
   void DispatchWaiting();
   void PostDispatchWaiting();
+  // A SnapStart version's cold starts are restores: they wait for a spare
+  // forked from its snapshot (SpareSandboxes::AwaitSnapshot), looked at
+  // again every few milliseconds, unless it has none (it failed).
+  bool SnapshotPending();
+  void AwaitSnapshot();
 
   // StartBudget::Waiter
   void OnStartSlot(StartSlot slot) override;
@@ -130,6 +135,8 @@ class FunctionPool final : public ExecutionEnvironment::Listener, public StartBu
   int provisioned_init_failures_ = 0;  // rounds in a row
   bool provisioned_retry_pending_ = false;
   boost::asio::steady_timer provisioned_retry_;
+  boost::asio::steady_timer snapshot_wait_;  // AwaitSnapshot's
+  bool snapshot_wait_armed_ = false;
   bool shutting_down_ = false;
   bool retired_ = false;
   metrics::FunctionMetrics metrics_;

@@ -42,7 +42,10 @@ struct Invocation {
   Clock::time_point accepted_at = Clock::now();
   bool cold_start = false;                 // a new environment was started for it
   std::optional<double> init_duration_ms;  // set on the invoke that waited for a cold start
-  std::string log;                         // collected when want_log
+  // ... which was a SnapStart restore: init_duration_ms is its Restore Duration.
+  bool restored = false;
+  long long billed_restore_ms = 0;
+  std::string log;  // collected when want_log
 
   InvokeCompletion completion;
   boost::asio::io_context* io = nullptr;  // where the completion is posted

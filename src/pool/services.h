@@ -95,8 +95,13 @@ struct FunctionContext {
   sandbox::ViewSpec view;
   std::vector<std::string> extensions;
   // Its runtime's template (sandbox/runtime_templates.h), when it can be
-  // forked from one; null: it starts by exec.
+  // forked from one (a SnapStart version's: its snapshot); null: it starts
+  // by exec.
   std::shared_ptr<const sandbox::RuntimeTemplateSpec> forked_runtime;
+  // A published version of a SnapStart function (OptimizationStatus On):
+  // its environments are "snap-start" ones, restored from forked_runtime
+  // when it is a snapshot (docs/snapstart.md).
+  bool snap_start = false;
 };
 
 }  // namespace lambda_emu::pool

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 
@@ -63,6 +65,28 @@ fs::path FindBootstrap(const config::FunctionConfig& config, bool sandboxed, std
   return {};
 }
 
+// A SnapStart version's snapshot (docs/snapstart.md): `spec` made a
+// template of the one that runs the version's init with its whole
+// environment, as a "snap-start" one, in its full view.
+void MakeSnapshotSpec(const pool::FunctionContext& context, const std::string& home,
+                      std::chrono::milliseconds init_timeout, sandbox::RuntimeTemplateSpec& spec) {
+  static std::uint64_t next = 1;  // a version made again gets a snapshot of its own
+  const auto& config = context.config;
+  spec.snapshot = true;
+  spec.key = "snapshot\0" + config.name + '\0' + context.version + '\0' + std::to_string(next++);
+  spec.description = "function " + config.name + " version " + context.version;
+  spec.env = context.environment;
+  spec.env.push_back("AWS_LAMBDA_INITIALIZATION_TYPE=snap-start");
+  const bool has_home = std::any_of(spec.env.begin(), spec.env.end(),
+                                    [](const auto& e) { return e.rfind("HOME=", 0) == 0; });
+  if (!has_home) spec.env.push_back(home);
+  spec.tmp_mb = config.ephemeral_storage_mb;
+  spec.start_timeout = init_timeout;
+  spec.log = [log = context.log](std::string_view line, bool platform) {
+    platform ? log->Line(line) : log->RuntimeLine(line);
+  };
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const pool::FunctionContext>> MakeFunctionContext(
@@ -117,7 +141,10 @@ Result<std::shared_ptr<const pool::FunctionContext>> MakeFunctionContext(
   add("AWS_LAMBDA_FUNCTION_NAME", config.name);
   add("AWS_LAMBDA_FUNCTION_VERSION", context->version);
   add("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(config.memory_mb));
-  add("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + config.name);
+  // A published version of a SnapStart function (docs/snapstart.md); Lambda
+  // gives its environments no log group or stream variables.
+  context->snap_start = config.snap_start && version != "$LATEST";
+  if (!context->snap_start) add("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + config.name);
   add("AWS_REGION", settings.region);
   add("AWS_DEFAULT_REGION", settings.region);
   // Custom runtimes get no AWS_EXECUTION_ENV on Lambda.
@@ -192,10 +219,11 @@ Result<std::shared_ptr<const pool::FunctionContext>> MakeFunctionContext(
   // not under a debugger or an exec wrapper (those are other commands).
   if (services.spares && services.spares->forks_runtimes() && sandboxed &&
       config.family == RuntimeFamily::kPython && !context->debugging && !context->wrapped) {
-    auto spec =
-        sandbox::MakeRuntimeTemplateSpec(context->command, context->view, context->environment,
-                                         {"HOME=/home/" + services.sandbox->user().name});
+    const std::string home = "HOME=/home/" + services.sandbox->user().name;
+    auto spec = sandbox::MakeRuntimeTemplateSpec(context->command, context->view,
+                                                 context->environment, {home});
     spec.description = runtimes.Describe(config);
+    if (context->snap_start) MakeSnapshotSpec(*context, home, settings.init_timeout, spec);
     context->forked_runtime = std::make_shared<const sandbox::RuntimeTemplateSpec>(std::move(spec));
     services.spares->Want(context->forked_runtime);
   }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "sandbox/spare_protocol.h"
@@ -78,6 +79,7 @@ Result<std::string> ReceiveWithin(int fd, int timeout_ms) {
 }  // namespace
 
 struct RuntimeTemplates::Template {
+  bool snapshot = false;
   pid_t pid = -1;
   int pidfd = -1;
   int control = -1;
@@ -156,7 +158,14 @@ Result<RuntimeTemplates::Template*> RuntimeTemplates::Find(const RuntimeTemplate
     refused_[spec.key] = "its runtime template exited";
     return Status::Error(refused_[spec.key]);
   }
-  if (templates_.size() >= kMaxTemplates) {
+  const auto count = static_cast<std::size_t>(
+      std::count_if(templates_.begin(), templates_.end(),
+                    [&](const auto& entry) { return entry.second->snapshot == spec.snapshot; }));
+  if (spec.snapshot && count >= kMaxSnapshots) {
+    return Status::Error("more than " + std::to_string(kMaxSnapshots) +
+                         " SnapStart versions have a snapshot");
+  }
+  if (!spec.snapshot && count >= kMaxTemplates) {
     return Status::Error(
         "more than " + std::to_string(kMaxTemplates) +
         " start-up environments (LD_*, PYTHON*, LANG, LC_*, HOME) among functions");
@@ -177,52 +186,142 @@ Result<std::unique_ptr<RuntimeTemplates::Template>> RuntimeTemplates::Start(
   auto made = std::make_unique<Template>();
   made->dir = work_dir_ / ("template-" + std::to_string(next_id_++));
   ViewSpec view = spec.view;
-  view.code_dir = made->dir / "task";
-  view.layers = {made->dir / "opt"};
+  std::vector<fs::path> dirs = {made->dir / "root"};
+  if (!spec.snapshot) {
+    // Stand-ins for the code and layers, which are no function's yet.
+    view.code_dir = made->dir / "task";
+    view.layers = {made->dir / "opt"};
+    dirs.push_back(view.code_dir / "lib");
+    dirs.push_back(view.layers[0] / "lib");
+  }
   std::error_code ec;
-  for (const auto& dir : {made->dir / "root", view.code_dir / "lib", view.layers[0] / "lib"}) {
+  for (const auto& dir : dirs) {
     fs::create_directories(dir, ec);
     if (ec) return Status::Error("cannot create " + dir.string() + ": " + ec.message());
   }
   MountPlan plan;
   plan.root = (made->dir / "root").string();
   BuildMountPlan(view, plan);
+  if (spec.snapshot) {
+    // What the init writes to /tmp stays in the snapshot's own tmpfs.
+    plan.tmp.kind = TmpVolume::Kind::kTmpfs;
+    plan.tmp.tmpfs_options = "size=" + std::to_string(spec.tmp_mb) + "m,mode=1777";
+  }
 
   // Exactly the runtime's command line: its forks' /proc/PID/cmdline, sys.argv
   // and __main__ are a runtime's. bootstrap.py serves as a template when told.
   std::vector<char*> argv = CStrings(spec.runtime_argv);
   std::vector<std::string> env = spec.env;
-  env.push_back(std::string(kTemplateVariable) + "=1");
+  env.push_back(std::string(kTemplateVariable) + (spec.snapshot ? "=snapshot" : "=1"));
   std::vector<char*> envp = CStrings(env);
 
   int control[2] = {-1, -1};
+  int output[2] = {-1, -1};  // a snapshot's init output
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int mounts = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   if (devnull < 0 || mounts < 0 ||
-      ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0) {
+      ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0 ||
+      (spec.snapshot && ::pipe2(output, O_CLOEXEC) != 0)) {
     int err = errno;
-    CloseAll({devnull, mounts});
+    CloseAll({devnull, mounts, control[0], control[1], output[0], output[1]});
     return Status::Error(std::string("cannot start a runtime template: ") + std::strerror(err));
   }
-  const int child_fds[5] = {devnull, 2, 2, control[1], mounts};
+  const int out = spec.snapshot ? output[1] : 2;
+  const int child_fds[5] = {devnull, out, out, control[1], mounts};
   const pid_t parent = ::getpid();
   pid_t pid = Clone({}, CLONE_NEWNS);
   if (pid == 0) ExecTemplate(parent, plan, child_fds, argv.data(), envp.data());
   int err = errno;
-  CloseAll({devnull, mounts, control[1]});
+  CloseAll({devnull, mounts, control[1], output[1]});
   if (pid < 0) {
-    ::close(control[0]);
+    CloseAll({control[0], output[0]});
     return Status::Error(std::string("clone: ") + std::strerror(err));
   }
+  made->snapshot = spec.snapshot;
   made->pid = pid;
   made->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   made->control = control[0];
-  auto ready = ReceiveWithin(made->control, kStartTimeoutMs);
+  auto ready = AwaitReady(spec, *made, output[0]);
+  if (output[0] >= 0) ::close(output[0]);
   if (!ready.ok() || ready.value() != "ready") {
+    std::string what = ready.ok() ? ready.value() : ready.status().message();
+    if (spec.snapshot) return Status::Error("its snapshot could not be made (" + what + ")");
     return Status::Error("the runtime template for " + spec.description + " did not start (" +
-                         (ready.ok() ? ready.value() : ready.status().message()) + ")");
+                         what + ")");
   }
   return made;
+}
+
+Result<std::string> RuntimeTemplates::AwaitReady(const RuntimeTemplateSpec& spec, Template& made,
+                                                 int output) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline =
+      started + (spec.snapshot ? spec.start_timeout : std::chrono::milliseconds(kStartTimeoutMs));
+  auto report = [&](const std::string& status) {
+    if (!spec.log) return;
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.2f", ms);
+    spec.log(std::string("INIT_REPORT Init Duration: ") + duration +
+                 " ms\tPhase: init\tStatus: " + status + "\tInitialization Type: snap-start",
+             true);
+  };
+  std::string partial;
+  auto pass_on = [&](bool all) {
+    char buffer[16384];
+    for (;;) {
+      ssize_t n = ::read(output, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      partial.append(buffer, static_cast<size_t>(n));
+      for (size_t newline; (newline = partial.find('\n')) != std::string::npos;) {
+        if (spec.log) spec.log(std::string_view(partial).substr(0, newline), false);
+        partial.erase(0, newline + 1);
+      }
+      if (!all) break;
+    }
+    if (all && !partial.empty() && spec.log) spec.log(partial, false);
+  };
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      report("timeout");
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - started);
+      return Status::Error("no answer within " + std::to_string(waited.count()) + " ms");
+    }
+    pollfd fds[2] = {{made.control, POLLIN, 0}, {output, POLLIN, 0}};
+    int polled = ::poll(fds, output >= 0 ? 2 : 1, static_cast<int>(left.count()));
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled < 0) return Status::Error(std::string("poll: ") + std::strerror(errno));
+    if (output >= 0 && fds[1].revents) pass_on(false);
+    if (fds[0].revents) break;
+  }
+  auto message = spare::Receive(made.control);
+  if (output >= 0) {
+    // Before "ready" the template pointed its output elsewhere; an init
+    // that failed has exited. Either way what it wrote is all in the pipe.
+    ::fcntl(output, F_SETFL, ::fcntl(output, F_GETFL) | O_NONBLOCK);
+    pass_on(true);
+  }
+  if (!message.ok()) {
+    report("error");
+    return message;
+  }
+  // A failed init: "error <Error Type>".
+  if (message.value().rfind("error ", 0) == 0) {
+    report("error\tError Type: " + message.value().substr(6));
+    return message;
+  }
+  report("success");
+  return message;
+}
+
+void RuntimeTemplates::Drop(const std::string& key) {
+  templates_.erase(key);
+  refused_.erase(key);
 }
 
 Result<pid_t> RuntimeTemplates::Fork(const RuntimeTemplateSpec& spec, int output, int report,

@@ -33,8 +33,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,6 +57,18 @@ struct RuntimeTemplateSpec {
   ViewSpec view;                 // the function's (its code and layers are not used)
   std::vector<std::string> env;  // the start-up variables ("K=V"), sorted
   std::string description;       // "python3.11 (/var/lang/bin/python3.11)"
+
+  // SnapStart (docs/snapstart.md): a published version's snapshot. Its
+  // template has the function's code and layers in its view, a private /tmp
+  // of `tmp_mb`, the version's whole environment in `env`, and runs the
+  // function's init and its before-snapshot hooks before it says it is
+  // ready (within `start_timeout`); its forks are restored environments.
+  bool snapshot = false;
+  int tmp_mb = 512;
+  std::chrono::milliseconds start_timeout{10000};
+  // Snapshot: the lines the init writes (`platform` false) and the
+  // INIT_REPORT line (true). Called on the spares' thread.
+  std::function<void(std::string_view line, bool platform)> log;
 };
 
 // Whether the interpreter or the dynamic loader reads variable `name` as the
@@ -77,6 +91,8 @@ class RuntimeTemplates {
  public:
   // More start-up environments than this are started by exec.
   static constexpr std::size_t kMaxTemplates = 4;
+  // More SnapStart versions than this run their init in each environment.
+  static constexpr std::size_t kMaxSnapshots = 16;
 
   explicit RuntimeTemplates(std::filesystem::path work_dir);
   ~RuntimeTemplates();  // the templates are killed; spares they forked are not theirs
@@ -91,10 +107,16 @@ class RuntimeTemplates {
   // `lambda-emu __spare forked`.
   Result<pid_t> Fork(const RuntimeTemplateSpec& spec, int output, int report, int control);
 
+  // Kills `key`'s template (a version that was deleted); a later Fork
+  // starts it again.
+  void Drop(const std::string& key);
+
  private:
   struct Template;
   Result<Template*> Find(const RuntimeTemplateSpec& spec);
   Result<std::unique_ptr<Template>> Start(const RuntimeTemplateSpec& spec);
+  // Waits for the template's first message, passing on a snapshot's output.
+  Result<std::string> AwaitReady(const RuntimeTemplateSpec& spec, Template& made, int output);
 
   const std::filesystem::path work_dir_;
   std::map<std::string, std::unique_ptr<Template>> templates_;  // by key

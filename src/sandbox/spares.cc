@@ -33,6 +33,8 @@ constexpr std::uint64_t kSpareMemoryBytes = 128ull << 20;
 // How long a new spare may take to join its cgroups and build its view.
 constexpr std::chrono::milliseconds kReadyTimeout{10000};
 constexpr int kFailuresBeforeGivingUp = 3;
+// A kind AwaitSnapshot found none of is wanted at once for this long.
+constexpr std::chrono::milliseconds kAwaitedFor{50};
 
 void CloseAll(std::initializer_list<int> fds) {
   for (int fd : fds) {
@@ -142,6 +144,35 @@ void SpareSandboxes::Want(std::shared_ptr<const RuntimeTemplateSpec> kind) {
   wake_.notify_all();
 }
 
+void SpareSandboxes::Forget(const std::string& key) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = kinds_.find(key);
+    if (it == kinds_.end() || key.empty() || it->second.forgotten) return;
+    Kind& kind = it->second;
+    kind.forgotten = true;
+    for (auto& spare : kind.ready) dead_.push_back(std::move(spare));
+    kind.ready.clear();
+    dropped_.push_back(key);
+  }
+  wake_.notify_all();
+}
+
+bool SpareSandboxes::AwaitSnapshot(const std::string& key) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = kinds_.find(key);
+    if (it == kinds_.end() || stop_) return false;
+    Kind& kind = it->second;
+    if (kind.forgotten || kind.failures >= kFailuresBeforeGivingUp || !kind.ready.empty()) {
+      return false;
+    }
+    kind.awaited = Clock::now();
+  }
+  wake_.notify_all();
+  return true;
+}
+
 std::unique_ptr<SpareSandbox> SpareSandboxes::Take(const RuntimeTemplateSpec* kind) {
   if (count_ == 0) return nullptr;
   std::unique_ptr<SpareSandbox> spare;
@@ -208,11 +239,14 @@ void SpareSandboxes::Run() {
   }
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    if (!dead_.empty()) {
+    if (!dead_.empty() || !dropped_.empty()) {
       std::vector<std::unique_ptr<SpareSandbox>> dead = std::move(dead_);
+      std::vector<std::string> dropped = std::move(dropped_);
       dead_.clear();
+      dropped_.clear();
       lock.unlock();
       dead.clear();  // their cgroups and directories go
+      for (const auto& key : dropped) templates_->Drop(key);
       lock.lock();
       continue;
     }
@@ -221,15 +255,21 @@ void SpareSandboxes::Run() {
     Kind* short_of = nullptr;
     std::unique_ptr<SpareSandbox> extra;
     for (auto& [key, kind] : kinds_) {
-      if (kind.failures >= kFailuresBeforeGivingUp) continue;
-      const std::size_t target = TargetLocked(kind, now);
+      if (kind.failures >= kFailuresBeforeGivingUp || kind.forgotten) continue;
+      std::size_t target = TargetLocked(kind, now);
+      // A cold start waits for one (AwaitSnapshot asks every few ms).
+      const bool awaited = now - kind.awaited < kAwaitedFor;
+      if (awaited) target = std::max(target, kind.ready.size() + 1);
       if (kind.ready.size() > target) {
         // Fewer cold starts lately: the oldest goes.
         extra = std::move(kind.ready.front());
         kind.ready.pop_front();
         break;
       }
-      if (kind.ready.size() < target && !short_of) short_of = &kind;
+      if (kind.ready.size() < target && (!short_of || awaited)) {
+        short_of = &kind;
+        if (awaited) break;
+      }
     }
     if (extra) {
       lock.unlock();
@@ -245,7 +285,7 @@ void SpareSandboxes::Run() {
     // environment that took the last one starts (on a 2-core machine it
     // would take that start's CPU).
     const auto quiet = last_take_ + kRefillDelay;
-    if (now < quiet) {
+    if (now < quiet && now - short_of->awaited >= kAwaitedFor) {
       wake_.wait_until(lock, quiet);
       continue;
     }
@@ -254,14 +294,21 @@ void SpareSandboxes::Run() {
     lock.unlock();
     auto made = Make(spec.get());
     lock.lock();
+    if (made.ok() && short_of->forgotten) continue;  // made meanwhile: it goes
     if (made.ok()) {
       short_of->ready.push_back(std::move(made.value()));
       ++figures_.made;
       short_of->failures = 0;
+      short_of->made_any = true;
       continue;
     }
     ++figures_.failed;
-    if (++short_of->failures < kFailuresBeforeGivingUp) {
+    if (spec && spec->snapshot) {
+      // A snapshot whose init failed fails the same way again: once is enough.
+      short_of->failures = kFailuresBeforeGivingUp;
+      spdlog::warn("SnapStart: {}: {}; its environments run their init on demand",
+                   spec->description, made.status().message());
+    } else if (++short_of->failures < kFailuresBeforeGivingUp) {
       spdlog::debug("spare sandboxes: {}", made.status().message());
     } else if (spec) {
       spdlog::warn("forked runtimes: {}; {} functions' runtimes start by exec from now on",
@@ -276,6 +323,7 @@ void SpareSandboxes::Run() {
 Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplateSpec* kind) {
   auto spare = std::make_unique<SpareSandbox>();
   spare->forked = kind != nullptr;
+  spare->snapshot = kind && kind->snapshot;
   const std::string name = "spare-" + std::to_string(next_id_++);
   ResourceLimits limits;
   limits.memory_bytes = kSpareMemoryBytes;

@@ -29,7 +29,9 @@
 // function wants (Want), spares of that kind are kept too, forked from the
 // template with the interpreter started and the runtime client loaded, so
 // sized the same way per kind. A cold start takes one of its function's
-// kind, else a blank one (its runtime then starts by exec).
+// kind, else a blank one (its runtime then starts by exec). A SnapStart
+// version's snapshot (docs/snapstart.md) is a template too: its spares are
+// restored environments.
 //
 // Take() and Launch() are the io thread's, Want() any thread's; the rest
 // runs on the spares' thread.
@@ -66,6 +68,7 @@ struct SpareSandbox {
   std::unique_ptr<EnvironmentCgroup> cgroup;
   std::filesystem::path dir;  // sandboxed: its directory (the view's root is in it)
   bool forked = false;        // its runtime process was forked from a runtime template
+  bool snapshot = false;      // ... from a SnapStart snapshot: its init has run
 
   SpareSandbox() = default;
   SpareSandbox(const SpareSandbox&) = delete;
@@ -115,6 +118,14 @@ class SpareSandboxes {
   const std::string& fork_refused() const { return fork_refused_; }
   // Keeps spares of `kind` ready from now on (once per key is enough).
   void Want(std::shared_ptr<const RuntimeTemplateSpec> kind);
+  // Stops keeping spares of `key` (a SnapStart version that was deleted):
+  // its ready ones and its template go.
+  void Forget(const std::string& key);
+  // Whether a cold start of `key`'s function (a SnapStart version) should
+  // wait for a spare of it rather than start by exec: its snapshot is being
+  // made (its init runs), or it is made and none is ready. The first case
+  // asks for one, at once (no refill delay). False once the snapshot failed.
+  bool AwaitSnapshot(const std::string& key);
 
   // A ready spare of `kind` (null: blank), else a blank one, else null
   // (none ready, or spares are off). Counts as a cold start for auto's
@@ -132,6 +143,9 @@ class SpareSandboxes {
     std::deque<std::unique_ptr<SpareSandbox>> ready;
     std::deque<std::chrono::steady_clock::time_point> recent;  // cold starts, for auto
     int failures = 0;                                          // in a row
+    bool made_any = false;
+    bool forgotten = false;
+    std::chrono::steady_clock::time_point awaited{};  // AwaitSnapshot found none ready
   };
 
   void Run();
@@ -152,6 +166,7 @@ class SpareSandboxes {
   Figures figures_;
   // Spares Take() found dead (killed from outside), for the thread to remove.
   std::vector<std::unique_ptr<SpareSandbox>> dead_;
+  std::vector<std::string> dropped_;  // Forget()'s keys, whose templates the thread kills
   std::unique_ptr<RuntimeTemplates> templates_;  // the spares thread's
   std::string fork_refused_;
   std::uint64_t next_id_ = 1;

@@ -41,7 +41,6 @@ const std::vector<std::string> kServerlessNoLocalEffect = {
     "FunctionUrlConfig",
     "LoggingConfig",
     "RuntimeManagementConfig",
-    "SnapStart",
     "FileSystemConfigs",
     "RecursiveLoop",
     "SourceKMSKeyArn",
@@ -71,12 +70,12 @@ const std::vector<std::string> kServerlessHandled = {
     "Tags",
     "EventInvokeConfig",
     "DeadLetterQueue",
+    "SnapStart",
 };
 const std::vector<std::string> kLambdaNoLocalEffect = {
     "Role",          "TracingConfig",           "VpcConfig",
     "KmsKeyArn",     "CodeSigningConfigArn",    "FileSystemConfigs",
-    "LoggingConfig", "RuntimeManagementConfig", "SnapStart",
-    "RecursiveLoop",
+    "LoggingConfig", "RuntimeManagementConfig", "RecursiveLoop",
 };
 const std::vector<std::string> kLambdaHandled = {
     "Runtime",          "Handler",      "Code",
@@ -84,7 +83,7 @@ const std::vector<std::string> kLambdaHandled = {
     "Layers",           "FunctionName", "ReservedConcurrentExecutions",
     "PackageType",      "Description",  "EphemeralStorage",
     "Architectures",    "ImageConfig",  "Tags",
-    "DeadLetterConfig",
+    "DeadLetterConfig", "SnapStart",
 };
 const std::vector<std::string> kResourceAttributes = {
     "Type",           "Properties",          "Metadata",     "Condition",      "DependsOn",
@@ -284,6 +283,13 @@ void TemplateLoader::LoadFunction(const std::string& id, const YAML::Node& resou
   }
   if (const auto v = prop("AutoPublishAlias"); !v.IsNull()) {
     f.auto_publish_alias = Text(v, where("AutoPublishAlias"));
+  }
+  if (const auto v = prop("SnapStart"); !v.IsNull()) {
+    const YAML::Node apply_on = Field(v, "ApplyOn");
+    auto parsed = config::SnapStartApplyOn(
+        apply_on.IsNull() ? "" : Text(apply_on, where("SnapStart.ApplyOn")));
+    if (!parsed) Fail(where("SnapStart") + ": needs ApplyOn: PublishedVersions or None");
+    f.snap_start = *parsed;
   }
   if (const auto v = prop("EphemeralStorage"); !v.IsNull()) {
     if (Field(v, "Size").IsNull()) Fail(where("EphemeralStorage") + ": needs Size");
