@@ -98,6 +98,7 @@ class _BecomeRuntime(BaseException):
 
 _control = None  # the template's control socket (fd 3)
 _snapshot = False  # a SnapStart snapshot (snapshot()), not a runtime template
+_snapshot_tmp = -1  # the snapshot's /tmp, open
 
 
 # -- B: the runtime ------------------------------------------------------------
@@ -208,7 +209,8 @@ def _spare(fds, exe, env):
         else:
             # A snapshot's init may hold descriptors (files, connections):
             # a restored environment keeps them; only these go.
-            for fd in {4, 5, runtime_fd, runtimes_fd, ours_fd, devnull, *high, *fds}:
+            for fd in {4, 5, runtime_fd, runtimes_fd, ours_fd, devnull, *high, *fds} - {
+                    _snapshot_tmp}:
                 try:
                     os.close(fd)
                 except OSError:
@@ -314,11 +316,47 @@ def _cut_connections():
             sock.close()
 
 
+def _copy_tree(source_fd, target):
+    """Copies the directory open as `source_fd` into the directory `target`
+    (files, directories, symlinks and their modes; as much as fits)."""
+    for entry in os.scandir(source_fd):
+        path = os.path.join(target, entry.name)
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode & 0o7777
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.name, dir_fd=source_fd), path)
+            elif entry.is_dir(follow_symlinks=False):
+                os.mkdir(path, 0o700)
+                inner = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=source_fd)
+                try:
+                    _copy_tree(inner, path)
+                finally:
+                    os.close(inner)
+                os.chmod(path, mode)
+            elif entry.is_file(follow_symlinks=False):
+                src = os.open(entry.name, os.O_RDONLY, dir_fd=source_fd)
+                try:
+                    dst = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                    try:
+                        offset, size = 0, os.fstat(src).st_size
+                        while offset < size:
+                            sent = os.sendfile(dst, src, offset, size - offset)
+                            if sent == 0:
+                                break
+                            offset += sent
+                    finally:
+                        os.close(dst)
+                finally:
+                    os.close(src)
+        except OSError:
+            pass  # a full /tmp, an odd file: the environment starts without it
+
+
 def snapshot():
     """SnapStart: the snapshot's life, once the init and the before-snapshot
     hooks have run. Returns in each environment restored from it (its cwd,
     argv and environment set); exits when the server goes."""
-    global _snapshot
+    global _snapshot, _snapshot_tmp
     import threading
     if threading.active_count() > 1:
         sys.stderr.write(
@@ -330,6 +368,10 @@ def snapshot():
     # not: every restored environment starts from the snapshot's state.
     rng = sys.modules.get("random")
     rng_state = rng.getstate() if rng is not None else None
+    # The snapshot's /tmp (a tmpfs of its own): a restore on Lambda finds
+    # what the init wrote there, so each restored environment's /tmp starts
+    # as a copy of it.
+    _snapshot_tmp = os.open("/tmp", os.O_RDONLY | os.O_DIRECTORY)
     sys.stdout.flush()
     sys.stderr.flush()
     # What the process writes from now on is no environment's.
@@ -347,6 +389,8 @@ def snapshot():
     if launch is None:
         sys.exit(0)
     _become(*launch)
+    _copy_tree(_snapshot_tmp, "/tmp")
+    os.close(_snapshot_tmp)
     if rng_state is not None:
         rng.setstate(rng_state)
 
