@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <cstdio>
@@ -117,7 +118,16 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
   limits.pids = services_.settings.pids_limit;
   Result<sandbox::SpawnedProcess> spawned = Status::Error("no spare");
   if (spare) {
-    spawned = StartInSpare(*spare, limits);
+    sandbox::ResourceLimits own = limits;
+    if (spare->snapshot) {
+      // What the snapshot holds counts against MemorySize (at least 16 MB
+      // is left for what the environment allocates itself).
+      constexpr std::uint64_t kLeast = 16 << 20;
+      own.memory_bytes = limits.memory_bytes > spare->snapshot_bytes + kLeast
+                             ? limits.memory_bytes - spare->snapshot_bytes
+                             : std::min(limits.memory_bytes, kLeast);
+    }
+    spawned = StartInSpare(*spare, own);
     if (!spawned.ok()) {
       // It died, or its cgroup refused the limits: start as without one.
       spdlog::warn("{}: a spare sandbox could not be used ({}); starting one", id_,
@@ -128,6 +138,7 @@ std::optional<ExecutionEnvironment::StartError> ExecutionEnvironment::Start(
     }
   }
   restored_ = spare && spare->snapshot && spawned.ok();
+  snapshot_bytes_ = restored_ ? spare->snapshot_bytes : 0;
   if (!spawned.ok()) spawned = StartDirect(limits);
   if (!spawned.ok()) {
     runtime_api_->Stop();
@@ -350,7 +361,8 @@ void ExecutionEnvironment::Finish(Ending ending) {
   }
   double duration = MillisSince(current_started_);
   auto peak_mb = static_cast<long long>(
-      std::ceil(static_cast<double>(cgroup_ ? cgroup_->PeakMemoryBytes() : 0) / (1 << 20)));
+      std::ceil(static_cast<double>((cgroup_ ? cgroup_->PeakMemoryBytes() : 0) + snapshot_bytes_) /
+                (1 << 20)));
   std::string end = "END RequestId: " + id;
   // A restore's billed part is billed with the invocation (Lambda's
   // Billed Duration includes Billed Restore Duration).
@@ -427,6 +439,16 @@ void ExecutionEnvironment::Reinitialize(double timeout_s) {
   init_duration_ms_.reset();
   init_reported_ = false;
   restored_ = false;  // the runtime is exec'd again: its init runs on demand
+  if (snapshot_bytes_) {
+    // ... and holds none of the snapshot's memory: MemorySize is its own.
+    snapshot_bytes_ = 0;
+    sandbox::ResourceLimits limits;
+    limits.memory_bytes = static_cast<std::uint64_t>(function_->config.memory_mb) << 20;
+    limits.pids = services_.settings.pids_limit;
+    if (Status s = cgroup_->SetLimits(limits); !s.ok()) {
+      spdlog::warn("{}: memory limit after a restart: {}", id_, s.message());
+    }
+  }
   sandbox::RestartRuntime(pid_);
   spawned_at_ = Clock::now();
   init_timer_.expires_after(services_.settings.init_timeout);

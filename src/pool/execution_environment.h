@@ -179,6 +179,10 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   // /next (the after-restore hooks).
   bool restored_ = false;
   std::optional<Clock::time_point> restore_next_at_;
+  // The snapshot's resident memory: the restored runtime's too (copy-on-
+  // write, charged to the server), so it counts in Max Memory Used and
+  // against MemorySize.
+  std::uint64_t snapshot_bytes_ = 0;
   long long billed_restore_ms_ = 0;
   bool measuring_storage_ = false;
 

@@ -81,6 +81,7 @@ void MakeSnapshotSpec(const pool::FunctionContext& context, const std::string& h
                                     [](const auto& e) { return e.rfind("HOME=", 0) == 0; });
   if (!has_home) spec.env.push_back(home);
   spec.tmp_mb = config.ephemeral_storage_mb;
+  spec.memory_bytes = static_cast<std::uint64_t>(config.memory_mb) << 20;
   spec.start_timeout = init_timeout;
   spec.log = [log = context.log](std::string_view line, bool platform) {
     platform ? log->Line(line) : log->RuntimeLine(line);

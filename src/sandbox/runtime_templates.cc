@@ -64,6 +64,19 @@ void Say(const char* text) {
   _exit(127);
 }
 
+// VmRSS of /proc/<pid>/status, in bytes (0 when it cannot be read).
+std::uint64_t ResidentBytes(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+  if (!f) return 0;
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmRSS: %llu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return static_cast<std::uint64_t>(kb) << 10;
+}
+
 // Waits up to `timeout_ms` for a message on `fd`.
 Result<std::string> ReceiveWithin(int fd, int timeout_ms) {
   pollfd ready{fd, POLLIN, 0};
@@ -80,6 +93,7 @@ Result<std::string> ReceiveWithin(int fd, int timeout_ms) {
 
 struct RuntimeTemplates::Template {
   bool snapshot = false;
+  std::uint64_t rss_bytes = 0;  // a snapshot's, once ready
   pid_t pid = -1;
   int pidfd = -1;
   int control = -1;
@@ -249,6 +263,16 @@ Result<std::unique_ptr<RuntimeTemplates::Template>> RuntimeTemplates::Start(
     return Status::Error("the runtime template for " + spec.description + " did not start (" +
                          what + ")");
   }
+  if (spec.snapshot) {
+    made->rss_bytes = ResidentBytes(made->pid);
+    // Lambda's init runs within MemorySize; the snapshot's runs in the
+    // server's cgroup, so its size is checked here (an environment's own
+    // init then fails as Lambda's would).
+    if (spec.memory_bytes && made->rss_bytes > spec.memory_bytes) {
+      return Status::Error("its snapshot could not be made (its init used " +
+                           std::to_string(made->rss_bytes >> 20) + " MB, more than MemorySize)");
+    }
+  }
   return made;
 }
 
@@ -317,6 +341,11 @@ Result<std::string> RuntimeTemplates::AwaitReady(const RuntimeTemplateSpec& spec
   }
   report("success");
   return message;
+}
+
+std::uint64_t RuntimeTemplates::SnapshotBytes(const std::string& key) const {
+  auto it = templates_.find(key);
+  return it == templates_.end() ? 0 : it->second->rss_bytes;
 }
 
 void RuntimeTemplates::Drop(const std::string& key) {

@@ -35,6 +35,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -65,6 +66,7 @@ struct RuntimeTemplateSpec {
   // ready (within `start_timeout`); its forks are restored environments.
   bool snapshot = false;
   int tmp_mb = 512;
+  std::uint64_t memory_bytes = 0;  // MemorySize: an init that uses more fails the snapshot
   std::chrono::milliseconds start_timeout{10000};
   // Snapshot: the lines the init writes (`platform` false) and the
   // INIT_REPORT line (true). Called on the spares' thread.
@@ -106,6 +108,9 @@ class RuntimeTemplates {
   // subreaper), in new PID and mount namespaces, about to exec
   // `lambda-emu __spare forked`.
   Result<pid_t> Fork(const RuntimeTemplateSpec& spec, int output, int report, int control);
+
+  // A snapshot's resident memory once its init had run (0: none yet).
+  std::uint64_t SnapshotBytes(const std::string& key) const;
 
   // Kills `key`'s template (a version that was deleted); a later Fork
   // starts it again.

@@ -380,6 +380,7 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplate
     auto forked = templates_->Fork(*kind, output[1], report[1], control[1]);
     if (forked.ok()) {
       pid = forked.value();
+      if (kind->snapshot) spare->snapshot_bytes = templates_->SnapshotBytes(kind->key);
     } else {
       failed = forked.status().message();
     }

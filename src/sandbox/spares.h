@@ -66,9 +66,10 @@ struct SpareSandbox {
   int output_fd = -1;  // read ends, non-blocking, close-on-exec
   int status_fd = -1;
   std::unique_ptr<EnvironmentCgroup> cgroup;
-  std::filesystem::path dir;  // sandboxed: its directory (the view's root is in it)
-  bool forked = false;        // its runtime process was forked from a runtime template
-  bool snapshot = false;      // ... from a SnapStart snapshot: its init has run
+  std::filesystem::path dir;         // sandboxed: its directory (the view's root is in it)
+  bool forked = false;               // its runtime process was forked from a runtime template
+  bool snapshot = false;             // ... from a SnapStart snapshot: its init has run
+  std::uint64_t snapshot_bytes = 0;  // the snapshot's resident memory, shared copy-on-write
 
   SpareSandbox() = default;
   SpareSandbox(const SpareSandbox&) = delete;

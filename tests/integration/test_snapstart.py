@@ -131,6 +131,14 @@ def handler(event, context):
     return "unreachable"
 '''
 
+BIG_INIT = b'''
+import os
+BALLAST = bytearray(os.urandom(1 << 20)) * int(os.environ["INIT_MB"])
+
+def handler(event, context):
+    return len(BALLAST) >> 20
+'''
+
 THREADED = b'''
 import threading
 import time
@@ -317,6 +325,25 @@ class SnapStartTest(unittest.TestCase):
         self.assertEqual(body["errorType"], "KeyError")
         self.assertRegex(log, r"RESTORE_REPORT Restore Duration: [\d.]+ ms\tStatus: error\t"
                               r"Error Type: Runtime.AfterRestoreError")
+
+    def test_the_snapshot_counts_against_memory_size(self):
+        # 40 MB of state from the init: a restored environment reports it in
+        # Max Memory Used, as the exec'd one would.
+        self.create("snap-ballast", BIG_INIT, MemorySize=256,
+                    Environment={"Variables": {"INIT_MB": "40"}})
+        _, body, log = invoke(self.client, "snap-ballast", qualifier="1")
+        self.assertEqual(body, 40)
+        self.assertIn("Restore Duration", log)
+        used = int(re.search(r"Max Memory Used: (\d+) MB", log)[1])
+        self.assertGreaterEqual(used, 40)
+        # An init that needs more than MemorySize makes no snapshot; the
+        # environment's own init runs out of memory, as on Lambda.
+        self.create("snap-too-big", BIG_INIT, MemorySize=128,
+                    Environment={"Variables": {"INIT_MB": "200"}})
+        r, body, _ = invoke(self.client, "snap-too-big", qualifier="1")
+        self.assertEqual(r.get("FunctionError"), "Unhandled")
+        self.assertEqual(body["errorType"], "Runtime.OutOfMemory", body)
+        self.assertIn("more than MemorySize", self.emu.stderr())
 
     def test_threads_started_at_init_are_reported(self):
         self.create("snap-threads", THREADED)
