@@ -218,8 +218,21 @@ nlohmann::json ManagementApi::Configuration(const control::FunctionVersion& vers
     layers.push_back(
         {state.layer_arns[i], i < state.layer_sizes.size() ? state.layer_sizes[i] : 0});
   }
-  return FunctionConfigurationJson(version.config, version.version, state, layers, settings_,
-                                   qualifier, view);
+  auto json = FunctionConfigurationJson(version.config, version.version, state, layers, settings_,
+                                        qualifier, view);
+  // A SnapStart version is Pending until its snapshot is made (its init has
+  // run); one that cannot be made runs its init on demand, and is Active.
+  if (view == ConfigurationView::kFull && version.config.snap_start &&
+      version.version != "$LATEST" && registry_.spares()) {
+    const pool::FunctionPool* pool = registry_.FindVersion(version.config.name, version.version);
+    const auto* snapshot = pool ? pool->function().forked_runtime.get() : nullptr;
+    if (snapshot && snapshot->snapshot && registry_.spares()->SnapshotPending(snapshot->key)) {
+      json["State"] = "Pending";
+      json["StateReason"] = "The function is being created.";
+      json["StateReasonCode"] = "Creating";
+    }
+  }
+  return json;
 }
 
 namespace {

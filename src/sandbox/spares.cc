@@ -173,6 +173,14 @@ bool SpareSandboxes::AwaitSnapshot(const std::string& key) {
   return true;
 }
 
+bool SpareSandboxes::SnapshotPending(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = kinds_.find(key);
+  if (it == kinds_.end() || stop_) return false;
+  const Kind& kind = it->second;
+  return !kind.made_any && !kind.forgotten && kind.failures < kFailuresBeforeGivingUp;
+}
+
 std::unique_ptr<SpareSandbox> SpareSandboxes::Take(const RuntimeTemplateSpec* kind) {
   if (count_ == 0) return nullptr;
   std::unique_ptr<SpareSandbox> spare;

@@ -127,6 +127,9 @@ class SpareSandboxes {
   // made (its init runs), or it is made and none is ready. The first case
   // asks for one, at once (no refill delay). False once the snapshot failed.
   bool AwaitSnapshot(const std::string& key);
+  // Whether `key`'s first spare (a SnapStart version's snapshot) is still
+  // being made and has not failed: the version is Pending.
+  bool SnapshotPending(const std::string& key) const;
 
   // A ready spare of `kind` (null: blank), else a blank one, else null
   // (none ready, or spares are off). Counts as a cold start for auto's

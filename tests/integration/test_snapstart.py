@@ -231,6 +231,13 @@ class SnapStartTest(unittest.TestCase):
         self.assertEqual(published["Version"], "1")
         self.assertEqual(published["SnapStart"],
                          {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"})
+        # Pending while the snapshot's init runs, then Active.
+        self.assertEqual((published["State"], published["StateReasonCode"]),
+                         ("Pending", "Creating"))
+        self.assertTrue(wait_until(lambda: self.client.get_function_configuration(
+            FunctionName="snap-hooks", Qualifier="1")["State"] == "Active", 10))
+        self.assertEqual(self.client.get_function_configuration(
+            FunctionName="snap-hooks")["State"], "Active")
         # Two restored environments at once (the first one is busy).
         results = [None, None]
 
