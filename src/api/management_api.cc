@@ -192,7 +192,7 @@ ManagementApi::Target ManagementApi::Resolve(std::string_view function, std::str
       }
       target.record = nullptr;
     } else {
-      target.pool = registry_.Find(ref->name);
+      target.pool = qualifier ? registry_.Find(ref->name, *qualifier) : registry_.Find(ref->name);
     }
   }
   if (!target.pool || (qualifier && *qualifier != target.pool->function().version &&
@@ -477,13 +477,17 @@ http::Response ManagementApi::ListAliases(const http::Request& req, std::string_
     return Ok(req, {{"Aliases", std::move(aliases)}});
   }
   const pool::FunctionContext& context = target.pool->function();
-  // A SAM AutoPublishAlias is the one alias; it runs $LATEST's code.
+  // A SAM AutoPublishAlias is the one alias; it runs $LATEST's code (with
+  // SnapStart, a version published from it).
   const std::string& alias = context.config.auto_publish_alias;
-  if (!alias.empty() && (!version || *version == context.version)) {
+  const pool::FunctionPool* aliased =
+      alias.empty() ? nullptr : registry_.Find(context.config.name, alias);
+  const std::string& aliased_version = aliased ? aliased->function().version : context.version;
+  if (!alias.empty() && (!version || *version == aliased_version)) {
     std::string arn = context.arn + ":" + alias;
     aliases.push_back({{"AliasArn", arn},
                        {"Name", alias},
-                       {"FunctionVersion", context.version},
+                       {"FunctionVersion", aliased_version},
                        {"Description", ""},
                        {"RevisionId", RevisionIdOf(arn)}});
   }

@@ -156,6 +156,7 @@ Status FunctionRegistry::Put(const config::FunctionConfig& config, Origin origin
     }
     function.concurrency->SetReserved(config.reserved_concurrency);
     function.latest->Replace(std::move(context.value()));
+    if (origin == Origin::kFile) AutoPublish(function);
     IndexAliases();
     return Status::Ok();
   }
@@ -166,9 +167,29 @@ Status FunctionRegistry::Put(const config::FunctionConfig& config, Origin origin
   function.latest = std::make_unique<pool::FunctionPool>(services_, function.concurrency,
                                                          std::move(context.value()));
   function.latest->EnsureProvisioned();
+  if (origin == Origin::kFile) AutoPublish(function);
   functions_.emplace(config.name, std::move(function));
   IndexAliases();
   return Status::Ok();
+}
+
+void FunctionRegistry::AutoPublish(Function& function) {
+  for (auto& [version, pool] : function.versions) {
+    pool->Retire();
+    retired_.push_back(std::move(pool));
+  }
+  function.versions.clear();
+  const config::FunctionConfig& config = function.latest->function().config;
+  if (!config.snap_start || config.auto_publish_alias.empty()) return;
+  const std::string version = std::to_string(++function.auto_published);
+  auto context = MakeContext(config, version, function.latest->function().log);
+  if (!context.ok()) {
+    spdlog::warn("function {}: cannot publish version {} for {}: {}", config.name, version,
+                 config.auto_publish_alias, context.status().message());
+    return;
+  }
+  function.versions[version] =
+      std::make_unique<pool::FunctionPool>(services_, function.concurrency, std::move(*context));
 }
 
 Status FunctionRegistry::Apply(const std::vector<config::FunctionConfig>& functions) {
@@ -279,6 +300,7 @@ void FunctionRegistry::Drain(const std::string& name) {
   if (it == functions_.end()) return;
   spdlog::info("function {}: code changed; draining its environments", name);
   Renew(*it->second.latest);
+  if (it->second.origin == Origin::kFile) AutoPublish(it->second);
 }
 
 // Same configuration, new code: a fresh context makes every current
@@ -340,8 +362,10 @@ pool::FunctionPool* FunctionRegistry::Find(const std::string& name, const std::s
   }
   auto alias = function.aliases.find(qualifier);
   if (alias == function.aliases.end()) {
-    // A SAM AutoPublishAlias runs the template's code, which is $LATEST's.
-    return qualifier == latest->function().config.auto_publish_alias ? latest : nullptr;
+    // A SAM AutoPublishAlias runs the template's code, which is $LATEST's,
+    // or (SnapStart) the version published from it (AutoPublish).
+    if (qualifier != latest->function().config.auto_publish_alias) return nullptr;
+    return function.versions.empty() ? latest : function.versions.begin()->second.get();
   }
   const AliasRoute& route = alias->second;
   const std::string* version = &route.version;

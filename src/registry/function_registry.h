@@ -101,6 +101,7 @@ class FunctionRegistry {
     std::unique_ptr<pool::FunctionPool> latest;
     std::map<std::string, std::unique_ptr<pool::FunctionPool>, std::less<>> versions;
     std::map<std::string, AliasRoute, std::less<>> aliases;
+    int auto_published = 0;  // AutoPublish's last version number
   };
   // Calls `visit` with every pool: each function's $LATEST, then its versions.
   template <typename Visit>
@@ -111,6 +112,11 @@ class FunctionRegistry {
   Status CheckAliases(const config::FunctionConfig& config) const;
   Status CheckReservation(const std::string& name, std::optional<int> reserved) const;
   void IndexAliases();
+  // A file function's SAM AutoPublishAlias with SnapStart: the alias names a
+  // version published from $LATEST (a new one for each change, as SAM
+  // publishes), restored from its snapshot. Without SnapStart the alias
+  // runs $LATEST's pool, whose code it is.
+  void AutoPublish(Function& function);
   void Retire(Function& function);
   void Renew(pool::FunctionPool& pool);
   void ArmIdleSweep();

@@ -19,6 +19,7 @@ import base64
 import io
 import json
 import math
+import os
 import re
 import socket
 import threading
@@ -28,8 +29,12 @@ import zipfile
 from botocore.exceptions import ClientError
 
 from emu import EmuServer, wait_until
+from test_sam_serve import SamServer
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+# Snapshots are made in the sandbox (as root): whatever another test file in
+# the same process chose (LAMBDA_EMU_TEST_SANDBOX), these run in it.
+SANDBOX = ["--sandbox", "auto"]
 SNAP = {"ApplyOn": "PublishedVersions"}
 
 HOOKS = b'''
@@ -201,7 +206,7 @@ class SnapStartTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.peer = EchoPeer()
-        cls.emu = EmuServer({}, args=["--ephemeral", "--spare-sandboxes", "auto"]).start()
+        cls.emu = EmuServer({}, args=["--ephemeral", "--spare-sandboxes", "auto", *SANDBOX]).start()
         cls.client = cls.emu.boto3_client()
 
     @classmethod
@@ -411,12 +416,65 @@ def handler(event, context):
         self.assertEqual(body["order"], ["init"])
 
 
+class SnapStartSamTest(unittest.TestCase):
+    """A SAM function with SnapStart (here from Globals) and an
+    AutoPublishAlias: the alias names a published version, restored from its
+    snapshot, as after `sam deploy`; the unqualified name runs $LATEST."""
+
+    TEMPLATE = """
+        AWSTemplateFormatVersion: '2010-09-09'
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            SnapStart:
+              ApplyOn: PublishedVersions
+        Resources:
+          Hooked:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src/
+              Handler: index.handler
+              Runtime: python3.12
+              AutoPublishAlias: live
+    """
+
+    def test_auto_publish_alias_is_restored(self):
+        files = {"template.yaml": self.TEMPLATE, "src/index.py": HOOKS.decode()}
+        with SamServer(files=files, args=["--watch", *SANDBOX]) as emu:
+            client = emu.boto3_client()
+            r, body, log = invoke(client, "Hooked", qualifier="live")
+            self.assertEqual(r["ExecutedVersion"], "1")
+            self.assertEqual(body["order"],
+                             ["init", "before-2:x", "before-1", "after-1", "after-2:y"])
+            self.assertIn("\tRestore Duration: ", log)
+            r, body, log = invoke(client, "Hooked")
+            self.assertEqual(r["ExecutedVersion"], "$LATEST")
+            self.assertEqual(body["order"], ["init"])
+            self.assertIn("\tInit Duration: ", log)
+            config = client.get_function_configuration(FunctionName="Hooked", Qualifier="live")
+            self.assertEqual((config["Version"], config["SnapStart"]),
+                             ("1", {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}))
+            aliases = client.list_aliases(FunctionName="Hooked")["Aliases"]
+            self.assertEqual([(a["Name"], a["FunctionVersion"]) for a in aliases], [("live", "1")])
+            # A change (serve --watch) publishes the next version, with a
+            # snapshot of its own.
+            with open(os.path.join(emu.project, "src", "index.py"), "a") as f:
+                f.write("\nORDER.append('changed')\n")
+            self.assertTrue(wait_until(
+                lambda: invoke(client, "Hooked", qualifier="live")[0]["ExecutedVersion"] == "2",
+                15))
+            _, body, log = invoke(client, "Hooked", qualifier="live")
+            self.assertEqual(body["order"], ["init", "changed", "before-2:x", "before-1",
+                                             "after-1", "after-2:y"])
+            self.assertEqual(emu.stop(), 0)
+
+
 class SnapStartWithoutSnapshotsTest(unittest.TestCase):
     """--no-fork-runtimes: no snapshot can be made; a SnapStart version's
     environments run their own init, then both kinds of hooks, in order."""
 
     def test_hooks_still_run_in_order(self):
-        with EmuServer({}, args=["--ephemeral", "--no-fork-runtimes"]) as emu:
+        with EmuServer({}, args=["--ephemeral", "--no-fork-runtimes", *SANDBOX]) as emu:
             client = emu.boto3_client()
             client.create_function(FunctionName="snap-exec", Runtime="python3.13", Role=ROLE,
                                    Handler="index.handler", Code={"ZipFile": zipped(HOOKS)},
