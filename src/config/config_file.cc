@@ -181,8 +181,8 @@ FunctionConfig ParseFunction(const std::string& name, const YAML::Node& node,
       if (!parsed.ok()) Fail(parsed.status().message());
       f.dead_letter_arn = std::move(parsed).value();
     } else if (key == "SnapStart") {
-      const YAML::Node apply_on = v.IsMap() ? v["ApplyOn"] : YAML::Node();
-      auto parsed = config::SnapStartApplyOn(apply_on ? Scalar(apply_on, "SnapStart.ApplyOn") : "");
+      const bool given = v.IsMap() && v["ApplyOn"] && v["ApplyOn"].IsScalar();
+      auto parsed = config::SnapStartApplyOn(given ? v["ApplyOn"].Scalar() : "");
       if (!parsed) Fail("SnapStart: needs ApplyOn: PublishedVersions or None");
       f.snap_start = *parsed;
     } else if (std::find(kIgnoredFunctionKeys.begin(), kIgnoredFunctionKeys.end(), key) !=

@@ -129,4 +129,14 @@ TEST(FunctionConfiguration, LayerArnNamesTheDirectory) {
             "arn:aws:lambda:us-east-1:000000000000:layer:my-deps:1");
 }
 
+TEST(FunctionConfiguration, SnapStartIsOnForPublishedVersionsOnly) {
+  auto context = Context();
+  context.config.snap_start = true;
+  EXPECT_EQ(Json(context, Code())["SnapStart"],
+            nlohmann::json({{"ApplyOn", "PublishedVersions"}, {"OptimizationStatus", "Off"}}));
+  context.version = "3";
+  EXPECT_EQ(Json(context, Code(), "3")["SnapStart"],
+            nlohmann::json({{"ApplyOn", "PublishedVersions"}, {"OptimizationStatus", "On"}}));
+}
+
 }  // namespace lambda_emu::api

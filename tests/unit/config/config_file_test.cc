@@ -280,4 +280,37 @@ TEST_F(ConfigFileTest, LambdaDestinationMustBeAnotherFunctionOfTheFile) {
       << e;
 }
 
+TEST_F(ConfigFileTest, SnapStartTakesApplyOnAndPython312OrLater) {
+  const std::string base = "Functions:\n  hello:\n    Handler: a.b\n    Code: code\n";
+  auto r = Parse(base + "    Runtime: python3.12\n    SnapStart: { ApplyOn: PublishedVersions }\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->functions.at(0).snap_start);
+  r = Parse(base + "    Runtime: python3.13\n    SnapStart: { ApplyOn: None }\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->functions.at(0).snap_start);
+
+  std::string e = ErrorOf(base + "    Runtime: python3.12\n    SnapStart: { ApplyOn: Always }\n");
+  EXPECT_NE(e.find("SnapStart: needs ApplyOn: PublishedVersions or None"), std::string::npos) << e;
+  e = ErrorOf(base + "    Runtime: python3.12\n    SnapStart: PublishedVersions\n");
+  EXPECT_NE(e.find("SnapStart: needs ApplyOn"), std::string::npos) << e;
+  // Lambda's words for a runtime without SnapStart.
+  e = ErrorOf(base + "    Runtime: python3.11\n    SnapStart: { ApplyOn: PublishedVersions }\n");
+  EXPECT_NE(e.find("SnapStart: python3.11 is not supported for SnapStart enabled functions."),
+            std::string::npos)
+      << e;
+  e = ErrorOf(base + "    Runtime: nodejs20.x\n    SnapStart: { ApplyOn: PublishedVersions }\n");
+  EXPECT_NE(e.find("nodejs20.x is not supported for SnapStart"), std::string::npos) << e;
+}
+
+TEST(SnapStartRuntime, PythonFrom312Only) {
+  for (const char* yes : {"python3.12", "python3.13", "python3.14"})
+    EXPECT_TRUE(SnapStartRuntime(yes));
+  for (const char* no : {"python3.9", "python3.11", "nodejs22.x", "provided.al2023", "python3."}) {
+    EXPECT_FALSE(SnapStartRuntime(no)) << no;
+  }
+  EXPECT_EQ(SnapStartApplyOn("PublishedVersions"), true);
+  EXPECT_EQ(SnapStartApplyOn("None"), false);
+  EXPECT_EQ(SnapStartApplyOn("none"), std::nullopt);
+}
+
 }  // namespace lambda_emu::config

@@ -259,6 +259,42 @@ Resources:
   EXPECT_TRUE(SamePath(f->layers[1], dir_ / "layers/own")) << f->layers[1];
 }
 
+TEST_F(SamTemplateTest, SnapStartFromGlobalsOrTheFunction) {
+  Code("src");
+  auto loaded = Load(R"(
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    SnapStart:
+      ApplyOn: PublishedVersions
+Resources:
+  Snapped:
+    Type: AWS::Serverless::Function
+    Properties: { CodeUri: src, Handler: app.handler, AutoPublishAlias: live }
+  NotSnapped:
+    Type: AWS::Serverless::Function
+    Properties: { CodeUri: src, Handler: app.handler, SnapStart: { ApplyOn: None } }
+)");
+  ASSERT_NE(Find(loaded, "Snapped"), nullptr);
+  EXPECT_TRUE(Find(loaded, "Snapped")->snap_start);
+  ASSERT_NE(Find(loaded, "NotSnapped"), nullptr);
+  EXPECT_FALSE(Find(loaded, "NotSnapped")->snap_start);
+  EXPECT_EQ(Warnings(loaded), "");
+
+  std::string e = ErrorOf(R"(
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { CodeUri: src, Handler: app.handler, Runtime: python3.11,
+                  SnapStart: { ApplyOn: PublishedVersions } }
+)");
+  EXPECT_NE(e.find("python3.11 is not supported for SnapStart enabled functions."),
+            std::string::npos)
+      << e;
+}
+
 TEST_F(SamTemplateTest, GlobalsDoNotApplyToLambdaFunctions) {
   Code("src");
   auto loaded = Load(R"(
