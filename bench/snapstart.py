@@ -10,15 +10,18 @@ The function's init imports a dozen standard modules and builds a dict of --entr
 sleeps until it has taken --init-ms (if it has not already). For each of $LATEST and version 1,
 --rounds times: every environment is stopped (POST /_emu/reset?environments=stop), 0.3 s pass,
 and one invoke is timed from the client, with its Init or Restore Duration and Max Memory Used
-from the REPORT line (LogType Tail). Sandboxed (as root), spares auto.
+from the REPORT line (LogType Tail). Then, twice per side, --burst invokes sent at once after a
+reset: p50 and max, and how many were cold starts. Sandboxed (as root), spares auto.
 
 Prints one JSON object with the medians and minimums, and writes it to
-bench/results/snapstart-<timestamp>.json (git-ignored). Uses boto3 (the machine's python3 has it).
+bench/results/snapstart-<timestamp>.json (git-ignored). Uses only the Python standard library
+(plain HTTP, as bench/run: an SDK would add its own milliseconds to every figure).
 """
 
 import argparse
 import base64
 import datetime
+import http.client
 import io
 import json
 import os
@@ -28,11 +31,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
-
-import boto3
-from botocore.config import Config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CODE = '''
@@ -74,15 +75,29 @@ def start_server(binary, tmp):
     raise SystemExit("lambda-emu did not start; see " + os.path.join(tmp, "stderr"))
 
 
-def measure(client, reset, qualifier, rounds):
+def request(port, method, path, body=b"", headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        if r.status >= 300:
+            raise SystemExit(f"{method} {path}: {r.status} {data[:300]!r}")
+        return r, data
+    finally:
+        conn.close()
+
+
+def measure(port, qualifier, rounds):
     wall, cold, memory = [], [], []
+    path = "/2015-03-31/functions/snap/invocations?Qualifier=" + qualifier.replace("$", "%24")
     for _ in range(rounds):
-        reset()
+        request(port, "POST", "/_emu/reset?environments=stop")
         time.sleep(0.3)
         started = time.monotonic()
-        r = client.invoke(FunctionName="snap", Qualifier=qualifier, LogType="Tail")
+        r, _ = request(port, "POST", path, b"{}", {"X-Amz-Log-Type": "Tail"})
         wall.append((time.monotonic() - started) * 1000)
-        log = base64.b64decode(r["LogResult"]).decode()
+        log = base64.b64decode(r.getheader("X-Amz-Log-Result")).decode()
         found = re.search(r"\t(?:Init|Restore) Duration: ([\d.]+) ms", log)
         if not found:
             raise SystemExit("no cold start in the REPORT:\n" + log)
@@ -93,40 +108,60 @@ def measure(client, reset, qualifier, rounds):
             "max_memory_mb_p50": statistics.median(memory)}
 
 
+def burst(port, qualifier, count):
+    path = "/2015-03-31/functions/snap/invocations?Qualifier=" + qualifier.replace("$", "%24")
+    request(port, "POST", "/_emu/reset?environments=stop")
+    time.sleep(1)
+    times, colds = [0.0] * count, [False] * count
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        barrier.wait()
+        started = time.monotonic()
+        r, _ = request(port, "POST", path, b"{}", {"X-Amz-Log-Type": "Tail"})
+        times[i] = (time.monotonic() - started) * 1000
+        log = base64.b64decode(r.getheader("X-Amz-Log-Result")).decode()
+        colds[i] = bool(re.search(r"\t(?:Init|Restore) Duration", log))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"p50_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2),
+            "cold_starts": sum(colds)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build-release"))
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--entries", type=int, default=200000)
     parser.add_argument("--init-ms", type=int, default=0)
+    parser.add_argument("--burst", type=int, default=20)
     args = parser.parse_args()
     binary = os.path.join(args.build_dir, "lambda-emu")
     tmp = tempfile.mkdtemp(prefix="lambda-emu-bench-snapstart-")
     proc, port = start_server(binary, tmp)
     try:
-        endpoint = f"http://127.0.0.1:{port}"
-        client = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
-                              aws_access_key_id="x", aws_secret_access_key="x",
-                              config=Config(retries={"max_attempts": 0}, read_timeout=120))
         code = CODE.format(entries=args.entries, init_ms=args.init_ms)
-        client.create_function(FunctionName="snap", Runtime="python3.12", Handler="index.handler",
-                               Role="arn:aws:iam::000000000000:role/bench",
-                               Code={"ZipFile": zipped(code)}, MemorySize=1769, Timeout=60,
-                               SnapStart={"ApplyOn": "PublishedVersions"}, Publish=True)
-        import urllib.request
-
-        def reset():
-            request = urllib.request.Request(endpoint + "/_emu/reset?environments=stop",
-                                             method="POST", data=b"")
-            urllib.request.urlopen(request).read()
-
+        create = {"FunctionName": "snap", "Runtime": "python3.12", "Handler": "index.handler",
+                  "Role": "arn:aws:iam::000000000000:role/bench", "MemorySize": 1769,
+                  "Timeout": 60, "Code": {"ZipFile": base64.b64encode(zipped(code)).decode()},
+                  "SnapStart": {"ApplyOn": "PublishedVersions"}, "Publish": True}
+        request(port, "POST", "/2015-03-31/functions", json.dumps(create).encode(),
+                {"Content-Type": "application/json"})
         result = {
             "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "binary": binary, "rounds": args.rounds, "entries": args.entries,
             "init_ms": args.init_ms,
-            "latest_on_demand": measure(client, reset, "$LATEST", args.rounds),
-            "version_restored": measure(client, reset, "1", args.rounds),
+            "latest_on_demand": measure(port, "$LATEST", args.rounds),
+            "version_restored": measure(port, "1", args.rounds),
         }
+        if args.burst:
+            result["burst"] = {side: [burst(port, qualifier, args.burst) for _ in range(2)]
+                               for side, qualifier in (("latest_on_demand", "$LATEST"),
+                                                       ("version_restored", "1"))}
         result["restored_vs_on_demand_wall"] = round(
             result["version_restored"]["wall_ms_p50"] / result["latest_on_demand"]["wall_ms_p50"],
             3)
