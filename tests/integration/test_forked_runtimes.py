@@ -321,8 +321,10 @@ class ForkedRuntimeCleanupTest(unittest.TestCase):
         templates = template_pids(emu.proc.pid)
         self.assertEqual(len(templates), 1, templates)
         self.assertEqual(cmdline(next(iter(templates)))[1:], VIEW_COMMAND)
-        spares = {int(p) for p in os.listdir("/proc") if p.isdigit()
-                  and cmdline(p)[:3] == ["lambda-emu", "__spare", "forked"]}
+        # The server's own (it adopts them), not those of servers that
+        # other tests run alongside.
+        spares = {p for p in children(emu.proc.pid)
+                  if cmdline(p)[:3] == ["lambda-emu", "__spare", "forked"]}
         self.assertGreaterEqual(len(spares), 2)
         return emu, templates | spares
 

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import signal
 import socket
 import threading
 import unittest
@@ -28,7 +29,8 @@ import zipfile
 
 from botocore.exceptions import ClientError
 
-from emu import EmuServer, wait_until
+from emu import EmuServer, pid_alive, wait_until
+from sandbox_probes import children, cmdline
 from test_sam_serve import SamServer
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -467,6 +469,60 @@ class SnapStartSamTest(unittest.TestCase):
             self.assertEqual(body["order"], ["init", "changed", "before-2:x", "before-1",
                                              "after-1", "after-2:y"])
             self.assertEqual(emu.stop(), 0)
+
+
+def snapshot_pids(server):
+    """The server's SnapStart snapshots: children started as one."""
+    pids = set()
+    for pid in children(server):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if b"LAMBDA_EMU_RUNTIME_TEMPLATE=snapshot" in f.read().split(b"\0"):
+                    pids.add(pid)
+        except OSError:
+            pass
+    return pids
+
+
+def forked_spares(server):
+    """The server's spares forked from a template or snapshot (its children:
+    it adopts them), not those of servers other tests run alongside."""
+    return {p for p in children(server) if cmdline(p)[:3] == ["lambda-emu", "__spare", "forked"]}
+
+
+class SnapshotLifetimeTest(unittest.TestCase):
+    """A snapshot lives as long as its version: deleting the version kills
+    it, and it dies with the server, also after kill -9."""
+
+    def publish_and_wait(self, client, name):
+        version = client.publish_version(FunctionName=name)["Version"]
+        self.assertTrue(wait_until(lambda: client.get_function_configuration(
+            FunctionName=name, Qualifier=version)["State"] == "Active", 10))
+        return version
+
+    def test_deleting_the_version_or_killing_the_server_kills_the_snapshot(self):
+        emu = EmuServer({}, args=["--ephemeral", "--spare-sandboxes", "auto", *SANDBOX]).start()
+        self.addCleanup(emu.__exit__, None, None, None)
+        client = emu.boto3_client()
+        client.create_function(FunctionName="snap-life", Runtime="python3.12", Role=ROLE,
+                               Handler="index.handler", Code={"ZipFile": zipped(HOOKS)},
+                               SnapStart=SNAP)
+        first = self.publish_and_wait(client, "snap-life")
+        snapshots = snapshot_pids(emu.proc.pid)
+        self.assertEqual(len(snapshots), 1, snapshots)
+        self.assertEqual(cmdline(next(iter(snapshots)))[1:], ["/var/runtime/bootstrap.py"])
+        client.delete_function(FunctionName="snap-life", Qualifier=first)
+        self.assertTrue(wait_until(lambda: not any(pid_alive(p) for p in snapshots), 10))
+
+        self.publish_and_wait(client, "snap-life")
+        snapshots = snapshot_pids(emu.proc.pid)
+        self.assertEqual(len(snapshots), 1, snapshots)
+        spares = forked_spares(emu.proc.pid)
+        self.assertTrue(spares)
+        os.kill(emu.proc.pid, signal.SIGKILL)
+        emu.proc.wait()
+        self.assertTrue(wait_until(lambda: not any(pid_alive(p) for p in snapshots | spares), 10),
+                        [(p, cmdline(p)) for p in snapshots | spares if pid_alive(p)])
 
 
 class SnapStartWithoutSnapshotsTest(unittest.TestCase):
