@@ -11,6 +11,16 @@ namespace lambda_emu::cli {
 namespace fs = std::filesystem;
 
 void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& o) {
+  const char* cost = "Cost (docs/insight.md)";
+  command
+      ->add_option("--price-file", o.price_file,
+                   "JSON file of Lambda prices replacing the built-in table's (us-east-1, dated)")
+      ->group(cost);
+  command
+      ->add_flag(
+          "--report-cost", o.report_cost,
+          "End each REPORT line with the invocation's GB-seconds and cost at Lambda's prices")
+      ->group(cost);
   command->add_option("--region", o.region, "AWS region reported in ARNs and AWS_REGION")
       ->capture_default_str();
   command->add_option("--account-id", o.account_id, "12-digit account id used in ARNs")
@@ -113,8 +123,14 @@ void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& o) {
       ->group(group);
 }
 
-pool::ServerSettings MakeSettings(const EnvironmentOptions& o, bool& owns_work_dir) {
+Result<pool::ServerSettings> MakeSettings(const EnvironmentOptions& o, bool& owns_work_dir) {
   pool::ServerSettings settings;
+  if (!o.price_file.empty()) {
+    auto prices = metrics::ReadPriceFile(o.price_file);
+    if (!prices.ok()) return prices.status();
+    settings.prices = std::move(prices).value();
+  }
+  settings.report_cost = o.report_cost;
   settings.region = o.region;
   settings.account_id = o.account_id;
   settings.init_timeout = std::chrono::milliseconds(static_cast<long>(o.init_timeout_s * 1000));

@@ -34,6 +34,9 @@ struct EnvironmentOptions {
   std::string sandbox = "auto";
   std::string sandbox_user;  // empty: sbx_user1051
   bool host_packages = false;
+  // What invocations would cost on Lambda (docs/insight.md).
+  std::string price_file;  // empty: the built-in table
+  bool report_cost = false;
 };
 
 void AddEnvironmentOptions(CLI::App* command, EnvironmentOptions& options);
@@ -46,7 +49,8 @@ Result<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(const EnvironmentOptions& 
 // The settings these options give (log_dir, concurrency and idle policy are
 // the caller's). Under --debug there is no CPU limit: a runtime stepped
 // through at a fraction of a core is painful to use. `owns_work_dir` is set
-// when the directory is ours to remove.
-pool::ServerSettings MakeSettings(const EnvironmentOptions& options, bool& owns_work_dir);
+// when the directory is ours to remove. An unreadable --price-file is an
+// error.
+Result<pool::ServerSettings> MakeSettings(const EnvironmentOptions& options, bool& owns_work_dir);
 
 }  // namespace lambda_emu::cli

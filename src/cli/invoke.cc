@@ -116,7 +116,13 @@ int RunInvoke(const InvokeOptions& o) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   bool own_work_dir = false;
-  pool::ServerSettings settings = MakeSettings(o.environment, own_work_dir);
+  auto made = MakeSettings(o.environment, own_work_dir);
+  if (!made.ok()) {
+    std::cerr << "lambda-emu: error: " << made.status().message() << std::endl;
+    logs::ShutdownLogging();
+    return 2;
+  }
+  pool::ServerSettings settings = std::move(made).value();
   // Function lines go to stderr only: no log files for a one-shot run.
   settings.log_dir.clear();
   int exit_code = 2;

@@ -246,7 +246,13 @@ int RunServe(const ServeOptions& o) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   bool own_work_dir = false;
-  pool::ServerSettings settings = MakeSettings(o.environment, own_work_dir);
+  auto made = MakeSettings(o.environment, own_work_dir);
+  if (!made.ok()) {
+    std::cerr << "lambda-emu: error: " << made.status().message() << std::endl;
+    logs::ShutdownLogging();
+    return 2;
+  }
+  pool::ServerSettings settings = std::move(made).value();
   settings.log_dir = fs::absolute(o.log_dir);
   settings.account_concurrency = o.account_concurrency;
   settings.code_storage_limit = o.code_storage_limit;

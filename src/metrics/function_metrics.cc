@@ -25,6 +25,10 @@ void FunctionMetrics::Record(const InvocationRecord& r) {
   }
   if (r.timed_out) ++timeouts;
   if (r.out_of_memory) ++oom_kills;
+  billed_duration_ms += static_cast<std::uint64_t>(r.billed_ms);
+  gb_seconds += r.gb_seconds;
+  compute_usd += r.compute_usd;
+  request_usd += r.request_usd;
 }
 
 namespace {
@@ -65,6 +69,29 @@ std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions) {
       Sample(out, "lambda_emu_errors_total", "function=\"" + f.name + "\",type=\"" + type + "\"",
              static_cast<double>(count));
     }
+  }
+  // What the invocations would have cost on Lambda (metrics/pricing.h).
+  struct Billing {
+    const char* name;
+    const char* help;
+    double (*value)(const FunctionSnapshot&);
+  };
+  static const Billing kBilling[] = {
+      {"lambda_emu_billed_duration_ms_total", "Billed duration of the invocations (init included)",
+       [](const FunctionSnapshot& f) {
+         return static_cast<double>(f.metrics->billed_duration_ms);
+       }},
+      {"lambda_emu_gb_seconds_total", "Billed duration x memory, in GB-seconds",
+       [](const FunctionSnapshot& f) { return f.metrics->gb_seconds; }},
+      {"lambda_emu_cost_usd_total",
+       "What the invocations and provisioned concurrency would cost on Lambda, in US dollars",
+       [](const FunctionSnapshot& f) {
+         return f.metrics->compute_usd + f.metrics->request_usd + f.provisioned_usd;
+       }},
+  };
+  for (const auto& b : kBilling) {
+    Family(out, b.name, "counter", b.help);
+    for (const auto& f : functions) Sample(out, b.name, "function=\"" + f.name + "\"", b.value(f));
   }
   Family(out, "lambda_emu_concurrent_executions", "gauge", "Invocations running now");
   for (const auto& f : functions) {
@@ -125,6 +152,19 @@ nlohmann::json RenderJson(const FunctionSnapshot& f) {
   };
   j["ReservedConcurrentExecutions"] =
       f.reserved_concurrency ? nlohmann::json(*f.reserved_concurrency) : nlohmann::json(nullptr);
+  // At Lambda's prices (docs/insight.md): every figure since start (or
+  // POST /_emu/reset), in US dollars.
+  j["Cost"] = {
+      {"BilledDurationMs", m.billed_duration_ms},
+      {"GbSeconds", m.gb_seconds},
+      {"ComputeUsd", m.compute_usd},
+      {"RequestsUsd", m.request_usd},
+      {"ProvisionedGbSeconds", f.provisioned_gb_seconds},
+      {"ProvisionedUsd", f.provisioned_usd},
+      {"TotalUsd", m.compute_usd + m.request_usd + f.provisioned_usd},
+      {"PerInvocationUsd",
+       m.invocations ? (m.compute_usd + m.request_usd) / static_cast<double>(m.invocations) : 0.0},
+  };
   return j;
 }
 

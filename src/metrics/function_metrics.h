@@ -38,6 +38,12 @@ struct InvocationRecord {
   std::string error_type;                  // empty on success
   bool timed_out = false;
   bool out_of_memory = false;
+  // What Lambda would bill for it (metrics/pricing.h): the billed duration
+  // (init included: Lambda bills it), its GB-seconds and cost.
+  long long billed_ms = 0;
+  double gb_seconds = 0;
+  double compute_usd = 0;
+  double request_usd = 0;
 };
 
 struct FunctionMetrics {
@@ -52,6 +58,11 @@ struct FunctionMetrics {
   std::uint64_t provisioned_inits = 0;
   Histogram duration;
   Histogram init_duration;
+  // Sums of InvocationRecord's billing figures.
+  std::uint64_t billed_duration_ms = 0;
+  double gb_seconds = 0;
+  double compute_usd = 0;
+  double request_usd = 0;
 
   void Record(const InvocationRecord& record);
   // Every counter and histogram back to zero (POST /_emu/reset).
@@ -74,6 +85,9 @@ struct FunctionSnapshot {
   int provisioned_concurrency = 0;
   int provisioned_ready = 0;          // provisioned environments initialised (idle or busy)
   int provisioned_init_failures = 0;  // rounds in a row their init failed; 0 once one is up
+  // Provisioned concurrency's configured GB-seconds so far, and their cost.
+  double provisioned_gb_seconds = 0;
+  double provisioned_usd = 0;
 };
 
 std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions);

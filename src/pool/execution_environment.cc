@@ -384,6 +384,22 @@ void ExecutionEnvironment::Finish(Ending ending) {
   if (!ending.error_type.empty() && ending.status == "error") {
     report += "\tError Type: " + ending.error_type;
   }
+  // What Lambda bills: the REPORT's Billed Duration and, since August 2025,
+  // an on-demand init (a restore's billed part is in Billed Duration).
+  const auto& config = function_->config;
+  long long billed_ms = billed;
+  if (invocation->init_duration_ms && !restored) {
+    billed_ms += static_cast<long long>(std::ceil(*invocation->init_duration_ms));
+  }
+  const metrics::Cost cost = metrics::InvocationCost(
+      services_.settings.prices, {config.memory_mb, config.architecture,
+                                  config.ephemeral_storage_mb, billed_ms, provisioned()});
+  if (services_.settings.report_cost) {
+    char gb_seconds[32];
+    std::snprintf(gb_seconds, sizeof gb_seconds, "%.6f", cost.gb_seconds);
+    report += std::string("\tGB-seconds: ") + gb_seconds +
+              "\tCost: " + metrics::FormatUsd(cost.total_usd()) + " USD";
+  }
   log.Line(end + '\n' + report);
   invocation->AppendLog(end);
   invocation->AppendLog(report);
@@ -396,6 +412,10 @@ void ExecutionEnvironment::Finish(Ending ending) {
     record.error_type =
         ending.error_type.empty() ? ErrorTypeOf(ending.outcome.payload) : ending.error_type;
   }
+  record.billed_ms = billed_ms;
+  record.gb_seconds = cost.gb_seconds;
+  record.compute_usd = cost.compute_usd;
+  record.request_usd = cost.request_usd;
   record.timed_out = ending.error_type == outcomes::kTimedOut;
   record.out_of_memory = ending.error_type == outcomes::kOutOfMemory;
   log.Summary({id, invocation->cold_start, duration, invocation->init_duration_ms.value_or(0),

@@ -317,7 +317,23 @@ void FunctionPool::Replace(std::shared_ptr<const FunctionContext> function) {
   Drain();
 }
 
+double FunctionPool::ProvisionedGbSeconds() const {
+  const double seconds = std::chrono::duration<double>(Clock::now() - provisioned_since_).count();
+  return provisioned_gb_seconds_ +
+         metrics::ProvisionedConcurrencyCost(services_.settings.prices, function_->config.memory_mb,
+                                             function_->config.architecture, provisioned_, seconds)
+             .gb_seconds;
+}
+
+void FunctionPool::ResetMetrics() {
+  metrics_.Reset();
+  provisioned_gb_seconds_ = 0;
+  provisioned_since_ = Clock::now();
+}
+
 void FunctionPool::SetProvisionedConcurrency(int count) {
+  provisioned_gb_seconds_ = ProvisionedGbSeconds();
+  provisioned_since_ = Clock::now();
   provisioned_ = count;
   // Provisioned environments beyond the new count: idle ones stop now; a
   // busy one finishes its invocation and stays until the next change.
@@ -412,6 +428,11 @@ metrics::FunctionSnapshot FunctionPool::Snapshot() const {
   s.reserved_concurrency = concurrency_->reserved();
   s.provisioned_concurrency = provisioned_;
   s.provisioned_init_failures = provisioned_init_failures_;
+  s.provisioned_gb_seconds = ProvisionedGbSeconds();
+  const auto& prices = services_.settings.prices;
+  s.provisioned_usd = s.provisioned_gb_seconds * (function_->config.architecture == "arm64"
+                                                      ? prices.arm_provisioned_gb_second
+                                                      : prices.x86_provisioned_gb_second);
   for (const auto& [raw, env] : environments_) {
     if (env->provisioned() && !Retiring(*env) && env->initialized() &&
         env->state() != ExecutionEnvironment::State::kDead) {

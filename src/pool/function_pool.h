@@ -76,7 +76,7 @@ class FunctionPool final : public ExecutionEnvironment::Listener, public StartBu
   // Kills every environment; running invocations fail.
   void Shutdown();
   // Counters back to zero; an invocation in flight is counted when it ends.
-  void ResetMetrics() { metrics_.Reset(); }
+  void ResetMetrics();
 
   const FunctionContext& function() const { return *function_; }
   std::shared_ptr<const FunctionContext> function_ptr() const { return function_; }
@@ -136,6 +136,11 @@ class FunctionPool final : public ExecutionEnvironment::Listener, public StartBu
   bool provisioned_retry_pending_ = false;
   boost::asio::steady_timer provisioned_retry_;
   boost::asio::steady_timer snapshot_wait_;  // AwaitSnapshot's
+  // Provisioned concurrency's configured GB-seconds before provisioned_since_
+  // (when provisioned_ last changed, or the metrics were reset).
+  double provisioned_gb_seconds_ = 0;
+  Clock::time_point provisioned_since_ = Clock::now();
+  double ProvisionedGbSeconds() const;
   bool snapshot_wait_armed_ = false;
   bool shutting_down_ = false;
   bool retired_ = false;

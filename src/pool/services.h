@@ -13,6 +13,7 @@
 
 #include "config/function_config.h"
 #include "logs/function_log.h"
+#include "metrics/pricing.h"
 #include "pool/start_budget.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/debug_options.h"
@@ -46,6 +47,10 @@ struct ServerSettings {
   // Connections at once per Invoke API / API Gateway / Function URL listener
   // (beyond it clients wait in the backlog); 0 = no cap.
   size_t http_max_connections = 0;
+  // Lambda's prices for the cost figures (--price-file; docs/insight.md),
+  // and whether REPORT lines end with the invocation's cost (--report-cost).
+  metrics::PriceTable prices = metrics::DefaultPrices();
+  bool report_cost = false;
 };
 
 struct PoolServices {

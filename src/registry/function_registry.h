@@ -88,6 +88,8 @@ class FunctionRegistry {
   pool::AccountConcurrency& account() { return account_; }
   // Spare sandboxes (--spare-sandboxes); null when there are none.
   const sandbox::SpareSandboxes* spares() const { return services_.spares; }
+  // The prices the cost figures use (--price-file).
+  const metrics::PriceTable& prices() const { return services_.settings.prices; }
   std::vector<metrics::FunctionSnapshot> Snapshots() const;
   // Invocations admitted and not yet completed, across every function.
   int InFlight() const;
