@@ -2,9 +2,10 @@
 
 One keep-alive HTTP/1.1 connection to the environment's Runtime API
 (AWS_LAMBDA_RUNTIME_API): GET /invocation/next, POST /response, /error and
-/init/error, and SnapStart's GET /restore/next and POST /restore/error. Standard library only, and only `_socket` and `io`: every module
-imported here is paid for by every cold start, and `_socket` rather than
-`socket`, whose enum conversions alone cost ~3 ms.
+/init/error, and SnapStart's GET /restore/next and POST /restore/error.
+Standard library only, and only `_socket` and `io`: every module imported
+here is paid for by every cold start, and `_socket` rather than `socket`,
+whose enum conversions alone cost ~3 ms.
 """
 
 import _socket
