@@ -144,9 +144,14 @@ class TmpFilesDoNotStallTheServerTest(unittest.TestCase):
             # Minutes on a busy disk (rm -rf alike); seconds on a quiet one.
             self.assertTrue(wait_until(lambda: not os.path.exists(filler_dir), 240),
                             "the evicted environment's directory was not removed")
-        # The bug stalls 0.5 s per sweep and 2 s at teardown; a normal warm
-        # invoke takes a few ms, so 0.45 s leaves room for a busy machine.
-        self.assertLess(max(latencies), 0.45,
+        # The bug stalls 0.5 s per sweep and 2 s at teardown (200,000 files;
+        # ~0.6 s at teardown with 60,000); a normal warm invoke takes a few
+        # ms, so 0.45 s leaves room for a busy machine. A sanitizer build
+        # (scripts/test --sanitize) runs everything 2-3x slower, the bug's
+        # walk included, and a loaded CI machine stalled one invoke 0.6 s in
+        # it: the bound doubles there.
+        bound = 0.9 if os.environ.get("ASAN_OPTIONS") else 0.45
+        self.assertLess(max(latencies), bound,
                         f"slowest of {len(latencies)} warm invokes: {max(latencies):.3f} s; "
                         f"next: {sorted(latencies)[-5:]}")
 
