@@ -305,7 +305,7 @@ def _error_from_exception(exc, request_id=None):
     from the top of the stack as AWS does."""
     import traceback
     frames = traceback.extract_tb(exc.__traceback__)
-    while frames and frames[0].filename == _THIS_FILE:
+    while frames and os.path.dirname(frames[0].filename) == _RUNTIME_DIR:
         frames = frames[1:]
     return _make_error(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
 
@@ -514,54 +514,6 @@ def _handle(client, handler, headers, body):
         client.post_response(request_id, payload, content_type)
 
 
-# -- SnapStart ----------------------------------------------------------------
-
-def _run_before_snapshot():
-    """The before-snapshot hooks, last registered first (as Lambda runs them)."""
-    from snapshot_restore_py import get_before_snapshot
-    hooks = get_before_snapshot()
-    while hooks:
-        func, args, kwargs = hooks.pop()
-        func(*args, **kwargs)
-
-
-def _run_after_restore():
-    """The after-restore hooks, in the order they were registered."""
-    from snapshot_restore_py import get_after_restore
-    for func, args, kwargs in get_after_restore():
-        func(*args, **kwargs)
-
-
-def _snapshot_and_restore(client, in_template):
-    """A SnapStart version's environment (AWS_LAMBDA_INITIALIZATION_TYPE
-    snap-start), after its init: the before-snapshot hooks, the snapshot,
-    then the after-restore hooks. In lambda-emu's snapshot (`in_template`,
-    docs/snapstart.md) the snapshot is a fork per restored environment; an
-    environment that ran its own init (none was ready) goes straight on.
-    Returns the restored runtime's client, or an exit status."""
-    try:
-        _run_before_snapshot()
-    except Exception as e:  # noqa: BLE001 - any hook's failure fails the init
-        error = _error_from_exception(e)
-        _log_error(error)
-        _report_init_error(client, error, "Runtime.BeforeSnapshotError")
-        return 64
-    if in_template:
-        import lambda_emu_template
-        lambda_emu_template.snapshot()  # returns in a restored environment
-        _setup_output()
-        client = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
-    client.restore_next()
-    try:
-        _run_after_restore()
-    except Exception as e:  # noqa: BLE001 - any hook's failure fails the restore
-        error = _error_from_exception(e)
-        _log_error(error)
-        client.post_restore_error(_to_json_bytes(error), "Runtime.AfterRestoreError")
-        return 65
-    return client
-
-
 def _report_init_error(client, error, error_type):
     if client is not None:
         client.post_init_error(_to_json_bytes(error), error_type)
@@ -576,6 +528,11 @@ def main():
     if in_template:
         import lambda_emu_template
         lambda_emu_template.reserve_descriptors()
+    snapstart = None
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        # Only SnapStart versions pay for it; imported while this runtime's
+        # folder is still on sys.path (_setup_sys_path takes it off).
+        import lambda_emu_snapstart as snapstart
     _setup_output()
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     _setup_sys_path(task_root)
@@ -601,8 +558,8 @@ def main():
         _report_init_error(client, error, error["errorType"])
         return 1
 
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
-        client = _snapshot_and_restore(client, in_template)
+    if snapstart is not None:
+        client = snapstart.snapshot_and_restore(client, in_template)
         if isinstance(client, int):
             return client
 

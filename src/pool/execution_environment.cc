@@ -11,6 +11,7 @@
 
 #include "pool/ids.h"
 #include "pool/outcomes.h"
+#include "pool/report_format.h"
 #include "sandbox/init.h"
 #include "sandbox/spawn.h"
 #include "sandbox/tree_walk.h"
@@ -22,21 +23,11 @@ using api::RuntimeReply;
 
 namespace {
 
-double MillisSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
 void Post(boost::asio::io_context& io, api::RuntimeEndpoint::NextHandler handler,
           api::NextResult result) {
   boost::asio::post(io, [h = std::move(handler), r = std::move(result)]() mutable {
     std::move(h)(std::move(r));
   });
-}
-
-std::string Format2(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f", value);
-  return text;
 }
 
 // The errorType a runtime put in its error body (for metrics), or Unhandled.
@@ -311,19 +302,6 @@ api::RuntimeReply ExecutionEnvironment::PostInitError(std::string body, std::str
   return RuntimeReply::kAccepted;
 }
 
-api::RuntimeReply ExecutionEnvironment::RestoreNext() {
-  if (!function_->snap_start) return RuntimeReply::kNotFound;
-  if (state_ != State::kStarting || restore_next_at_) return RuntimeReply::kInvalidStateTransition;
-  restore_next_at_ = Clock::now();
-  return RuntimeReply::kRestored;
-}
-
-// An after-restore hook failed: the environment ends as after an init error.
-api::RuntimeReply ExecutionEnvironment::PostRestoreError(std::string body, std::string error_type) {
-  if (!function_->snap_start) return RuntimeReply::kNotFound;
-  return PostInitError(std::move(body), std::move(error_type));
-}
-
 api::RuntimeReply ExecutionEnvironment::ResponseTooLarge(const std::string& request_id) {
   if (!current_ || current_->request_id != request_id) return RuntimeReply::kTooLarge;
   FailWithError(outcomes::kResponseTooLarge, outcomes::kResponseTooLargeMessage, "error");
@@ -485,30 +463,6 @@ void ExecutionEnvironment::Reinitialize(double timeout_s) {
              outcomes::kTimedOut});
 }
 
-void ExecutionEnvironment::OnInitTimeout() {
-  if (state_ != State::kStarting) return;
-  double seconds = std::chrono::duration<double>(services_.settings.init_timeout).count();
-  std::string id = pending_ ? pending_->request_id : std::string();
-  init_duration_ms_ = MillisSince(spawned_at_);
-  std::string report = ColdStartReport("timeout");
-  DrainOutput();
-  function_->log->Line(report);
-  if (pending_) pending_->AppendLog(report);
-  std::optional<Ending> ending;
-  if (pending_) {
-    ending =
-        Ending{{InvokeOutcome::Kind::kFunctionError,
-                outcomes::ErrorPayload(outcomes::kInitTimeout,
-                                       "RequestId: " + id + " Error: Init phase timed out after " +
-                                           Format2(seconds) + " seconds"),
-                {},
-                {}},
-               "timeout",
-               outcomes::kInitTimeout};
-  }
-  Die("init timeout", std::move(ending));
-}
-
 void ExecutionEnvironment::OnProcessExit(int wait_status) {
   exited_ = true;
   if (state_ == State::kDead) return;
@@ -594,31 +548,6 @@ void ExecutionEnvironment::RemoveDirectory() {
   const fs::path dir = tmp_dir_.parent_path();
   if (services_.janitor) return services_.janitor->RemoveTree(dir);
   if (Status s = sandbox::RemoveTree(dir); !s.ok()) spdlog::warn("cleanup: {}", s.message());
-}
-
-// INIT_REPORT for an init that failed, in the function's log and the waiting
-// invocation's log tail.
-void ExecutionEnvironment::ReportInitError(std::string_view error_type) {
-  init_duration_ms_ = MillisSince(spawned_at_);
-  std::string report = ColdStartReport("error\tError Type: " + std::string(error_type));
-  function_->log->Line(report);
-  if (pending_) pending_->AppendLog(report);
-}
-
-std::string ExecutionEnvironment::ColdStartReport(std::string_view status) const {
-  const std::string ms = Format2(init_duration_ms_.value_or(MillisSince(spawned_at_)));
-  std::string line = restored_ ? "RESTORE_REPORT Restore Duration: " + ms + " ms"
-                               : "INIT_REPORT Init Duration: " + ms + " ms\tPhase: init";
-  if (!status.empty()) line.append("\tStatus: ").append(status);
-  return line;
-}
-
-void ExecutionEnvironment::AttachColdStart(Invocation& invocation) {
-  if (!init_duration_ms_ || init_reported_) return;
-  invocation.init_duration_ms = init_duration_ms_;
-  invocation.restored = restored_;
-  invocation.billed_restore_ms = billed_restore_ms_;
-  init_reported_ = true;
 }
 
 void ExecutionEnvironment::WatchSpawnStatus() {
