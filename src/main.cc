@@ -6,6 +6,7 @@
 #include "cli/generate_event.h"
 #include "cli/invoke.h"
 #include "cli/serve.h"
+#include "cli/tune.h"
 #include "sandbox/spare_process.h"
 #include "sandbox/spare_protocol.h"
 
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   CLI::App* start_api = lambda_emu::cli::AddStartApiCommand(app, start_api_options);
   lambda_emu::cli::InvokeOptions invoke_options;
   CLI::App* invoke = lambda_emu::cli::AddInvokeCommand(app, invoke_options);
+  lambda_emu::cli::TuneOptions tune_options;
+  CLI::App* tune = lambda_emu::cli::AddTuneCommand(app, tune_options);
   lambda_emu::cli::AddGenerateEventCommand(app);
 
   try {
@@ -39,5 +42,6 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return lambda_emu::cli::RunServe(serve_options);
   if (start_api->parsed()) return lambda_emu::cli::RunServe(start_api_options);
   if (invoke->parsed()) return lambda_emu::cli::RunInvoke(invoke_options);
+  if (tune->parsed()) return lambda_emu::cli::RunTune(tune_options);
   return 0;  // generate-event printed its event while parsing
 }

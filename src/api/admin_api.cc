@@ -84,7 +84,7 @@ http::Response AdminApi::Health(const http::Request& req) const {
     starting += f.environments_starting;
     idle += f.environments_idle;
     busy += f.environments_busy;
-    nlohmann::json state = {{"State", "Active"}};
+    nlohmann::json state = {{"State", metrics::FunctionState(f)}};
     if (f.provisioned_concurrency > 0) {
       state["ProvisionedConcurrency"] = f.provisioned_concurrency;
       state["ProvisionedReady"] = f.provisioned_ready;
@@ -94,11 +94,8 @@ http::Response AdminApi::Health(const http::Request& req) const {
                            " of " + std::to_string(f.provisioned_concurrency) +
                            " provisioned environments initialized";
       if (f.provisioned_init_failures > 0) {
-        state["State"] = "Failed";
         reason += "; their init failed (" + std::to_string(f.provisioned_init_failures) +
                   " round(s) in a row, see the function's log)";
-      } else {
-        state["State"] = "Pending";
       }
       state["Reason"] = reason;
       reasons.push_back(std::move(reason));

@@ -3,6 +3,7 @@
 #include "api/aws_error.h"
 #include "api/function_ref.h"
 #include "api/invoke_api.h"
+#include "dashboard/dashboard.h"
 #include "pool/ids.h"
 
 namespace lambda_emu::api {
@@ -51,6 +52,9 @@ boost::asio::awaitable<http::Response> ApiRouter::Route(http::Request& req) {
   }
 
   // The emulator's own endpoints.
+  if (dashboard_ && s.size() >= 2 && s[0] == "_emu") {
+    if (auto res = dashboard_->Handle(req, s, t.query)) co_return std::move(*res);
+  }
   if (method == http_ns::verb::get) {
     if (s.size() == 1 && s[0] == "metrics") co_return admin_.Metrics(req);
     if (s.size() == 2 && s[0] == "_emu" && s[1] == "functions") co_return admin_.Functions(req);

@@ -10,12 +10,17 @@
 #include "api/management_api.h"
 #include "http/server.h"
 
+namespace lambda_emu::dashboard {
+class Dashboard;
+}
+
 namespace lambda_emu::api {
 
 class ApiRouter {
  public:
-  ApiRouter(InvokeApi& invoke, AdminApi& admin, ManagementApi& management)
-      : invoke_(invoke), admin_(admin), management_(management) {}
+  ApiRouter(InvokeApi& invoke, AdminApi& admin, ManagementApi& management,
+            dashboard::Dashboard* dashboard = nullptr)
+      : invoke_(invoke), admin_(admin), management_(management), dashboard_(dashboard) {}
 
   boost::asio::awaitable<http::Response> Route(http::Request& req);
 
@@ -29,6 +34,7 @@ class ApiRouter {
   InvokeApi& invoke_;
   AdminApi& admin_;
   ManagementApi& management_;
+  dashboard::Dashboard* dashboard_;  // /_emu/ui, /_emu/invocations, /_emu/tune; may be null
 };
 
 }  // namespace lambda_emu::api

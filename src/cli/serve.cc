@@ -25,6 +25,7 @@
 #include "common/fd_limit.h"
 #include "config/watcher.h"
 #include "control/control_plane.h"
+#include "dashboard/dashboard.h"
 #include "http/server.h"
 #include "logs/function_log.h"
 #include "registry/function_registry.h"
@@ -402,12 +403,16 @@ int RunServe(const ServeOptions& o) {
     }
     api::InvokeApi invoke(registry, services.settings);
     api::AdminApi admin(registry);
+    // The live dashboard (/_emu/ui) and its invocation feed.
+    dashboard::Dashboard dashboard(services, registry, runtimes);
+    services.observer = dashboard.observer();
     if (async) {
       invoke.SetAsyncQueue(&async->queue());
       admin.SetAsync(&async->queue(), &async->schedules());
+      dashboard.SetAsync(&async->queue(), &async->schedules());
     }
     api::ManagementApi management(registry, control, services.settings);
-    api::ApiRouter router(invoke, admin, management);
+    api::ApiRouter router(invoke, admin, management, &dashboard);
     std::shared_ptr<http::Server> server;
     boost::asio::ip::address address;
     if (exit_code == 0) {
@@ -426,6 +431,10 @@ int RunServe(const ServeOptions& o) {
         options.idle_timeout = services.settings.http_idle_timeout;
         options.header_timeout = services.settings.http_header_timeout;
         options.protocol_error = &api::ApiRouter::ProtocolError;
+        options.is_stream = &dashboard::Dashboard::IsStream;
+        options.stream = [&dashboard](const http::Request& req, http::tcp::socket& socket) {
+          return dashboard.Stream(req, socket);
+        };
         auto started = http::Server::Start(
             io, {address, static_cast<std::uint16_t>(o.port)}, options,
             [&router](http::Request& req) { return router.Route(req); },
@@ -558,6 +567,7 @@ int RunServe(const ServeOptions& o) {
           [&] {
             server->Stop();
             if (doors) doors->Stop();
+            dashboard.Stop();
             registry.Shutdown();
             io.stop();
           });
@@ -570,6 +580,7 @@ int RunServe(const ServeOptions& o) {
           reload_signal.cancel();
           // No new attempts or firings: what is queued runs after a restart.
           if (async) async->Stop();
+          dashboard.Stop();  // its streams end, a tuning run stops
           shutdown.OnSignal(SignalName(signal));
           arm_stop();
         });
@@ -579,6 +590,7 @@ int RunServe(const ServeOptions& o) {
                    LAMBDA_EMU_VERSION, o.host, server->port(), registry.size(),
                    settings.log_dir.string());
       if (std::string hint = GitignoreHint(settings.log_dir); !hint.empty()) spdlog::info(hint);
+      std::cerr << "  dashboard: http://" << o.host << ":" << server->port() << "/_emu/ui\n";
       if (async) {
         async->Start();
         async->PrintBanner(std::cerr);

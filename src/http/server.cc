@@ -395,6 +395,12 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> connection) {
         } else {
           SetDeadline(*connection, std::chrono::milliseconds(0));  // handler time is not bounded
           Request& req = parser.get();
+          if (options_.is_stream && options_.is_stream(req)) {
+            connection->busy = false;
+            --in_progress_;
+            co_await options_.stream(req, socket);
+            break;
+          }
           std::optional<RequestLogEntry> logged;
           if (spdlog::should_log(spdlog::level::debug)) logged.emplace(req);
           try {

@@ -53,6 +53,11 @@ using Request = beast::http::request<beast::http::string_body>;
 using Response = beast::http::response<beast::http::string_body>;
 using Handler = std::function<asio::awaitable<Response>(Request&)>;
 using OversizeHandler = std::function<Response(const Request& header)>;
+// A response written over time (Server-Sent Events): it takes the connection
+// over once the request is read, writes its own head and body, and the
+// connection closes when it returns. Not a request in progress: a graceful
+// shutdown closes it at once.
+using StreamHandler = std::function<asio::awaitable<void>(const Request&, tcp::socket&)>;
 // The answer to a request that cannot be served at the HTTP level (400, 408,
 // 431); `message` is a short English sentence. Sent with Connection: close.
 using ProtocolErrorHandler = Response (*)(beast::http::status status, std::string_view message);
@@ -82,6 +87,9 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{0};
   // nullptr: a JSON {"message": ...} body (API Gateway's shape).
   ProtocolErrorHandler protocol_error = nullptr;
+  // Requests `is_stream` picks are answered by `stream` instead of the Handler.
+  bool (*is_stream)(const Request& req) = nullptr;
+  StreamHandler stream;
 };
 
 // A snapshot of what every listener in the process refused or cut off, for

@@ -179,6 +179,7 @@ class Writer {
   }
 
   void Show(const Output& output, std::string_view text) {
+    if (!console_style.show_functions) return;
     RenderConsole(console_, output.prefix, output.prefix_color, text, console_color);
     pieces_.push_back({console_.size(), 1, text.size()});
   }

@@ -39,6 +39,8 @@ struct ConsoleStyle {
   std::uint64_t limit_bytes_per_second = 0;
   // What may wait for a console that is not read; past it output is dropped.
   std::size_t backlog_bytes = 4 << 20;
+  // false: function lines are not shown at all (`tune` prints its own progress).
+  bool show_functions = true;
 };
 
 // Starts the writer thread and sets up the server's own logger (spdlog,

@@ -1,5 +1,6 @@
 #include "metrics/function_metrics.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "metrics/prometheus.h"
@@ -166,6 +167,21 @@ nlohmann::json RenderJson(const FunctionSnapshot& f) {
        m.invocations ? (m.compute_usd + m.request_usd) / static_cast<double>(m.invocations) : 0.0},
   };
   return j;
+}
+
+const char* FunctionState(const FunctionSnapshot& f) {
+  if (f.provisioned_ready >= f.provisioned_concurrency) return "Active";
+  return f.provisioned_init_failures > 0 ? "Failed" : "Pending";
+}
+
+nlohmann::json RenderJson(const EnvironmentView& e) {
+  return {{"Id", e.id},
+          {"State", e.state},
+          {"AgeSeconds", std::round(e.age_s * 10) / 10},
+          {"MaxMemoryUsedMb", e.max_memory_used_mb},
+          {"MemoryLimitMb", e.memory_limit_mb},
+          {"Provisioned", e.provisioned},
+          {"Invocations", e.invocations}};
 }
 
 }  // namespace lambda_emu::metrics

@@ -38,6 +38,7 @@ struct InvocationRecord {
   std::string error_type;                  // empty on success
   bool timed_out = false;
   bool out_of_memory = false;
+  long long max_memory_used_mb = 0;  // the REPORT line's Max Memory Used
   // What Lambda would bill for it (metrics/pricing.h): the billed duration
   // (init included: Lambda bills it), its GB-seconds and cost.
   long long billed_ms = 0;
@@ -89,6 +90,22 @@ struct FunctionSnapshot {
   double provisioned_gb_seconds = 0;
   double provisioned_usd = 0;
 };
+
+// Lambda's word for a function's state: "Active", or while its provisioned
+// environments are not all up "Pending" ("Failed" while their init fails).
+const char* FunctionState(const FunctionSnapshot& function);
+
+// One execution environment as the dashboard lists it.
+struct EnvironmentView {
+  std::string id;
+  const char* state = "starting";  // "starting", "idle" or "busy"
+  double age_s = 0;
+  long long max_memory_used_mb = 0;  // at its last invocation's end
+  int memory_limit_mb = 0;
+  bool provisioned = false;
+  std::uint64_t invocations = 0;
+};
+nlohmann::json RenderJson(const EnvironmentView& environment);
 
 std::string RenderPrometheus(const std::vector<FunctionSnapshot>& functions);
 nlohmann::json RenderJson(const FunctionSnapshot& function);

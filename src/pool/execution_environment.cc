@@ -396,11 +396,20 @@ void ExecutionEnvironment::Finish(Ending ending) {
   record.request_usd = cost.request_usd;
   record.timed_out = ending.error_type == outcomes::kTimedOut;
   record.out_of_memory = ending.error_type == outcomes::kOutOfMemory;
+  record.max_memory_used_mb = peak_mb;
+  last_peak_mb_ = peak_mb;
+  ++invocations_;
   log.Summary({id, invocation->cold_start, duration, invocation->init_duration_ms.value_or(0),
                peak_mb, function_->config.memory_mb, record.error_type, invocation->attempt});
 
   last_finished_id_ = id;
   last_used_ = Clock::now();
+  invocation->report = record;
+  if (services_.observer) {
+    services_.observer->OnInvocation(
+        *function_, *invocation, record,
+        invocation->want_log ? invocation->log : std::move(invocation->log));
+  }
   invocation->Complete(std::move(ending.outcome));
   // (kStarting: a timed-out runtime is starting again, see Reinitialize.)
   if (state_ != State::kDead && state_ != State::kStarting) state_ = State::kReady;

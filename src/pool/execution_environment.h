@@ -89,6 +89,11 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   const std::string& id() const { return id_; }
   pid_t pid() const { return pid_; }
   const FunctionContext& function() const { return *function_; }
+  // For the dashboard: when it was made, the invocations it ran, and the
+  // peak memory its last one reported (MB; 0 before one ends).
+  Clock::time_point created_at() const { return created_at_; }
+  std::uint64_t invocations() const { return invocations_; }
+  long long last_peak_mb() const { return last_peak_mb_; }
 
   // api::RuntimeEndpoint
   void AwaitNext(NextHandler handler) override;
@@ -171,6 +176,9 @@ class ExecutionEnvironment final : public api::RuntimeEndpoint,
   StartSlot start_slot_;  // held from Start until init ends
   Clock::time_point spawned_at_;
   Clock::time_point last_used_ = Clock::now();
+  const Clock::time_point created_at_ = Clock::now();
+  std::uint64_t invocations_ = 0;
+  long long last_peak_mb_ = 0;
   std::optional<double> init_duration_ms_;  // set at the first /next (or init failure)
   bool initialized_ = false;
   bool init_reported_ = false;  // Init Duration goes on one REPORT only

@@ -44,6 +44,7 @@ void FunctionPool::Throttle(Invocation& invocation, std::string reason) {
 
 void FunctionPool::Invoke(std::shared_ptr<Invocation> invocation) {
   if (const char* reason = TryAdmit()) return Throttle(*invocation, reason);
+  invocation->keep_log = services_.observer != nullptr;
   // Behind those already waiting, even if an environment just became free
   // (DispatchWaiting is posted, not yet run).
   if (!waiting_.empty()) return waiting_.push_back(std::move(invocation));
@@ -453,6 +454,29 @@ metrics::FunctionSnapshot FunctionPool::Snapshot() const {
     }
   }
   return s;
+}
+
+std::vector<metrics::EnvironmentView> FunctionPool::Environments() const {
+  std::vector<metrics::EnvironmentView> out;
+  out.reserve(environments_.size());
+  const auto now = Clock::now();
+  for (const auto& [raw, env] : environments_) {
+    using State = ExecutionEnvironment::State;
+    if (env->state() == State::kDead) continue;
+    metrics::EnvironmentView view;
+    view.id = env->id();
+    view.state = env->state() == State::kStarting ? "starting"
+                 : env->state() == State::kBusy   ? "busy"
+                                                  : "idle";
+    view.age_s = std::chrono::duration<double>(now - env->created_at()).count();
+    view.max_memory_used_mb = env->last_peak_mb();
+    view.memory_limit_mb = function_->config.memory_mb;
+    view.provisioned = env->provisioned();
+    view.invocations = env->invocations();
+    out.push_back(std::move(view));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.age_s > b.age_s; });
+  return out;
 }
 
 }  // namespace lambda_emu::pool

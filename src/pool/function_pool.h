@@ -86,6 +86,8 @@ class FunctionPool final : public ExecutionEnvironment::Listener, public StartBu
   size_t waiting() const { return waiting_.size(); }
   size_t environment_count() const { return environments_.size(); }
   metrics::FunctionSnapshot Snapshot() const;
+  // Its live environments, oldest first (the dashboard's list).
+  std::vector<metrics::EnvironmentView> Environments() const;
   // The function's reserved concurrency (shared by its versions), if any.
   std::optional<int> reserved_concurrency() const { return concurrency_->reserved(); }
 

@@ -14,7 +14,7 @@ void Invocation::Complete(InvokeOutcome outcome) {
 }
 
 void Invocation::AppendLog(std::string_view line) {
-  if (!want_log) return;
+  if (!want_log && !keep_log) return;
   // Only the last 4 KB are returned; keep a bounded window.
   constexpr size_t kKeep = 16 * 1024;
   if (log.size() > 4 * kKeep) log.erase(0, log.size() - kKeep);

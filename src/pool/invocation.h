@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "metrics/function_metrics.h"
+
 namespace lambda_emu::pool {
 
 using Clock = std::chrono::steady_clock;
@@ -37,7 +39,9 @@ struct Invocation {
   std::string trace_id;
   std::string qualifier;  // as the caller gave it: the invoked ARN ends with it
   bool want_log = false;  // X-Amz-Log-Type: Tail
-  int attempt = 1;        // asynchronous invocation: which run of the event this is
+  // Its log lines are kept for the dashboard's feed (PoolServices::observer).
+  bool keep_log = false;
+  int attempt = 1;  // asynchronous invocation: which run of the event this is
 
   Clock::time_point accepted_at = Clock::now();
   bool cold_start = false;                 // a new environment was started for it
@@ -45,7 +49,10 @@ struct Invocation {
   // ... which was a SnapStart restore: init_duration_ms is its Restore Duration.
   bool restored = false;
   long long billed_restore_ms = 0;
-  std::string log;  // collected when want_log
+  std::string log;  // collected when want_log or keep_log
+  // What its REPORT line said, once it ran (not when it was throttled or
+  // never reached a runtime): for callers that measure, as `tune` does.
+  std::optional<metrics::InvocationRecord> report;
 
   InvokeCompletion completion;
   boost::asio::io_context* io = nullptr;  // where the completion is posted

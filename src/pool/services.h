@@ -13,6 +13,7 @@
 
 #include "config/function_config.h"
 #include "logs/function_log.h"
+#include "metrics/function_metrics.h"
 #include "metrics/pricing.h"
 #include "pool/start_budget.h"
 #include "sandbox/cgroup.h"
@@ -24,6 +25,18 @@
 #include "sandbox/spares.h"
 
 namespace lambda_emu::pool {
+
+struct FunctionContext;
+struct Invocation;
+
+// Told of every invocation that ran in an environment, as it ends
+// (dashboard/activity_feed.h): its REPORT figures and its log lines.
+class InvocationObserver {
+ public:
+  virtual ~InvocationObserver() = default;
+  virtual void OnInvocation(const FunctionContext& function, const Invocation& invocation,
+                            const metrics::InvocationRecord& record, std::string log) = 0;
+};
 
 struct ServerSettings {
   std::string region = "us-east-1";
@@ -74,6 +87,9 @@ struct PoolServices {
   bool sandboxed() const { return sandbox && sandbox->enabled(); }
   // Environments made ahead of demand (--spare-sandboxes); null: none.
   sandbox::SpareSandboxes* spares = nullptr;
+  // Told of every invocation (the dashboard's feed); null: nobody is. Its
+  // invocations keep their log lines for it.
+  InvocationObserver* observer = nullptr;
 };
 
 // Everything an environment of one function needs, computed once per

@@ -16,13 +16,18 @@ FunctionRegistry::FunctionRegistry(pool::PoolServices& services, sandbox::Runtim
       runtimes_(runtimes),
       account_(services.settings.account_concurrency),
       idle_sweep_(services.io) {
-  services_.reclaim_idle = [this] { return ReclaimOldestIdle(); };
+  // A second registry on the same services (a tuning run's) reclaims its
+  // own idle environments first, then the first one's.
+  outer_reclaim_idle_ = services_.reclaim_idle;
+  services_.reclaim_idle = [this, outer = outer_reclaim_idle_] {
+    return ReclaimOldestIdle() || (outer && outer());
+  };
   ArmIdleSweep();
 }
 
 FunctionRegistry::~FunctionRegistry() {
   Shutdown();
-  services_.reclaim_idle = nullptr;
+  services_.reclaim_idle = std::move(outer_reclaim_idle_);
 }
 
 void FunctionRegistry::Shutdown() {
@@ -337,6 +342,19 @@ std::vector<metrics::FunctionSnapshot> FunctionRegistry::Snapshots() const {
       out.push_back(pool->Snapshot());
       out.back().source = source;
       out.back().name += ":" + version;  // a published version is NAME:VERSION
+    }
+  }
+  return out;
+}
+
+std::vector<FunctionRegistry::PoolEntry> FunctionRegistry::Pools() const {
+  std::vector<PoolEntry> out;
+  out.reserve(functions_.size());
+  for (const auto& [name, function] : functions_) {
+    const std::string_view source = function.origin == Origin::kFile ? "file" : "api";
+    out.push_back({name, source, function.latest.get()});
+    for (const auto& [version, pool] : function.versions) {
+      out.push_back({name + ":" + version, source, pool.get()});
     }
   }
   return out;

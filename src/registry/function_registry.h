@@ -12,6 +12,7 @@
 // this class only runs it. Owned by the server; io thread only.
 
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -91,6 +92,14 @@ class FunctionRegistry {
   // The prices the cost figures use (--price-file).
   const metrics::PriceTable& prices() const { return services_.settings.prices; }
   std::vector<metrics::FunctionSnapshot> Snapshots() const;
+  // Every pool, in Snapshots()'s order and under its name there ($LATEST as
+  // NAME, a version as NAME:VERSION), for the dashboard.
+  struct PoolEntry {
+    std::string name;
+    std::string_view source;
+    const pool::FunctionPool* pool = nullptr;
+  };
+  std::vector<PoolEntry> Pools() const;
   // Invocations admitted and not yet completed, across every function.
   int InFlight() const;
 
@@ -133,6 +142,8 @@ class FunctionRegistry {
   // Pools of removed functions, kept until their invocations finish.
   std::vector<std::unique_ptr<pool::FunctionPool>> retired_;
   boost::asio::steady_timer idle_sweep_;
+  // services.reclaim_idle before this registry set its own (restored when it goes).
+  std::function<bool()> outer_reclaim_idle_;
   bool shut_down_ = false;
 };
 

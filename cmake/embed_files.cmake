@@ -1,0 +1,30 @@
+# Writes OUTPUT, a C++ source holding every file of DIR as bytes, with the
+# table dashboard/assets.h declares. Run at build time by CMakeLists.txt:
+#   cmake -DDIR=src/dashboard/ui -DOUTPUT=.../dashboard_assets.cc -P embed_files.cmake
+file(GLOB files RELATIVE ${DIR} ${DIR}/*)
+list(SORT files)
+set(out "// Generated from ${DIR} by cmake/embed_files.cmake at build time: do not edit.\n")
+string(APPEND out "#include \"dashboard/assets.h\"\n\nnamespace lambda_emu::dashboard {\nnamespace {\n\n")
+set(table "")
+set(index 0)
+foreach(name ${files})
+  if(IS_DIRECTORY ${DIR}/${name})
+    continue()
+  endif()
+  file(READ ${DIR}/${name} hex HEX)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  # About 16 bytes to a line.
+  string(REGEX REPLACE "((0x..,){16})" "\\1\n" bytes "${bytes}")
+  string(APPEND out "// ${name}\nconst unsigned char kFile${index}[${size} + 1] = {\n${bytes}0};\n\n")
+  string(APPEND table "    {\"${name}\", {reinterpret_cast<const char*>(kFile${index}), ${size}}},\n")
+  math(EXPR index "${index} + 1")
+endforeach()
+# The last entry only keeps the array from being empty.
+string(APPEND out "const Asset kAssets[] = {\n${table}    {\"\", {}}};\n\n}  // namespace\n\n")
+string(APPEND out "std::span<const Asset> Assets() { return std::span(kAssets).first(${index}); }\n\n")
+string(APPEND out "}  // namespace lambda_emu::dashboard\n")
+file(WRITE ${OUTPUT}.tmp "${out}")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUTPUT}.tmp)
