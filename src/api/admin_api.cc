@@ -44,18 +44,7 @@ http::Response AdminApi::Functions(const http::Request& req) const {
         {"UnreservedInUse", account.unreserved_in_use()}}},
   };
   // The prices each function's Cost is at (docs/insight.md).
-  const auto& p = registry_.prices();
-  body["Prices"] = {{"AsOf", p.as_of},
-                    {"Source", p.source},
-                    {"Region", p.region},
-                    {"RequestsPerMillion", p.requests_per_million},
-                    {"X86GbSecond", p.x86_gb_second},
-                    {"ArmGbSecond", p.arm_gb_second},
-                    {"X86ProvisionedGbSecond", p.x86_provisioned_gb_second},
-                    {"ArmProvisionedGbSecond", p.arm_provisioned_gb_second},
-                    {"X86ProvisionedDurationGbSecond", p.x86_provisioned_duration_gb_second},
-                    {"ArmProvisionedDurationGbSecond", p.arm_provisioned_duration_gb_second},
-                    {"EphemeralStorageGbSecond", p.ephemeral_storage_gb_second}};
+  body["Prices"] = metrics::PricesJson(registry_.prices());
   return http::MakeResponse(req, http_ns::status::ok, JsonBody(body));
 }
 

@@ -23,6 +23,7 @@ nlohmann::json ToJson(const InvocationEntry& e, bool with_log) {
       {"MemorySizeMb", e.memory_size_mb},
       {"CostUsd", e.cost_usd},
       {"Attempt", e.attempt},
+      {"TuningRun", e.tuning_run.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.tuning_run)},
   };
   if (with_log) j["Log"] = e.log;
   return j;
@@ -53,6 +54,7 @@ void ActivityFeed::OnInvocation(const pool::FunctionContext& function,
   e.memory_size_mb = function.config.memory_mb;
   e.cost_usd = record.compute_usd + record.request_usd;
   e.attempt = invocation.attempt;
+  e.tuning_run = invocation.tuning_run;
   // The log's end is what matters (the REPORT line, the error): keep it.
   if (log.size() > kLogBytes) {
     auto cut = log.find('\n', log.size() - kLogBytes);

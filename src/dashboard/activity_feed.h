@@ -34,6 +34,7 @@ struct InvocationEntry {
   int memory_size_mb = 0;
   double cost_usd = 0;
   int attempt = 1;
+  std::string tuning_run;  // the tuning run it was part of, if any
   std::string log;
 };
 

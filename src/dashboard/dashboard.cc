@@ -41,7 +41,7 @@ Dashboard::Dashboard(pool::PoolServices& services, registry::FunctionRegistry& r
     : services_(services),
       registry_(registry),
       runtimes_(runtimes),
-      live_(services.io, registry, feed_) {}
+      live_(services.io, registry, feed_, services.settings.region) {}
 
 Dashboard::~Dashboard() { Stop(); }
 
@@ -153,6 +153,7 @@ http::Response Dashboard::StartTune(const http::Request& req) {
     }
   }
   tune::TuneRequest request;
+  request.id = "tune-" + std::to_string(next_tune_id_);
   request.function = pool->function().config;
   if (body.contains("Event")) request.event = body["Event"].dump();
   if (body.contains("MemorySizes")) {
@@ -178,7 +179,8 @@ http::Response Dashboard::StartTune(const http::Request& req) {
     return Error(req, AwsError::InvalidParameterValue(s.message()));
   }
   if (tune_runs_.size() >= kKeptTuneRuns) tune_runs_.erase(tune_runs_.begin());
-  TuneJob job{"tune-" + std::to_string(next_tune_id_++), nullptr};
+  ++next_tune_id_;
+  TuneJob job{request.id, nullptr};
   const std::string id = job.id;
   job.run = std::make_shared<tune::TuneRun>(services_, runtimes_, std::move(request),
                                             [this, id](const tune::TuneRun&) {

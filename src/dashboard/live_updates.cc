@@ -57,8 +57,13 @@ struct LiveUpdates::Client {
 };
 
 LiveUpdates::LiveUpdates(asio::io_context& io, registry::FunctionRegistry& registry,
-                         const ActivityFeed& feed)
-    : io_(io), registry_(registry), feed_(feed), tick_(io), started_at_ms_(NowMs()) {}
+                         const ActivityFeed& feed, std::string region)
+    : io_(io),
+      registry_(registry),
+      feed_(feed),
+      region_(std::move(region)),
+      tick_(io),
+      started_at_ms_(NowMs()) {}
 
 LiveUpdates::~LiveUpdates() {
   CloseAll();
@@ -83,17 +88,10 @@ nlohmann::json LiveUpdates::FunctionView(const registry::FunctionRegistry::PoolE
 }
 
 std::string LiveUpdates::HelloMessage() const {
-  const auto& p = registry_.prices();
   return Dump({{"Version", LAMBDA_EMU_VERSION},
-               {"Region", p.region},
+               {"Region", region_},
                {"StartedAt", started_at_ms_},
-               {"Prices",
-                {{"AsOf", p.as_of},
-                 {"Source", p.source},
-                 {"Region", p.region},
-                 {"RequestsPerMillion", p.requests_per_million},
-                 {"X86GbSecond", p.x86_gb_second},
-                 {"ArmGbSecond", p.arm_gb_second}}}});
+               {"Prices", metrics::PricesJson(registry_.prices())}});
 }
 
 std::optional<std::string> LiveUpdates::FunctionsMessage(bool full) {

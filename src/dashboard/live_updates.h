@@ -34,8 +34,9 @@ class LiveUpdates {
  public:
   static constexpr size_t kMaxPending = 8 << 20;
 
+  // `region`: the server's (--region), for the page's header.
   LiveUpdates(boost::asio::io_context& io, registry::FunctionRegistry& registry,
-              const ActivityFeed& feed);
+              const ActivityFeed& feed, std::string region);
   ~LiveUpdates();
 
   void SetAsync(const invoke::AsyncQueue* queue, const invoke::Schedules* schedules) {
@@ -67,6 +68,7 @@ class LiveUpdates {
   boost::asio::io_context& io_;
   registry::FunctionRegistry& registry_;
   const ActivityFeed& feed_;
+  const std::string region_;
   const invoke::AsyncQueue* async_ = nullptr;
   const invoke::Schedules* schedules_ = nullptr;
   std::list<std::shared_ptr<Client>> clients_;

@@ -110,4 +110,18 @@ std::string FormatUsd(double usd) {
   return buffer;
 }
 
+nlohmann::json PricesJson(const PriceTable& p) {
+  return {{"AsOf", p.as_of},
+          {"Source", p.source},
+          {"Region", p.region},
+          {"RequestsPerMillion", p.requests_per_million},
+          {"X86GbSecond", p.x86_gb_second},
+          {"ArmGbSecond", p.arm_gb_second},
+          {"X86ProvisionedGbSecond", p.x86_provisioned_gb_second},
+          {"ArmProvisionedGbSecond", p.arm_provisioned_gb_second},
+          {"X86ProvisionedDurationGbSecond", p.x86_provisioned_duration_gb_second},
+          {"ArmProvisionedDurationGbSecond", p.arm_provisioned_duration_gb_second},
+          {"EphemeralStorageGbSecond", p.ephemeral_storage_gb_second}};
+}
+
 }  // namespace lambda_emu::metrics

@@ -13,6 +13,7 @@
 // function. Plain functions and data; any thread.
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -72,5 +73,8 @@ ProvisionedCost ProvisionedConcurrencyCost(const PriceTable& prices, int memory_
 
 // "0.0000021000": a dollar amount with 10 decimals (a request costs 2e-7).
 std::string FormatUsd(double usd);
+
+// The table as /_emu/functions and the dashboard show it ("Prices").
+nlohmann::json PricesJson(const PriceTable& prices);
 
 }  // namespace lambda_emu::metrics

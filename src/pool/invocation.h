@@ -42,6 +42,8 @@ struct Invocation {
   // Its log lines are kept for the dashboard's feed (PoolServices::observer).
   bool keep_log = false;
   int attempt = 1;  // asynchronous invocation: which run of the event this is
+  // A tuning run's invocation: its id ("tune-3"), shown by the dashboard.
+  std::string tuning_run;
 
   Clock::time_point accepted_at = Clock::now();
   bool cold_start = false;                 // a new environment was started for it

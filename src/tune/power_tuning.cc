@@ -288,6 +288,7 @@ void TuneRun::NextInvoke() {
   invocation->request_id = pool::NewRequestId();
   invocation->trace_id = pool::NewTraceId();
   invocation->payload = request_.event;
+  invocation->tuning_run = request_.id;
   invocation->io = &services_.io;
   invocation->SetCompletion(
       [self = shared_from_this(), invocation](pool::InvokeOutcome outcome) mutable {

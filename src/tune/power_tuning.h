@@ -38,6 +38,7 @@ inline constexpr int kDefaultRuns = 10;
 inline constexpr int kMaxRuns = 1000;
 
 struct TuneRequest {
+  std::string id = "tune";  // marks its invocations (pool::Invocation::tuning_run)
   config::FunctionConfig function;
   std::string event = "{}";
   std::vector<int> memory_sizes = kDefaultMemorySizes;

@@ -79,6 +79,10 @@ class DashboardTest(unittest.TestCase):
         cls.emu = serve_for_class(cls, FUNCTIONS)
 
     # -- the page, without a browser -------------------------------------------------------------
+    def test_the_start_banner_gives_the_dashboards_url(self):
+        url = f"http://127.0.0.1:{self.emu.port}/_emu/ui"
+        self.assertIn(f"  dashboard: {url}\n", self.emu.stderr())
+
     def test_page_is_served_at_both_paths(self):
         for path in ("/_emu/ui", "/_emu/ui/"):
             r = self.emu.request("GET", path)

@@ -428,6 +428,8 @@ function invocationRow(v) {
   outcome.appendChild(badge(v.Outcome || '?'));
   if (v.ErrorType) outcome.title = v.ErrorType;
   if (v.Attempt > 1) outcome.appendChild(h('span', 'muted', ` #${v.Attempt}`));
+  // A memory tuning run's invocation, at the size it tried (not the function's).
+  if (v.TuningRun) outcome.appendChild(h('span', 'muted', ` ${v.TuningRun} @ ${v.MemorySizeMb} MB`));
   tr.append(
     h('td', 'mono', fmtClock(v.Timestamp)),
     h('td', '', v.FunctionName + (v.Version && v.Version !== '$LATEST' ? ':' + v.Version : '')),
