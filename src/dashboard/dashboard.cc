@@ -43,7 +43,11 @@ Dashboard::Dashboard(pool::PoolServices& services, registry::FunctionRegistry& r
       runtimes_(runtimes),
       live_(services.io, registry, feed_, services.settings.region) {}
 
-Dashboard::~Dashboard() { Stop(); }
+Dashboard::~Dashboard() {
+  Stop();
+  // Environments that end after this (the registry's shutdown) tell nobody.
+  if (services_.observer == &feed_) services_.observer = nullptr;
+}
 
 void Dashboard::Stop() {
   live_.CloseAll();

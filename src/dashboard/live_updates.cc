@@ -54,6 +54,7 @@ struct LiveUpdates::Client {
   std::string pending;
   asio::steady_timer wake;
   bool closed = false;
+  bool dropped = false;  // CloseAll let go of it: its stream must not touch LiveUpdates again
 };
 
 LiveUpdates::LiveUpdates(asio::io_context& io, registry::FunctionRegistry& registry,
@@ -146,17 +147,17 @@ void LiveUpdates::Publish(std::string_view event, const std::string& data) {
 void LiveUpdates::CloseAll() {
   for (auto& client : clients_) {
     client->closed = true;
+    client->dropped = true;
     client->wake.cancel();
   }
   clients_.clear();
 }
 
-asio::awaitable<void> LiveUpdates::Serve(const http::Request& req, http::tcp::socket& socket) {
+asio::awaitable<void> LiveUpdates::Serve(const http::Request& /*req*/, http::tcp::socket& socket) {
   auto client = std::make_shared<Client>(io_);
   client->pending =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "Connection: close\r\nX-Accel-Buffering: no\r\n\r\nretry: 1000\n\n";
-  (void)req;
   Send(*client, "hello", HelloMessage());
   Send(*client, "functions", *FunctionsMessage(true));
   if (async_ || schedules_) {
@@ -185,7 +186,7 @@ asio::awaitable<void> LiveUpdates::Serve(const http::Request& req, http::tcp::so
     co_await client->wake.async_wait(kAwait);
   }
   client->closed = true;
-  clients_.remove(client);
+  if (!client->dropped) clients_.remove(client);
 }
 
 void LiveUpdates::ArmTick() {

@@ -18,6 +18,8 @@ void Invocation::AppendLog(std::string_view line) {
   // Only the last 4 KB are returned; keep a bounded window.
   constexpr size_t kKeep = 16 * 1024;
   if (log.size() > 4 * kKeep) log.erase(0, log.size() - kKeep);
+  // START, END and REPORT alone are ~300 bytes: one allocation, not three.
+  if (log.capacity() < 512) log.reserve(512);
   log.append(line);
   log.push_back('\n');
 }
