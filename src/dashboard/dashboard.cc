@@ -55,10 +55,10 @@ void Dashboard::Stop() {
 }
 
 bool Dashboard::IsStream(const http::Request& req) {
+  if (req.method() != http_ns::verb::get) return false;  // an invoke is a POST: one compare
   auto target = req.target();
   target = target.substr(0, target.find('?'));
-  return req.method() == http_ns::verb::get &&
-         (target == "/_emu/events" || target == "/_emu/events/");
+  return target == "/_emu/events" || target == "/_emu/events/";
 }
 
 std::optional<http::Response> Dashboard::Handle(const http::Request& req,
