@@ -144,7 +144,7 @@ def main():
         on = median([r[key] for r in out["rounds"] if r["dashboard"]])
         out[key + "_without"], out[key + "_with"] = off, on
         out[key + "_ratio"] = round(on / off, 3) if off else None
-        print(f"{key:18s} without {off:10.1f}   with {args.clients} dashboards {on:10.1f}   ratio {out[key + '_ratio']}")
+        print(f"{key:18s} without {off:10.4g}   with {args.clients} dashboards {on:10.4g}   ratio {out[key + '_ratio']}")
     path = os.path.join(b.ROOT, "bench", "results", f"dashboard-{time.strftime('%Y%m%d-%H%M%S')}.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
