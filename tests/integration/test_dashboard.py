@@ -1,8 +1,9 @@
 """The live dashboard (/_emu/ui; the HTTP contract is docs/dashboard-api.md).
 
-Without a browser: the page and its assets are served with their types, an unknown asset is 404,
-and /_emu/events starts with `hello` then a full `functions` event, then streams each invocation,
-whose log GET /_emu/invocations/{id} keeps.
+Without a browser: the page and every file of src/dashboard/ui (app.js and the ES modules it
+imports) are served with their types, as they are on disk (else the binary is stale); an unknown
+asset is 404, and /_emu/events starts with `hello` then a full `functions` event, then streams each
+invocation, whose log GET /_emu/invocations/{id} keeps.
 
 With Debian's chromium (headless, driven by tests/ui/dashboard_check.mjs through puppeteer-core
 from tests/node): the page loads without a console error or warning, an invocation made through the
@@ -14,6 +15,7 @@ $LAMBDA_EMU_ARTIFACTS/dashboard.png) to look at.
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -27,6 +29,9 @@ PUPPETEER = os.path.join(REPO, "tests", "node", "node_modules", "puppeteer-core"
 ARTIFACTS = os.environ.get("LAMBDA_EMU_ARTIFACTS", os.path.join(REPO, "build", "test-artifacts"))
 HAVE_BROWSER = (os.access(CHROMIUM, os.X_OK) and os.path.exists(PUPPETEER)
                 and shutil.which("node") is not None)
+UI_DIR = os.path.join(REPO, "src", "dashboard", "ui")
+ASSET_TYPES = {".html": ("text/html",), ".js": ("text/javascript", "application/javascript"),
+               ".css": ("text/css",), ".svg": ("image/svg+xml",)}
 
 FUNCTIONS = {
     "shout": probe_function(),  # the browser test's events make it write a marker line
@@ -88,20 +93,29 @@ class DashboardTest(unittest.TestCase):
             r = self.emu.request("GET", path)
             self.assertEqual(r.status, 200, r)
             self.assertTrue(r.header("content-type").startswith("text/html"), r)
-            self.assertIn(b'src="/_emu/ui/app.js"', r.body)
+            self.assertIn(b'<script type="module" src="/_emu/ui/app.js">', r.body)
             self.assertIn(b'href="/_emu/ui/app.css"', r.body)
             self.assertIn(b'href="/_emu/ui/favicon.svg"', r.body)
 
     def test_assets_are_served_with_their_types(self):
-        for name, types in (("app.js", ("text/javascript", "application/javascript")),
-                            ("app.css", ("text/css",)), ("favicon.svg", ("image/svg+xml",))):
+        # Every file of src/dashboard/ui (app.js and the ES modules it imports, ...), as on disk.
+        names = sorted(os.listdir(UI_DIR))
+        self.assertTrue({"index.html", "app.js", "app.css", "favicon.svg"} <= set(names), names)
+        for name in names:
+            types = ASSET_TYPES.get(os.path.splitext(name)[1])
+            self.assertIsNotNone(types, f"{name}: a file of {UI_DIR} of no known type")
             r = self.emu.request("GET", "/_emu/ui/" + name)
-            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.status, 200, (name, r))
             self.assertTrue(r.header("content-type").startswith(types), (name, r))
             self.assertGreater(len(r.body), 100, name)
-        with open(os.path.join(REPO, "src", "dashboard", "ui", "app.js"), "rb") as f:
-            self.assertEqual(self.emu.request("GET", "/_emu/ui/app.js").body, f.read(),
-                             "the binary serves a stale app.js: rebuild")
+            with open(os.path.join(UI_DIR, name), "rb") as f:
+                self.assertEqual(r.body, f.read(), f"the binary serves a stale {name}: rebuild")
+            # The modules import each other by absolute path (the page is at /_emu/ui and at
+            # /_emu/ui/): each one imported is one of these files.
+            for imported in re.findall(rb"^import [^;]*? from '([^']+)';", r.body, re.M):
+                imported = imported.decode()
+                self.assertTrue(imported.startswith("/_emu/ui/"), (name, imported))
+                self.assertIn(imported[len("/_emu/ui/"):], names, (name, imported))
 
     def test_unknown_asset_is_404(self):
         for path in ("/_emu/ui/nope.js", "/_emu/ui/app.js.map", "/_emu/ui/a/app.js"):
