@@ -53,11 +53,12 @@ std::string Num(double value, const char* format = "%.1f") {
   return buffer;
 }
 
-// A duration tick's label: "250 ms", "1.5 s".
-std::string DurationLabel(double ms) {
+// A duration tick's label, with the decimals its axis's `step` needs:
+// "250 ms", "0.04 ms", "1.5 s".
+std::string DurationLabel(double ms, double step) {
   if (ms == 0) return "0";
-  if (ms >= 1000) return Num(ms / 1000, ms >= 10000 ? "%.0f s" : "%.1f s");
-  return Num(ms, ms >= 10 ? "%.0f ms" : "%.1f ms");
+  if (ms >= 1000) return Num(ms / 1000, step >= 1000 ? "%.0f s" : "%.1f s");
+  return Num(ms, step >= 1 ? "%.0f ms" : step >= 0.1 ? "%.1f ms" : "%.2f ms");
 }
 
 // A cost tick's label, per million invocations: "$2.08".
@@ -106,7 +107,7 @@ std::string RenderChart(const TuneResult& result) {
     svg += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kLeft + plot_w) + "\" y1=\"" + Num(y) +
            "\" y2=\"" + Num(y) + "\" stroke=\"#e5e7eb\"/>\n";
     svg += "<text x=\"" + Num(kLeft - 8) + "\" y=\"" + Num(y + 4) +
-           "\" text-anchor=\"end\" fill=\"" + kDurationColour + "\">" + DurationLabel(max_ms * f) +
+           "\" text-anchor=\"end\" fill=\"" + kDurationColour + "\">" + DurationLabel(max_ms * f, max_ms / 5) +
            "</text>\n";
     svg += "<text x=\"" + Num(kLeft + plot_w + 8) + "\" y=\"" + Num(y + 4) + "\" fill=\"" +
            kCostColour + "\">" + CostLabel(max_cost * f) + "</text>\n";

@@ -65,7 +65,11 @@ function invocationRow(v) {
   if (v.ErrorType) outcome.title = v.ErrorType;
   if (v.Attempt > 1) outcome.appendChild(h('span', 'muted', ` #${v.Attempt}`));
   // A memory tuning run's invocation, at the size it tried (not the function's).
-  if (v.TuningRun) outcome.appendChild(h('span', 'muted', ` ${v.TuningRun} @ ${v.MemorySizeMb} MB`));
+  if (v.TuningRun) {
+    const label = `${v.TuningRun} @ ${v.MemorySizeMb} MB`;
+    outcome.appendChild(h('span', 'muted', ' ' + label));
+    outcome.title = (outcome.title ? outcome.title + ', ' : '') + 'memory tuning run ' + label;
+  }
   tr.append(
     h('td', 'mono', fmtClock(v.Timestamp)),
     h('td', '', v.FunctionName + (v.Version && v.Version !== '$LATEST' ? ':' + v.Version : '')),
