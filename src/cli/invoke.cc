@@ -9,11 +9,8 @@
 #include "logs/function_log.h"
 #include "pool/ids.h"
 #include "registry/function_registry.h"
-#include "sandbox/tree_walk.h"
 
 namespace lambda_emu::cli {
-
-namespace fs = std::filesystem;
 
 CLI::App* AddInvokeCommand(CLI::App& app, InvokeOptions& o) {
   CLI::App* invoke = app.add_subcommand(
@@ -36,13 +33,8 @@ CLI::App* AddInvokeCommand(CLI::App& app, InvokeOptions& o) {
 }
 
 int RunInvoke(const InvokeOptions& o) {
-  auto fail = [](const std::string& message) {
-    std::cerr << "lambda-emu: error: " << message << std::endl;
-    logs::ShutdownLogging();
-    return 2;
-  };
   auto event = ReadEvent(o.event_file, o.event_json);
-  if (!event.ok()) return fail(event.status().message());
+  if (!event.ok()) return UsageError(event.status().message());
 
   logs::ConsoleStyle console;
   console.to_stderr = true;
@@ -53,83 +45,58 @@ int RunInvoke(const InvokeOptions& o) {
   logs::InitLogging(o.log_level, console);
   SetUpProcess();
 
-  bool own_work_dir = false;
-  auto made = MakeSettings(o.environment, own_work_dir);
-  if (!made.ok()) return fail(made.status().message());
-  pool::ServerSettings settings = std::move(made).value();
-  // Function lines go to stderr only: no log files for a one-shot run.
-  settings.log_dir.clear();
-  int exit_code = 2;
-  {
-    const fs::path unpack_dir = settings.work_dir / "code";
-    auto project = LoadProject(o.project, unpack_dir, settings.region, settings.account_id);
-    std::optional<config::FunctionConfig> function;
-    if (!project.ok()) {
-      exit_code = fail(project.status().message());
-    } else if (auto chosen = ChooseFunction(*project, o.function); !chosen.ok()) {
-      sandbox::RuntimeLocator runtimes(sandbox::DefaultRuntimesDir(), project->config.interpreters);
-      PrintBanner(std::cerr, *project, runtimes);
-      exit_code = fail(chosen.status().message());
-    } else {
-      function = std::move(chosen.value());
-      // Provisioned environments are a server's business; `invoke` cold
-      // starts on demand, as `sam local invoke` does.
-      function->provisioned_concurrency = 0;
+  LocalProject loaded;
+  if (Status s = loaded.Load(o.project, o.environment, o.function); !s.ok()) {
+    if (loaded.project) {
+      sandbox::RuntimeLocator runtimes(sandbox::DefaultRuntimesDir(),
+                                       loaded.project->config.interpreters);
+      PrintBanner(std::cerr, *loaded.project, runtimes);
     }
-
-    if (function) {
-      auto run = LocalRun::Make(o.environment, settings, *project, function->name);
-      if (!run.ok()) {
-        sandbox::RuntimeLocator runtimes(sandbox::DefaultRuntimesDir(),
-                                         project->config.interpreters);
-        PrintBanner(std::cerr, *project, runtimes);
-        exit_code = fail(run.status().message());
-      } else {
-        LocalRun& local = **run;
-        PrintBanner(std::cerr, *project, *local.runtimes);
-        if (Status s = local.registry->Put(*function); !s.ok()) {
-          exit_code = fail(s.message());
-          function.reset();
-        }
-      }
-      if (run.ok() && function) {
-        LocalRun& local = **run;
-        auto invocation = std::make_shared<pool::Invocation>();
-        invocation->request_id = pool::NewRequestId();
-        invocation->trace_id = pool::NewTraceId();
-        invocation->payload = std::move(event.value());
-        invocation->io = &local.io;
-        std::optional<pool::InvokeOutcome> outcome;
-        invocation->SetCompletion([&](pool::InvokeOutcome result) { outcome = std::move(result); });
-        local.registry->Find(function->name)->Invoke(invocation);
-        local.RunUntil([&] { return outcome.has_value(); });
-        local.registry->Shutdown();
-        local.io.poll();
-        logs::ShutdownLogging();  // the log reaches stderr before the payload reaches stdout
-
-        using Kind = pool::InvokeOutcome::Kind;
-        if (!outcome) {
-          exit_code = fail("the invocation did not complete");
-        } else if (outcome->kind == Kind::kSuccess || outcome->kind == Kind::kFunctionError) {
-          std::cout.write(outcome->payload.data(),
-                          static_cast<std::streamsize>(outcome->payload.size()));
-          std::cout.flush();
-          exit_code = outcome->kind == Kind::kSuccess ? 0 : 1;
-        } else if (outcome->kind == Kind::kThrottled) {
-          std::cerr << "lambda-emu: the invocation was throttled (" << outcome->throttle_reason
-                    << ")" << std::endl;
-          exit_code = 1;
-        } else {
-          std::cerr << "lambda-emu: " << outcome->payload << std::endl;
-          exit_code = 1;
-        }
-      }
-    }
+    return UsageError(s.message());
   }
-  sandbox::ReapRemainingChildren();
-  if (own_work_dir) (void)sandbox::RemoveTree(settings.work_dir);
-  logs::ShutdownLogging();
-  return exit_code;
+  const Project& project = *loaded.project;
+  config::FunctionConfig& function = *loaded.function;
+  // Provisioned environments are a server's business; `invoke` cold
+  // starts on demand, as `sam local invoke` does.
+  function.provisioned_concurrency = 0;
+
+  auto run = LocalRun::Make(o.environment, loaded.settings, project, function.name);
+  if (!run.ok()) {
+    sandbox::RuntimeLocator runtimes(sandbox::DefaultRuntimesDir(), project.config.interpreters);
+    PrintBanner(std::cerr, project, runtimes);
+    return UsageError(run.status().message());
+  }
+  LocalRun& local = **run;
+  PrintBanner(std::cerr, project, *local.runtimes);
+  if (Status s = local.registry->Put(function); !s.ok()) return UsageError(s.message());
+
+  auto invocation = std::make_shared<pool::Invocation>();
+  invocation->request_id = pool::NewRequestId();
+  invocation->trace_id = pool::NewTraceId();
+  invocation->payload = std::move(event.value());
+  invocation->io = &local.io;
+  std::optional<pool::InvokeOutcome> outcome;
+  invocation->SetCompletion([&](pool::InvokeOutcome result) { outcome = std::move(result); });
+  local.registry->Find(function.name)->Invoke(invocation);
+  local.RunUntil([&] { return outcome.has_value(); });
+  local.registry->Shutdown();
+  local.io.poll();
+  logs::ShutdownLogging();  // the log reaches stderr before the payload reaches stdout
+
+  using Kind = pool::InvokeOutcome::Kind;
+  if (!outcome) return UsageError("the invocation did not complete");
+  if (outcome->kind == Kind::kSuccess || outcome->kind == Kind::kFunctionError) {
+    std::cout.write(outcome->payload.data(), static_cast<std::streamsize>(outcome->payload.size()));
+    std::cout.flush();
+    return outcome->kind == Kind::kSuccess ? 0 : 1;
+  }
+  if (outcome->kind == Kind::kThrottled) {
+    std::cerr << "lambda-emu: the invocation was throttled (" << outcome->throttle_reason << ")"
+              << std::endl;
+  } else {
+    std::cerr << "lambda-emu: " << outcome->payload << std::endl;
+  }
+  return 1;
 }
 
 }  // namespace lambda_emu::cli

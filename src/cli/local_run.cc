@@ -10,7 +10,9 @@
 
 #include "common/fd_limit.h"
 #include "common/json_check.h"
+#include "logs/function_log.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/tree_walk.h"
 
 namespace lambda_emu::cli {
 
@@ -21,6 +23,12 @@ void SetUpProcess() {
   const FileLimit fds = RaiseFileLimit();
   spdlog::debug("open files: limit {} (was {}, hard {})", fds.soft, fds.before, fds.hard);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+int UsageError(const std::string& message) {
+  logs::ShutdownLogging();
+  std::cerr << "lambda-emu: error: " << message << std::endl;
+  return 2;
 }
 
 Result<std::string> ReadEvent(const std::string& file, const std::string& json) {
@@ -54,7 +62,7 @@ Result<config::FunctionConfig> ChooseFunction(const Project& project, const std:
       return Status::Error(project.file.string() + " declares no function");
     }
     return Status::Error(project.file.string() + " declares " + std::to_string(functions.size()) +
-                         " functions; name the one to invoke: " + names);
+                         " functions; name the one to run: " + names);
   }
   for (const auto& f : functions) {
     if (f.name == wanted) return f;
@@ -67,6 +75,27 @@ Result<config::FunctionConfig> ChooseFunction(const Project& project, const std:
   }
   return Status::Error("no function '" + wanted + "' in " + project.file.string() +
                        (names.empty() ? "" : " (functions: " + names + ")"));
+}
+
+LocalProject::~LocalProject() {
+  sandbox::ReapRemainingChildren();
+  if (own_work_dir_) (void)sandbox::RemoveTree(settings.work_dir);
+}
+
+Status LocalProject::Load(const ProjectOptions& project_options, const EnvironmentOptions& options,
+                          const std::string& wanted) {
+  auto made = MakeSettings(options, own_work_dir_);
+  if (!made.ok()) return made.status();
+  settings = std::move(made).value();
+  settings.log_dir.clear();
+  auto loaded = LoadProject(project_options, settings.work_dir / "code", settings.region,
+                            settings.account_id);
+  if (!loaded.ok()) return loaded.status();
+  project = std::move(loaded).value();
+  auto chosen = ChooseFunction(*project, wanted);
+  if (!chosen.ok()) return chosen.status();
+  function = std::move(chosen).value();
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<LocalRun>> LocalRun::Make(const EnvironmentOptions& options,

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/environment_options.h"
@@ -25,12 +26,37 @@ namespace lambda_emu::cli {
 // files limit raised, and this process the subreaper of what they leave.
 void SetUpProcess();
 
+// Says "lambda-emu: error: MESSAGE" on stderr, after the log written so far;
+// returns 2, the exit status of a usage or configuration error.
+int UsageError(const std::string& message);
+
 // The event: `json` when given, else the file (`-` is standard input), else
 // {}. It must be JSON.
 Result<std::string> ReadEvent(const std::string& file, const std::string& json);
 
 // The function to run: by any name it answers to, or the only one.
 Result<config::FunctionConfig> ChooseFunction(const Project& project, const std::string& wanted);
+
+// What a command without a server loads before it runs a function: the
+// settings its environment flags give (no log files: the function's lines go
+// to the console only), the project, and the function chosen from it. When
+// it goes, it reaps what the runs left and removes the work directory if it
+// made it.
+class LocalProject {
+ public:
+  ~LocalProject();
+  // The error is the user's to read. `project` is set once the project
+  // loaded, even when no function could be chosen from it.
+  Status Load(const ProjectOptions& project_options, const EnvironmentOptions& options,
+              const std::string& wanted);
+
+  pool::ServerSettings settings;
+  std::optional<Project> project;
+  std::optional<config::FunctionConfig> function;
+
+ private:
+  bool own_work_dir_ = false;
+};
 
 class LocalRun {
  public:

@@ -6,7 +6,6 @@
 
 #include "cli/local_run.h"
 #include "logs/function_log.h"
-#include "sandbox/tree_walk.h"
 #include "tune/power_tuning.h"
 #include "tune/tune_chart.h"
 
@@ -81,19 +80,14 @@ void ReportProgress(const tune::TuneRun& run, size_t& reported) {
 }  // namespace
 
 int RunTune(const TuneOptions& o) {
-  auto fail = [](const std::string& message) {
-    std::cerr << "lambda-emu: error: " << message << std::endl;
-    logs::ShutdownLogging();
-    return 2;
-  };
   auto event = ReadEvent(o.event_file, o.event_json);
-  if (!event.ok()) return fail(event.status().message());
+  if (!event.ok()) return UsageError(event.status().message());
   tune::TuneRequest request;
   request.event = std::move(event.value());
   request.runs = o.runs;
   if (!o.memory.empty()) {
     auto sizes = tune::ParseMemorySizes(o.memory);
-    if (!sizes.ok()) return fail(sizes.status().message());
+    if (!sizes.ok()) return UsageError(sizes.status().message());
     request.memory_sizes = std::move(sizes.value());
   }
 
@@ -105,81 +99,44 @@ int RunTune(const TuneOptions& o) {
   logs::InitLogging(o.log_level, console);
   SetUpProcess();
 
-  bool own_work_dir = false;
-  auto made = MakeSettings(o.environment, own_work_dir);
-  if (!made.ok()) return fail(made.status().message());
-  pool::ServerSettings settings = std::move(made).value();
-  settings.log_dir.clear();
-  int exit_code = 2;
-  {
-    const fs::path unpack_dir = settings.work_dir / "code";
-    auto project = LoadProject(o.project, unpack_dir, settings.region, settings.account_id);
-    std::optional<config::FunctionConfig> function;
-    if (!project.ok()) {
-      exit_code = fail(project.status().message());
-    } else if (auto chosen = ChooseFunction(*project, o.function); !chosen.ok()) {
-      exit_code = fail(chosen.status().message());
-    } else {
-      function = std::move(chosen.value());
-    }
-    if (function) request.function = *function;
-    if (function) {
-      if (Status s = tune::CheckRequest(request); !s.ok()) {
-        function.reset();
-        exit_code = fail(s.message());
-      }
-    }
-    if (function) {
-      auto run = LocalRun::Make(o.environment, settings, *project, function->name);
-      if (!run.ok()) {
-        exit_code = fail(run.status().message());
-      } else {
-        LocalRun& local = **run;
-        const std::string runs_with = local.runtimes->Describe(*function);
-        std::cerr << "Tuning " << function->name << " (" << runs_with
-                  << "): " << request.memory_sizes.size() << " memory sizes, a cold start and "
-                  << request.runs << " warm runs each\n";
-        size_t reported = 0;
-        auto tuning = std::make_shared<tune::TuneRun>(
-            *local.services, *local.runtimes, request,
-            [&reported](const tune::TuneRun& r) { ReportProgress(r, reported); });
-        tuning->Start();
-        local.RunUntil([&] { return tuning->finished(); });
-        logs::ShutdownLogging();
-
-        const tune::TuneResult& result = tuning->result();
-        if (!tuning->failure().empty()) {
-          exit_code = fail(tuning->failure());
-        } else {
-          const std::string json = tune::ToJson(result).dump(2) + "\n";
-          if (o.json) {
-            std::cout << json;
-          } else {
-            std::cout << tune::FormatTable(result);
-          }
-          std::cout.flush();
-          exit_code = result.cheapest ? 0 : 1;
-          if (!o.output_dir.empty()) {
-            std::error_code ec;
-            fs::create_directories(o.output_dir, ec);
-            const fs::path dir(o.output_dir);
-            Status s = WriteFile(dir / "tune.json", json);
-            if (s.ok()) s = WriteFile(dir / "chart.svg", tune::RenderChart(result));
-            if (!s.ok()) {
-              exit_code = fail(s.message());
-            } else {
-              std::cerr << "wrote " << (dir / "tune.json").string() << " and "
-                        << (dir / "chart.svg").string() << "\n";
-            }
-          }
-        }
-      }
-    }
+  LocalProject loaded;
+  if (Status s = loaded.Load(o.project, o.environment, o.function); !s.ok()) {
+    return UsageError(s.message());
   }
-  sandbox::ReapRemainingChildren();
-  if (own_work_dir) (void)sandbox::RemoveTree(settings.work_dir);
+  const config::FunctionConfig& function = *loaded.function;
+  request.function = function;
+  if (Status s = tune::CheckRequest(request); !s.ok()) return UsageError(s.message());
+  auto run = LocalRun::Make(o.environment, loaded.settings, *loaded.project, function.name);
+  if (!run.ok()) return UsageError(run.status().message());
+  LocalRun& local = **run;
+
+  const std::string runs_with = local.runtimes->Describe(function);
+  std::cerr << "Tuning " << function.name << " (" << runs_with
+            << "): " << request.memory_sizes.size() << " memory sizes, a cold start and "
+            << request.runs << " warm runs each\n";
+  size_t reported = 0;
+  auto tuning = std::make_shared<tune::TuneRun>(
+      *local.services, *local.runtimes, request,
+      [&reported](const tune::TuneRun& r) { ReportProgress(r, reported); });
+  tuning->Start();
+  local.RunUntil([&] { return tuning->finished(); });
+  if (!tuning->failure().empty()) return UsageError(tuning->failure());
   logs::ShutdownLogging();
-  return exit_code;
+
+  const tune::TuneResult& result = tuning->result();
+  const std::string json = tune::ToJson(result).dump(2) + "\n";
+  std::cout << (o.json ? json : tune::FormatTable(result)) << std::flush;
+  if (!o.output_dir.empty()) {
+    std::error_code ignored;  // a directory that cannot be made fails the write below
+    fs::create_directories(o.output_dir, ignored);
+    const fs::path dir(o.output_dir);
+    Status s = WriteFile(dir / "tune.json", json);
+    if (s.ok()) s = WriteFile(dir / "chart.svg", tune::RenderChart(result));
+    if (!s.ok()) return UsageError(s.message());
+    std::cerr << "wrote " << (dir / "tune.json").string() << " and " << (dir / "chart.svg").string()
+              << "\n";
+  }
+  return result.cheapest ? 0 : 1;
 }
 
 }  // namespace lambda_emu::cli
