@@ -261,9 +261,16 @@ void TuneRun::Start() {
 }
 
 void TuneRun::Cancel() {
+  on_change_ = nullptr;  // whoever listened is going away
+  // Its environments stop now, as the server's do, and its registry goes
+  // before the services it runs on (the invocation running completes, if
+  // the io context still runs, and finds the run cancelled).
+  if (registry_) {
+    registry_->Shutdown();
+    registry_.reset();
+  }
   if (finished_) return;
   cancelled_ = true;
-  on_change_ = nullptr;  // whoever listened is going away
   failure_ = "stopped: the server is shutting down";
 }
 

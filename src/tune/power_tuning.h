@@ -95,8 +95,8 @@ class TuneRun : public std::enable_shared_from_this<TuneRun> {
           OnChange on_change);
   ~TuneRun();
   void Start();
-  // Stops after the invocation running now (the server is stopping);
-  // on_change is not called again.
+  // The server is stopping: its environments stop now, the run ends, and
+  // on_change is not called again. Call it before the services go.
   void Cancel();
 
   bool finished() const { return finished_; }

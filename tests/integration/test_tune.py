@@ -10,9 +10,11 @@ unit-tested in tests/unit/tune.
 
 import json
 import os
+import socket
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from emu import EXAMPLES, emu_binary, wait_until
@@ -195,6 +197,46 @@ class TuneApiTest(unittest.TestCase):
                 self.assertEqual(r.status, status, r)
                 self.assertEqual(r.header("x-amzn-ErrorType"), error_type)
         self.assertEqual(self.emu.request("GET", "/_emu/tune/tune-999").status, 404)
+
+
+class TuneShutdownTest(unittest.TestCase):
+    """SIGTERM while a tuning run is in progress and a dashboard's stream is open: the run
+    stops, the stream ends, and the server exits 0 at once (neither is a request in progress
+    that the graceful shutdown would wait for)."""
+
+    def test_server_stops_promptly_during_a_run_with_a_stream_open(self):
+        emu = SamServer(PROJECT)
+        emu.start()
+        try:
+            r = emu.request("POST", "/_emu/tune", json.dumps(
+                {"FunctionName": "CpuBoundFunction", "Event": {"rounds": 20000},
+                 "MemorySizes": [128, 256], "Runs": 500}).encode())
+            self.assertEqual(r.status, 202, r)
+            stream = socket.create_connection(("127.0.0.1", emu.port), timeout=10)
+            stream.sendall(b"GET /_emu/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = stream.recv(65536)
+            self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\n"), head[:200])
+            run_path = "/_emu/tune/" + r.json()["Id"]
+            self.assertTrue(wait_until(
+                lambda: emu.request("GET", run_path).json()["Progress"]["Done"] >= 3, timeout=60),
+                "the run made no progress")
+            self.assertEqual(emu.request("GET", run_path).json()["Status"], "running")
+            started = time.monotonic()
+            code = emu.stop(timeout=30)
+            elapsed = time.monotonic() - started
+            self.assertEqual(code, 0)
+            self.assertLess(elapsed, 10, "the shutdown waited for the stream or the run")
+            # The stream was ended by the server, not left hanging.
+            stream.settimeout(5)
+            rest = b""
+            while True:
+                chunk = stream.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            stream.close()
+        finally:
+            emu.__exit__(None, None, None)
 
 
 if __name__ == "__main__":
