@@ -291,6 +291,11 @@ void TuneRun::NextSize() {
 
 void TuneRun::NextInvoke() {
   if (cancelled_) return Finish();
+  pool::FunctionPool* function_pool = registry_->Find(request_.function.name);
+  if (!function_pool) {
+    failure_ = "the function went away";
+    return Finish();
+  }
   auto invocation = std::make_shared<pool::Invocation>();
   invocation->request_id = pool::NewRequestId();
   invocation->trace_id = pool::NewTraceId();
@@ -301,12 +306,8 @@ void TuneRun::NextInvoke() {
       [self = shared_from_this(), invocation](pool::InvokeOutcome outcome) mutable {
         self->OnInvoked(*invocation, std::move(outcome));
       });
-  auto* pool = registry_->Find(request_.function.name);
-  if (!pool) {
-    failure_ = "the function went away";
-    return Finish();
-  }
-  pool->Invoke(std::move(invocation));
+  // The completion holds the invocation (and this run) until it is called.
+  function_pool->Invoke(std::move(invocation));
 }
 
 void TuneRun::OnInvoked(const pool::Invocation& invocation, pool::InvokeOutcome outcome) {
