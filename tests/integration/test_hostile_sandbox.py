@@ -150,10 +150,16 @@ class TmpFilesDoNotStallTheServerTest(unittest.TestCase):
         # (scripts/test --sanitize) runs everything 2-3x slower, the bug's
         # walk included, and a loaded CI machine stalled one invoke 0.6 s in
         # it: the bound doubles there.
+        # The bug stalls at every sweep and at teardown; one stall of a machine
+        # busy writing 800 MB is not it (a clean-clone CI run saw one 0.53 s
+        # invoke among 3,960, the next slowest 0.09 s): at most one invoke may
+        # pass the bound, and none three times it (the teardown's 2 s).
         bound = 0.9 if os.environ.get("ASAN_OPTIONS") else 0.45
-        self.assertLess(max(latencies), bound,
-                        f"slowest of {len(latencies)} warm invokes: {max(latencies):.3f} s; "
-                        f"next: {sorted(latencies)[-5:]}")
+        slow = [round(latency, 3) for latency in latencies if latency >= bound]
+        detail = (f"slowest of {len(latencies)} warm invokes: {max(latencies):.3f} s; "
+                  f"next: {sorted(latencies)[-5:]}")
+        self.assertLessEqual(len(slow), 1, f"{len(slow)} stalls over {bound} s: {slow}; {detail}")
+        self.assertLess(max(latencies), 3 * bound, detail)
 
 
 class CgroupsAreAllRemovedTest(unittest.TestCase):
