@@ -5,7 +5,6 @@
 
 #include "api/aws_error.h"
 #include "api/function_ref.h"
-#include "common/json_check.h"
 #include "dashboard/assets.h"
 #include "pool/ids.h"
 #include "tune/tune_chart.h"

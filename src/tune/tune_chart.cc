@@ -107,8 +107,8 @@ std::string RenderChart(const TuneResult& result) {
     svg += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kLeft + plot_w) + "\" y1=\"" + Num(y) +
            "\" y2=\"" + Num(y) + "\" stroke=\"#e5e7eb\"/>\n";
     svg += "<text x=\"" + Num(kLeft - 8) + "\" y=\"" + Num(y + 4) +
-           "\" text-anchor=\"end\" fill=\"" + kDurationColour + "\">" + DurationLabel(max_ms * f, max_ms / 5) +
-           "</text>\n";
+           "\" text-anchor=\"end\" fill=\"" + kDurationColour + "\">" +
+           DurationLabel(max_ms * f, max_ms / 5) + "</text>\n";
     svg += "<text x=\"" + Num(kLeft + plot_w + 8) + "\" y=\"" + Num(y + 4) + "\" fill=\"" +
            kCostColour + "\">" + CostLabel(max_cost * f) + "</text>\n";
   }
