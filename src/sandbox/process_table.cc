@@ -80,11 +80,17 @@ std::optional<std::string> MarkerOf(pid_t pid) {
   return std::string();
 }
 
-bool StartedByOurRuntime(pid_t pid) {
+StartedBy WhoStarted(pid_t pid) {
+  auto marker = MarkerOf(pid);
+  if (!marker) return StartedBy::kOther;  // gone
+  if (*marker == InstanceMarker()) return StartedBy::kOurRuntime;
+  if (!marker->empty()) return StartedBy::kOther;
   auto environ = cgroupfs::ReadFile("/proc/" + std::to_string(pid) + "/environ");
-  if (!environ) return false;
-  if (environ->empty()) return true;
-  return MarkerOf(pid) == InstanceMarker();
+  if (!environ || !environ->empty()) return StartedBy::kOther;
+  // A zombie has none either; it is dead already, and reaped.
+  auto fields = StatFields(pid);
+  return fields && !fields->empty() && (*fields)[0] != "Z" ? StartedBy::kUnknown
+                                                           : StartedBy::kOther;
 }
 
 bool MarkerOfDeadServer(const std::string& marker) {

@@ -37,10 +37,14 @@ bool IsLiveServer(pid_t pid, std::optional<std::uint64_t> start_time = std::null
 // none, nullopt when it cannot be read (gone, or a kernel thread).
 std::optional<std::string> MarkerOf(pid_t pid);
 
-// Whether `pid`'s environment carries InstanceMarker(), or is empty (a
-// process that wiped it): what a process a runtime started looks like, and
-// a helper the server runs itself (which has the server's environment) not.
-bool StartedByOurRuntime(pid_t pid);
+// What `pid`'s environment says of who started it. A process a runtime
+// started carries InstanceMarker(); a helper the server runs itself has the
+// server's environment. An empty one is either a process that wiped its
+// own, or one in the middle of an execve (the kernel sets the new
+// environment up last): a template or spare the server is starting looks
+// like that for a moment, so only a second look, later, can tell.
+enum class StartedBy { kOther, kOurRuntime, kUnknown };
+StartedBy WhoStarted(pid_t pid);
 
 // Whether a marker value names a server that is no longer running.
 bool MarkerOfDeadServer(const std::string& marker);

@@ -59,11 +59,28 @@ void Reaper::SweepStrays() {
   janitor_->Post([this, io = &io_] {
     const pid_t self = ::getpid();
     std::vector<Stray> candidates;
+    std::vector<Stray> unknown;
     for (const Descendant& d : Descendants(self)) {
       // Only processes a runtime started: they carry this server's marker,
       // or no environment at all (a stray that wiped it). A helper the
       // server runs itself (a version probe) has the server's environment.
-      if (StartedByOurRuntime(d.pid)) candidates.push_back({d.pid, d.top});
+      switch (WhoStarted(d.pid)) {
+        case StartedBy::kOurRuntime:
+          candidates.push_back({d.pid, d.top});
+          break;
+        case StartedBy::kUnknown:
+          unknown.push_back({d.pid, d.top});
+          break;
+        case StartedBy::kOther:
+          break;
+      }
+    }
+    // No environment may also be a runtime template or spare sandbox the
+    // server is exec'ing right now: one that still has none a moment later
+    // wiped it.
+    if (!unknown.empty()) std::this_thread::sleep_for(kSecondLook);
+    for (const Stray& stray : unknown) {
+      if (WhoStarted(stray.pid) == StartedBy::kUnknown) candidates.push_back(stray);
     }
     boost::asio::post(*io, [this, candidates = std::move(candidates)] { KillStrays(candidates); });
   });

@@ -19,6 +19,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <functional>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,10 @@ class Reaper {
   void SweepStraysWith(Janitor* janitor) { janitor_ = janitor; }
   // How many strays were killed so far.
   std::size_t strays_killed() const { return strays_killed_; }
+
+  // How long after the scan a process with no environment is looked at
+  // again (see SweepStrays).
+  static constexpr std::chrono::milliseconds kSecondLook{50};
 
  private:
   struct Stray {

@@ -3,12 +3,17 @@
 #include "sandbox/leftovers.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "sandbox/janitor.h"
 #include "sandbox/process_table.h"
@@ -61,6 +66,65 @@ TEST(Leftovers, DescendantsFollowsParentLinks) {
   ::kill(child, SIGKILL);
   int status;
   ::waitpid(child, &status, 0);
+}
+
+// A child that execs /bin/sleep with `env`; killed and reaped by the caller.
+pid_t SleepWith(std::vector<std::string> env) {
+  std::vector<char*> envp;
+  for (auto& entry : env) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    char sleep[] = "sleep";
+    char seconds[] = "30";
+    char* argv[] = {sleep, seconds, nullptr};
+    ::execve("/bin/sleep", argv, envp.data());
+    ::_exit(127);
+  }
+  // Until its exec is done it has the test's environment.
+  std::string expected;
+  for (const auto& entry : env) expected += entry + '\0';
+  const std::string proc = "/proc/" + std::to_string(pid) + "/";
+  for (int i = 0; i < 2000; ++i) {
+    std::ifstream comm(proc + "comm");
+    std::ifstream environ(proc + "environ");
+    std::string name;
+    std::getline(comm, name);
+    std::string text((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
+    if (name == "sleep" && text == expected) break;
+    ::usleep(1000);
+  }
+  return pid;
+}
+
+void KillAndReap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  int status;
+  ::waitpid(pid, &status, 0);
+}
+
+TEST(Leftovers, WhoStartedTellsRuntimesFromHelpers) {
+  // This test binary: an environment without the marker, as a helper's.
+  EXPECT_EQ(WhoStarted(::getpid()), StartedBy::kOther);
+  EXPECT_EQ(WhoStarted(DeadPid()), StartedBy::kOther);
+
+  pid_t ours = SleepWith({"A=1", std::string(kInstanceVariable) + "=" + InstanceMarker()});
+  EXPECT_EQ(WhoStarted(ours), StartedBy::kOurRuntime);
+  KillAndReap(ours);
+  pid_t other = SleepWith({std::string(kInstanceVariable) + "=1.2"});
+  EXPECT_EQ(WhoStarted(other), StartedBy::kOther);
+  KillAndReap(other);
+
+  // No environment at all: a process that wiped it (or one in the middle
+  // of an execve), which only a second look tells apart.
+  pid_t empty = SleepWith({});
+  EXPECT_EQ(WhoStarted(empty), StartedBy::kUnknown);
+  // Dead but not reaped, it has none either, and is nothing to kill.
+  ::kill(empty, SIGKILL);
+  for (int i = 0; i < 2000 && WhoStarted(empty) == StartedBy::kUnknown; ++i) ::usleep(1000);
+  EXPECT_EQ(WhoStarted(empty), StartedBy::kOther);
+  int status;
+  ::waitpid(empty, &status, 0);
 }
 
 TEST(Leftovers, WorkDirectoriesOfDeadServersGoAndOthersStay) {
