@@ -38,6 +38,7 @@ std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
   {
     std::lock_guard lock(mutex_);
     templates_.emplace(size_mb, template_image);
+    last_take_ = std::chrono::steady_clock::now();
     auto& queue = ready_[size_mb];
     if (!queue.empty()) {
       taken = std::move(queue.front());
@@ -56,12 +57,21 @@ std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
   return taken->spare;
 }
 
+std::size_t SpareTmpVolumes::ReadyCount(int size_mb) {
+  std::lock_guard lock(mutex_);
+  return ReadyLocked(size_mb);
+}
+
+std::size_t SpareTmpVolumes::ReadyLocked(int size_mb) const {
+  auto it = ready_.find(size_mb);
+  return it == ready_.end() ? 0 : it->second.size();
+}
+
 std::optional<int> SpareTmpVolumes::Wanted() const {
   std::optional<int> wanted;
   std::size_t fewest = per_size_;
   for (const auto& [size, path] : templates_) {
-    auto it = ready_.find(size);
-    std::size_t have = it == ready_.end() ? 0 : it->second.size();
+    std::size_t have = ReadyLocked(size);
     if (have < fewest) {
       fewest = have;
       wanted = size;
@@ -76,6 +86,13 @@ void SpareTmpVolumes::Run() {
     wake_.wait(lock, [this] { return stop_ || Wanted(); });
     if (stop_) return;
     const int size = *Wanted();
+    // Not while the environment that took the last one starts, unless none
+    // is left for the next cold start (a burst). A Take() wakes this wait.
+    const auto quiet = last_take_ + kRefillDelay;
+    if (ReadyLocked(size) > 0 && std::chrono::steady_clock::now() < quiet) {
+      wake_.wait_until(lock, quiet);
+      continue;
+    }
     const fs::path template_image = templates_[size];
     const fs::path image = dir_ / ("spare-" + std::to_string(next_++) + ".ext4");
     lock.unlock();

@@ -12,10 +12,15 @@
 // environment's first process attaches the mount at its /tmp (move_mount),
 // and the server closes its descriptor once the process is started. With
 // none ready, the environment makes its own, as before, and the thread
-// makes one for next time.
+// makes one for next time: kRefillDelay after the last Take(), not while
+// the environment that took it starts (copying an image and attaching a
+// loop device would take that start's CPU on a 2-core machine, and the
+// mount locks its namespace needs), unless none of that size is left (a
+// burst of cold starts: the next one would make its own, which is slower).
 //
 // Take() is called on the io thread; the rest runs on the spares' thread.
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -43,6 +48,11 @@ class SpareTmpVolumes {
   std::optional<Spare> Take(int size_mb, const std::filesystem::path& template_image,
                             const std::filesystem::path& image);
 
+  // How many volumes of `size_mb` are ready now.
+  std::size_t ReadyCount(int size_mb);
+
+  static constexpr std::chrono::milliseconds kRefillDelay{100};
+
  private:
   struct Ready {
     std::filesystem::path image;
@@ -51,6 +61,7 @@ class SpareTmpVolumes {
   void Run();
   // The size with the fewest ready volumes below per_size_, if any.
   std::optional<int> Wanted() const;
+  std::size_t ReadyLocked(int size_mb) const;
 
   const std::filesystem::path dir_;
   const std::size_t per_size_;
@@ -59,6 +70,7 @@ class SpareTmpVolumes {
   std::map<int, std::filesystem::path> templates_;  // by size, as asked for
   std::map<int, std::deque<Ready>> ready_;
   bool stop_ = false;
+  std::chrono::steady_clock::time_point last_take_{};
   std::uint64_t next_ = 0;
   std::thread thread_;
 };

@@ -1,0 +1,59 @@
+// SpareTmpVolumes (sandbox/tmp_spares.h) on real loop devices: a taken
+// volume is replaced kRefillDelay after the Take(), not while the
+// environment that took it starts, unless none of its size is left; a
+// ready one is handed over mounted. Needs root and /dev/loop-control
+// (skipped otherwise).
+#include "sandbox/tmp_spares.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "sandbox/tmp_volume.h"
+
+namespace lambda_emu::sandbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Waits up to 5 s for `spares` to have `count` volumes of 16 MB ready.
+bool AwaitReady(SpareTmpVolumes& spares, std::size_t count) {
+  for (int i = 0; i < 500 && spares.ReadyCount(16) < count; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return spares.ReadyCount(16) == count;
+}
+
+TEST(SpareTmpVolumes, ReplacesATakenVolumeOnlyAfterTheDelay) {
+  std::string why;
+  if (!LoopDevicesUsable(why)) GTEST_SKIP() << why;
+  char name[] = "/tmp/tmp-spares-test-XXXXXX";
+  const fs::path dir = ::mkdtemp(name);
+  {
+    TmpVolumeTemplates templates(dir / "templates");
+    auto image = templates.For(16);
+    ASSERT_TRUE(image.ok()) << image.status().message();
+    SpareTmpVolumes spares(dir, 2);
+    // The first Take() of a size finds none; two are made (none was left).
+    EXPECT_FALSE(spares.Take(16, *image, dir / "first.ext4"));
+    ASSERT_TRUE(AwaitReady(spares, 2));
+
+    auto spare = spares.Take(16, *image, dir / "second.ext4");
+    ASSERT_TRUE(spare);
+    EXPECT_GE(spare->mounted_fd, 0);
+    EXPECT_TRUE(fs::exists(dir / "second.ext4"));
+    ::close(spare->mounted_fd);
+    // One is left: its replacement waits for the cold start to be over.
+    std::this_thread::sleep_for(SpareTmpVolumes::kRefillDelay / 2);
+    EXPECT_EQ(spares.ReadyCount(16), 1u);
+    EXPECT_TRUE(AwaitReady(spares, 2));
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
+}  // namespace lambda_emu::sandbox
