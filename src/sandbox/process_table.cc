@@ -64,29 +64,41 @@ bool IsLiveServer(pid_t pid, std::optional<std::uint64_t> start_time) {
   return StartTime(pid) == start_time;
 }
 
-std::optional<std::string> MarkerOf(pid_t pid) {
-  auto environ = cgroupfs::ReadFile("/proc/" + std::to_string(pid) + "/environ");
-  if (!environ) return std::nullopt;
+namespace {
+
+std::optional<std::string> EnvironmentOf(pid_t pid) {
+  return cgroupfs::ReadFile("/proc/" + std::to_string(pid) + "/environ");
+}
+
+// The value of kInstanceVariable in a NUL-separated environment; "" when none.
+std::string MarkerIn(const std::string& environ) {
   const std::string key = std::string(kInstanceVariable) + "=";
   std::size_t at = 0;
-  while (at < environ->size()) {
-    std::size_t end = environ->find('\0', at);
-    if (end == std::string::npos) end = environ->size();
-    if (environ->compare(at, key.size(), key) == 0) {
-      return environ->substr(at + key.size(), end - at - key.size());
+  while (at < environ.size()) {
+    std::size_t end = environ.find('\0', at);
+    if (end == std::string::npos) end = environ.size();
+    if (environ.compare(at, key.size(), key) == 0) {
+      return environ.substr(at + key.size(), end - at - key.size());
     }
     at = end + 1;
   }
   return std::string();
 }
 
+}  // namespace
+
+std::optional<std::string> MarkerOf(pid_t pid) {
+  auto environ = EnvironmentOf(pid);
+  if (!environ) return std::nullopt;
+  return MarkerIn(*environ);
+}
+
 StartedBy WhoStarted(pid_t pid) {
-  auto marker = MarkerOf(pid);
-  if (!marker) return StartedBy::kOther;  // gone
-  if (*marker == InstanceMarker()) return StartedBy::kOurRuntime;
-  if (!marker->empty()) return StartedBy::kOther;
-  auto environ = cgroupfs::ReadFile("/proc/" + std::to_string(pid) + "/environ");
-  if (!environ || !environ->empty()) return StartedBy::kOther;
+  auto environ = EnvironmentOf(pid);
+  if (!environ) return StartedBy::kOther;  // gone
+  if (!environ->empty()) {
+    return MarkerIn(*environ) == InstanceMarker() ? StartedBy::kOurRuntime : StartedBy::kOther;
+  }
   // A zombie has none either; it is dead already, and reaped.
   auto fields = StatFields(pid);
   return fields && !fields->empty() && (*fields)[0] != "Z" ? StartedBy::kUnknown
