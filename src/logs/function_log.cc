@@ -132,6 +132,11 @@ class Writer {
         if (stopping_) return;
         writer_asleep_ = true;
         wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
+        // The first line after a quiet spell is most often an invocation's
+        // START, and a cold start's runs on the CPU that starts the runtime.
+        // It waits a batch period as well, so that opening the function's
+        // file and the writes come after the invocation, not inside it.
+        wake_.wait_for(lock, kBatchPeriod, [&] { return stopping_; });
         continue;
       }
       batch.swap(pending_);

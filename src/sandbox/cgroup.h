@@ -41,6 +41,10 @@ class EnvironmentCgroup {
   // Sets the limits (Create does; a spare sandbox's cgroup gets its
   // function's when it becomes an environment, spares.h).
   virtual Status SetLimits(const ResourceLimits& limits) = 0;
+  // Opens the files the next SetLimits writes and the peak-memory file
+  // ahead of use (a spare sandbox's cgroup, on the spares' thread), so that
+  // becoming an environment costs one write per limit and no open.
+  virtual void PrepareLimits() {}
   // Told the worker's pid once it runs (the "none" mode measures it).
   virtual void Attach(pid_t pid) = 0;
   // Highest memory use of the environment so far, in bytes.

@@ -126,14 +126,26 @@ Status PreparedWrite::Write(const std::string& value) {
   return Status::Error("write " + file_.string() + ": " + std::strerror(n < 0 ? err : EIO));
 }
 
+Status WriteLimit(std::optional<PreparedWrite>& prepared, const fs::path& file,
+                  const std::string& value) {
+  if (!prepared) return WriteFile(file, value);
+  Status written = prepared->Write(value);
+  prepared.reset();
+  return written;
+}
+
 NumberFile::NumberFile(const fs::path& file) : file_(file) {}
 
 NumberFile::~NumberFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::optional<std::uint64_t> NumberFile::Read() {
+void NumberFile::Open() {
   if (fd_ < 0) fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+std::optional<std::uint64_t> NumberFile::Read() {
+  Open();
   if (fd_ < 0) return std::nullopt;
   char text[32];
   ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);

@@ -63,6 +63,11 @@ class PreparedWrite {
   int fd_ = -1;
 };
 
+// Writes `value` through `prepared` when it holds a PreparedWrite (which is
+// then used up), else to `file` by path.
+Status WriteLimit(std::optional<PreparedWrite>& prepared, const std::filesystem::path& file,
+                  const std::string& value);
+
 // A cgroup file kept open for repeated reads of one number (pread at 0):
 // one syscall per read on the invoke path instead of open/read/close.
 class NumberFile {
@@ -73,6 +78,8 @@ class NumberFile {
   NumberFile& operator=(const NumberFile&) = delete;
   // Opens the file on first use (and retries while it does not exist).
   std::optional<std::uint64_t> Read();
+  // Opens it now, ahead of the first Read.
+  void Open();
 
  private:
   std::filesystem::path file_;

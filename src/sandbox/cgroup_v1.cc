@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_fs.h"
@@ -17,6 +18,11 @@ namespace fs = std::filesystem;
 using namespace cgroupfs;
 
 namespace {
+
+bool Exists(const fs::path& file) {
+  std::error_code ec;
+  return fs::exists(file, ec);
+}
 
 struct V1Parents {
   fs::path memory;
@@ -33,6 +39,7 @@ class CgroupV1 final : public EnvironmentCgroup {
         cpu_(std::move(cpu)),
         freezer_(std::move(freezer)),
         janitor_(janitor),
+        swap_accounted_(Exists(memory_ / "memory.memsw.limit_in_bytes")),
         peak_(memory_ / "memory.max_usage_in_bytes"),
         quota_(cpu_.empty() ? fs::path() : cpu_ / "cpu.cfs_quota_us"),
         burst_(cpu_.empty() ? fs::path() : cpu_ / "cpu.cfs_burst_us") {}
@@ -69,18 +76,26 @@ class CgroupV1 final : public EnvironmentCgroup {
     // is on). The kernel keeps memory <= memory+swap at every step, so a
     // raise (a spare becoming a larger function's) goes memory+swap first.
     const fs::path memsw = memory_ / "memory.memsw.limit_in_bytes";
-    const bool swap_accounted = fs::exists(memsw);
     const bool raise = limits.memory_bytes > memory_bytes_;
-    if (swap_accounted && raise) (void)WriteFile(memsw, bytes);
-    if (Status s = WriteFile(memory_ / "memory.limit_in_bytes", bytes); !s.ok()) return s;
-    if (swap_accounted && !raise) (void)WriteFile(memsw, bytes);
+    if (swap_accounted_ && raise) (void)WriteLimit(memsw_limit_, memsw, bytes);
+    if (Status s = WriteLimit(memory_limit_, memory_ / "memory.limit_in_bytes", bytes); !s.ok()) {
+      return s;
+    }
+    if (swap_accounted_ && !raise) (void)WriteLimit(memsw_limit_, memsw, bytes);
     memory_bytes_ = limits.memory_bytes;
     if (!pids_.empty() && limits.pids > 0) {
-      if (Status s = WriteFile(pids_ / "pids.max", std::to_string(limits.pids)); !s.ok()) {
+      if (Status s = WriteLimit(pids_max_, pids_ / "pids.max", std::to_string(limits.pids));
+          !s.ok()) {
         return s;
       }
     }
     return Status::Ok();
+  }
+  void PrepareLimits() override {
+    if (swap_accounted_) memsw_limit_.emplace(memory_ / "memory.memsw.limit_in_bytes");
+    memory_limit_.emplace(memory_ / "memory.limit_in_bytes");
+    if (!pids_.empty()) pids_max_.emplace(pids_ / "pids.max");
+    peak_.Open();
   }
   void Attach(pid_t pid) override { pid_ = pid; }
 
@@ -113,10 +128,13 @@ class CgroupV1 final : public EnvironmentCgroup {
  private:
   fs::path memory_, pids_, cpu_, freezer_;
   Janitor* janitor_;
+  bool swap_accounted_;  // memory.memsw.* are there
   bool cpu_limited_ = false;
   NumberFile peak_;
   PreparedWrite quota_;
   PreparedWrite burst_;
+  // Opened by PrepareLimits for the next SetLimits.
+  std::optional<PreparedWrite> memsw_limit_, memory_limit_, pids_max_;
   pid_t pid_ = -1;
   long burst_us_ = 0;
   // The limit last set; a new cgroup has none (the maximum).

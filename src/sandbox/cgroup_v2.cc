@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <optional>
 
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_fs.h"
@@ -48,17 +49,23 @@ class CgroupV2 final : public EnvironmentCgroup {
     if (has_burst && WriteFile(burst, std::to_string(quota)).ok()) burst_us_ = quota;
   }
   Status SetLimits(const ResourceLimits& limits) override {
-    std::vector<std::pair<std::string, std::string>> settings = {
-        {"memory.max", std::to_string(limits.memory_bytes)},
-        {"memory.swap.max", "0"},
-    };
-    if (limits.pids > 0) settings.emplace_back("pids.max", std::to_string(limits.pids));
-    for (const auto& [file, value] : settings) {
-      Status s = WriteFile(dir_ / file, value);
-      // memory.swap.max is absent when swap accounting is off: no swap to limit.
-      if (!s.ok() && file != "memory.swap.max") return s;
+    const std::string bytes = std::to_string(limits.memory_bytes);
+    if (Status s = WriteLimit(memory_max_, dir_ / "memory.max", bytes); !s.ok()) return s;
+    // memory.swap.max is absent when swap accounting is off: no swap to limit.
+    (void)WriteLimit(swap_max_, dir_ / "memory.swap.max", "0");
+    if (limits.pids > 0) {
+      if (Status s = WriteLimit(pids_max_, dir_ / "pids.max", std::to_string(limits.pids));
+          !s.ok()) {
+        return s;
+      }
     }
     return Status::Ok();
+  }
+  void PrepareLimits() override {
+    memory_max_.emplace(dir_ / "memory.max");
+    swap_max_.emplace(dir_ / "memory.swap.max");
+    pids_max_.emplace(dir_ / "pids.max");
+    peak_.Open();
   }
   void Attach(pid_t pid) override { pid_ = pid; }
 
@@ -98,6 +105,8 @@ class CgroupV2 final : public EnvironmentCgroup {
   Janitor* janitor_;
   NumberFile peak_;
   NumberFile current_;
+  // Opened by PrepareLimits for the next SetLimits.
+  std::optional<PreparedWrite> memory_max_, swap_max_, pids_max_;
   pid_t pid_ = -1;
   bool cpu_limited_ = false;
   std::uint64_t seen_peak_ = 0;

@@ -339,6 +339,7 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplate
   auto cgroup = cgroups_.Create(name, limits);
   if (!cgroup.ok()) return Status::Error("cgroup: " + cgroup.status().message());
   spare->cgroup = std::move(cgroup.value());
+  spare->cgroup->PrepareLimits();  // its function's limits are then one write each
 
   spare::Prepare prepare;
   SandboxSpec box;

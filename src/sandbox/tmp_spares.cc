@@ -1,5 +1,6 @@
 #include "sandbox/tmp_spares.h"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -81,6 +82,13 @@ std::optional<int> SpareTmpVolumes::Wanted() const {
 }
 
 void SpareTmpVolumes::Run() {
+  // Take() wakes this thread in the middle of a cold start: as SCHED_BATCH
+  // it does not preempt the io thread there (it would, as SCHED_OTHER), yet
+  // keeps its full share of the CPU for a burst that needs volumes at once.
+  sched_param batch{};
+  if (::sched_setscheduler(0, SCHED_BATCH, &batch) != 0) {
+    spdlog::debug("spare /tmp volumes: SCHED_BATCH: {}", std::strerror(errno));
+  }
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stop_ || Wanted(); });

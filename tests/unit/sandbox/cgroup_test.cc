@@ -80,6 +80,16 @@ pid_t Spawn(std::vector<const char*> argv) {
 
 pid_t SpawnSleeper() { return Spawn({"sleep", "60"}); }
 
+// Moves `file` aside (a descriptor opened on it still writes there) and puts
+// an empty file at its path: what a write by path would reach. Returns the
+// moved file.
+fs::path SetAside(const fs::path& file) {
+  fs::path aside = file.string() + ".opened";
+  fs::rename(file, aside);
+  Put(file, "");
+  return aside;
+}
+
 // Waits for `pid`; returns its wait status (or -1 if it is still running after `timeout`).
 int WaitFor(pid_t pid, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -171,6 +181,29 @@ TEST_F(CgroupV2Test, LimitCpuSetsTheBurstToTheQuotaWhereTheKernelHasIt) {
   EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max.burst"), "7236");
   cgroup.value()->LimitCpu(3008 / 1769.0);
   EXPECT_EQ(Slurp(EnvDir("env-1") / "cpu.max.burst"), "170040");
+}
+
+// A spare sandbox's cgroup (spares.h): what becoming an environment
+// writes, and the peak it then reads, go through files opened ahead.
+TEST_F(CgroupV2Test, PrepareLimitsOpensTheNextLimitsAndThePeakAhead) {
+  auto manager = Manager();
+  ASSERT_TRUE(manager);
+  auto cgroup = manager->Create("env-1", Limits(128, 64));
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status().message();
+  Put(EnvDir("env-1") / "memory.peak", "41943040\n");
+  cgroup.value()->PrepareLimits();
+  const fs::path max = SetAside(EnvDir("env-1") / "memory.max");
+  const fs::path pids = SetAside(EnvDir("env-1") / "pids.max");
+  SetAside(EnvDir("env-1") / "memory.peak");
+  ASSERT_TRUE(cgroup.value()->SetLimits(Limits(1769, 1024)).ok());
+  EXPECT_EQ(Slurp(max), "1854930944");
+  EXPECT_EQ(Slurp(pids), "1024");
+  EXPECT_EQ(Slurp(EnvDir("env-1") / "memory.max"), "");
+  EXPECT_EQ(cgroup.value()->PeakMemoryBytes(), 41943040u);
+  // Each prepared file serves one SetLimits; the next writes by path.
+  ASSERT_TRUE(cgroup.value()->SetLimits(Limits(3008, 1024)).ok());
+  EXPECT_EQ(Slurp(EnvDir("env-1") / "memory.max"), "3154116608");
+  EXPECT_EQ(Slurp(max), "1854930944");
 }
 
 TEST_F(CgroupV2Test, PeakMemoryReadsMemoryPeak) {
@@ -373,6 +406,35 @@ TEST_F(CgroupV1Test, LimitCpuSetsTheBurstToTheQuotaWhereTheKernelHasIt) {
   cgroup.value()->LimitCpu(128 / 1769.0);
   EXPECT_EQ(Slurp(EnvDir("cpu", "env-1") / "cpu.cfs_quota_us"), "7236");
   EXPECT_EQ(Slurp(EnvDir("cpu", "env-1") / "cpu.cfs_burst_us"), "7236");
+}
+
+// A spare sandbox's cgroup (spares.h): what becoming an environment
+// writes, and the peak it then reads, go through files opened ahead; a
+// raise still goes memory+swap first.
+TEST_F(CgroupV1Test, PrepareLimitsOpensTheNextLimitsAndThePeakAhead) {
+  auto manager = Manager();
+  ASSERT_TRUE(manager);
+  fs::create_directories(EnvDir("memory", "env-1"));
+  Put(EnvDir("memory", "env-1") / "memory.memsw.limit_in_bytes", "9223372036854771712");
+  auto cgroup = manager->Create("env-1", Limits(128, 64));
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status().message();
+  Put(EnvDir("memory", "env-1") / "memory.max_usage_in_bytes", "52428800\n");
+  cgroup.value()->PrepareLimits();
+  const fs::path limit = SetAside(EnvDir("memory", "env-1") / "memory.limit_in_bytes");
+  const fs::path memsw = SetAside(EnvDir("memory", "env-1") / "memory.memsw.limit_in_bytes");
+  const fs::path pids = SetAside(EnvDir("pids", "env-1") / "pids.max");
+  SetAside(EnvDir("memory", "env-1") / "memory.max_usage_in_bytes");
+  ASSERT_TRUE(cgroup.value()->SetLimits(Limits(1769, 1024)).ok());
+  EXPECT_EQ(Slurp(limit), "1854930944");
+  EXPECT_EQ(Slurp(memsw), "1854930944");
+  EXPECT_EQ(Slurp(pids), "1024");
+  EXPECT_EQ(Slurp(EnvDir("memory", "env-1") / "memory.limit_in_bytes"), "");
+  EXPECT_EQ(Slurp(EnvDir("pids", "env-1") / "pids.max"), "");
+  EXPECT_EQ(cgroup.value()->PeakMemoryBytes(), 52428800u);
+  // Each prepared file serves one SetLimits; the next writes by path.
+  ASSERT_TRUE(cgroup.value()->SetLimits(Limits(3008, 1024)).ok());
+  EXPECT_EQ(Slurp(EnvDir("memory", "env-1") / "memory.limit_in_bytes"), "3154116608");
+  EXPECT_EQ(Slurp(limit), "1854930944");
 }
 
 TEST_F(CgroupV1Test, PeakMemoryReadsMaxUsageInBytes) {
