@@ -37,8 +37,14 @@ bool RunQuietly(std::vector<std::string> args, std::string& output) {
   ::close(out[0]);
   if (rc != 0) return false;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  pid_t waited;
+  do {
+    waited = ::waitpid(pid, &status, 0);
+  } while (waited < 0 && errno == EINTR);
+  // ECHILD: off the io thread, its Reaper (waitpid(-1) on SIGCHLD) may have
+  // collected the helper first. Its output was read to the end, so it has
+  // exited, with a status no longer known: taken as success.
+  if (waited < 0) return errno == ECHILD;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

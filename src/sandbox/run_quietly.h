@@ -1,7 +1,8 @@
 #pragma once
 // RunQuietly: runs a helper program (an interpreter probe, mke2fs) from the
 // server, outside any environment, and waits for it. Blocking; io thread
-// at start-up or once per new kind of thing, never per invocation.
+// at start-up or once per new kind of thing, or the spare /tmp volumes'
+// thread (a template), never per invocation.
 
 #include <string>
 #include <vector>

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "config/function_config.h"
 #include "sandbox/namespaces.h"
 
 namespace lambda_emu::sandbox {
@@ -57,7 +58,11 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options) 
     sandbox->loop_ = LoopDevicesUsable(sandbox->loop_refused_);
     if (sandbox->loop_) {
       sandbox->templates_ = std::make_unique<TmpVolumeTemplates>(sandbox->dir_);
-      sandbox->spares_ = std::make_unique<SpareTmpVolumes>(sandbox->dir_);
+      sandbox->spares_ =
+          std::make_unique<SpareTmpVolumes>(sandbox->dir_, sandbox->templates_.get());
+      // Lambda's default EphemeralStorage: its template and volumes are made
+      // now, in the background, not by the first cold start after `serve`.
+      sandbox->spares_->Expect(config::FunctionConfig{}.ephemeral_storage_mb);
     }
   } else {
     sandbox->loop_refused_ = "not root";

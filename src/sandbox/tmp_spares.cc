@@ -13,8 +13,11 @@ namespace lambda_emu::sandbox {
 
 namespace fs = std::filesystem;
 
-SpareTmpVolumes::SpareTmpVolumes(fs::path dir, std::size_t per_size)
-    : dir_(std::move(dir)), per_size_(per_size), thread_([this] { Run(); }) {}
+SpareTmpVolumes::SpareTmpVolumes(fs::path dir, TmpVolumeTemplates* templates, std::size_t per_size)
+    : dir_(std::move(dir)),
+      templates_made_(templates),
+      per_size_(per_size),
+      thread_([this] { Run(); }) {}
 
 SpareTmpVolumes::~SpareTmpVolumes() {
   {
@@ -58,6 +61,16 @@ std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
   return taken->spare;
 }
 
+void SpareTmpVolumes::Expect(int size_mb) {
+  if (!templates_made_) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (templates_.count(size_mb)) return;
+    expected_.insert(size_mb);
+  }
+  wake_.notify_one();
+}
+
 std::size_t SpareTmpVolumes::ReadyCount(int size_mb) {
   std::lock_guard lock(mutex_);
   return ReadyLocked(size_mb);
@@ -91,8 +104,22 @@ void SpareTmpVolumes::Run() {
   }
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stop_ || Wanted(); });
+    wake_.wait(lock, [this] { return stop_ || !expected_.empty() || Wanted(); });
     if (stop_) return;
+    if (!expected_.empty()) {
+      const int expected = *expected_.begin();
+      expected_.erase(expected_.begin());
+      lock.unlock();
+      auto made = templates_made_->For(expected);  // a Take() of this size waits for it there
+      lock.lock();
+      if (made.ok()) {
+        templates_.emplace(expected, *made);
+      } else {
+        // The first environment of this size meets the same error and says it.
+        spdlog::debug("sandbox: /tmp template of {} MB: {}", expected, made.status().message());
+      }
+      continue;
+    }
     const int size = *Wanted();
     // Not while the environment that took the last one starts, unless none
     // is left for the next cold start (a burst). A Take() wakes this wait.

@@ -18,6 +18,11 @@
 // mount locks its namespace needs), unless none of that size is left (a
 // burst of cold starts: the next one would make its own, which is slower).
 //
+// Expect() asks for a size before any environment does (the server's start
+// asks for Lambda's default, 512 MB): the thread makes its template
+// (TmpVolumeTemplates::For, ~20 ms of mke2fs and debugfs) and volumes, so
+// that the first cold start after `serve` only mounts one.
+//
 // Take() is called on the io thread; the rest runs on the spares' thread.
 
 #include <chrono>
@@ -27,10 +32,13 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
 namespace lambda_emu::sandbox {
+
+class TmpVolumeTemplates;
 
 class SpareTmpVolumes {
  public:
@@ -38,7 +46,9 @@ class SpareTmpVolumes {
     int mounted_fd = -1;  // the detached mount, until an environment attaches it
   };
 
-  SpareTmpVolumes(std::filesystem::path dir, std::size_t per_size = 2);
+  // `templates` (may be null: no Expect) must outlive this.
+  SpareTmpVolumes(std::filesystem::path dir, TmpVolumeTemplates* templates = nullptr,
+                  std::size_t per_size = 2);
   ~SpareTmpVolumes();  // stops the thread; spares not taken detach
   SpareTmpVolumes(const SpareTmpVolumes&) = delete;
   SpareTmpVolumes& operator=(const SpareTmpVolumes&) = delete;
@@ -48,6 +58,8 @@ class SpareTmpVolumes {
   std::optional<Spare> Take(int size_mb, const std::filesystem::path& template_image,
                             const std::filesystem::path& image);
 
+  // Makes `size_mb`'s template and volumes now, ahead of any Take().
+  void Expect(int size_mb);
   // How many volumes of `size_mb` are ready now.
   std::size_t ReadyCount(int size_mb);
 
@@ -64,10 +76,12 @@ class SpareTmpVolumes {
   std::size_t ReadyLocked(int size_mb) const;
 
   const std::filesystem::path dir_;
+  TmpVolumeTemplates* const templates_made_;
   const std::size_t per_size_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::map<int, std::filesystem::path> templates_;  // by size, as asked for
+  std::set<int> expected_;                          // sizes whose template is not made yet
   std::map<int, std::deque<Ready>> ready_;
   bool stop_ = false;
   std::chrono::steady_clock::time_point last_take_{};

@@ -85,7 +85,12 @@ std::uint64_t TmpImageBytes(int size_mb) {
 }
 
 Result<fs::path> TmpVolumeTemplates::For(int size_mb) {
+  std::lock_guard lock(mutex_);
   if (auto it = made_.find(size_mb); it != made_.end()) return it->second;
+  return Make(size_mb);
+}
+
+Result<fs::path> TmpVolumeTemplates::Make(int size_mb) {
   const char* mke2fs = FindMke2fs();
   if (!mke2fs) return Status::Error("mke2fs not found (Debian package e2fsprogs)");
   std::error_code ec;

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "lambda_emu/status.h"
@@ -45,12 +46,16 @@ std::uint64_t TmpImageBytes(int size_mb);
 class TmpVolumeTemplates {
  public:
   explicit TmpVolumeTemplates(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  // The empty image for `size_mb`, made on first use (~15 ms).
+  // The empty image for `size_mb`, made on first use (~15 ms). Thread-safe:
+  // a caller asking for a size being made waits for it.
   Result<std::filesystem::path> For(int size_mb);
 
  private:
+  Result<std::filesystem::path> Make(int size_mb);
+
   std::filesystem::path dir_;
-  std::map<int, std::filesystem::path> made_;
+  std::mutex mutex_;
+  std::map<int, std::filesystem::path> made_;  // guarded by mutex_
 };
 
 // Whether this process can attach loop devices (root with /dev/loop-control).

@@ -1,8 +1,8 @@
 // SpareTmpVolumes (sandbox/tmp_spares.h) on real loop devices: a taken
 // volume is replaced kRefillDelay after the Take(), not while the
 // environment that took it starts, unless none of its size is left; a
-// ready one is handed over mounted. Needs root and /dev/loop-control
-// (skipped otherwise).
+// ready one is handed over mounted; an expected size is made ahead. Needs root and
+// /dev/loop-control (skipped otherwise).
 #include "sandbox/tmp_spares.h"
 
 #include <gtest/gtest.h>
@@ -36,7 +36,7 @@ TEST(SpareTmpVolumes, ReplacesATakenVolumeOnlyAfterTheDelay) {
     TmpVolumeTemplates templates(dir / "templates");
     auto image = templates.For(16);
     ASSERT_TRUE(image.ok()) << image.status().message();
-    SpareTmpVolumes spares(dir, 2);
+    SpareTmpVolumes spares(dir, nullptr, 2);
     // The first Take() of a size finds none; two are made (none was left).
     EXPECT_FALSE(spares.Take(16, *image, dir / "first.ext4"));
     ASSERT_TRUE(AwaitReady(spares, 2));
@@ -50,6 +50,31 @@ TEST(SpareTmpVolumes, ReplacesATakenVolumeOnlyAfterTheDelay) {
     std::this_thread::sleep_for(SpareTmpVolumes::kRefillDelay / 2);
     EXPECT_EQ(spares.ReadyCount(16), 1u);
     EXPECT_TRUE(AwaitReady(spares, 2));
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// The server's start asks for the default size: its template and volumes
+// are made before any environment takes one, and the first Take() of that
+// size gets a mounted volume.
+TEST(SpareTmpVolumes, ExpectMakesTheTemplateAndVolumesAheadOfAnyTake) {
+  std::string why;
+  if (!LoopDevicesUsable(why)) GTEST_SKIP() << why;
+  char name[] = "/tmp/tmp-spares-test-XXXXXX";
+  const fs::path dir = ::mkdtemp(name);
+  {
+    TmpVolumeTemplates templates(dir / "templates");
+    SpareTmpVolumes spares(dir, &templates, 2);
+    spares.Expect(16);
+    ASSERT_TRUE(AwaitReady(spares, 2));
+    auto image = templates.For(16);  // made by then: returned, not made again
+    ASSERT_TRUE(image.ok()) << image.status().message();
+    EXPECT_TRUE(fs::exists(*image));
+    auto spare = spares.Take(16, *image, dir / "first.ext4");
+    ASSERT_TRUE(spare);
+    EXPECT_GE(spare->mounted_fd, 0);
+    ::close(spare->mounted_fd);
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
