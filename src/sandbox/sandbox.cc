@@ -7,6 +7,7 @@
 
 #include "config/function_config.h"
 #include "sandbox/namespaces.h"
+#include "sandbox/tmp_spares.h"
 
 namespace lambda_emu::sandbox {
 

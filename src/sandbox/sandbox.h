@@ -23,11 +23,12 @@
 #include "lambda_emu/status.h"
 #include "sandbox/mounts.h"
 #include "sandbox/spawn.h"
-#include "sandbox/tmp_spares.h"
 #include "sandbox/tmp_volume.h"
 #include "sandbox/users.h"
 
 namespace lambda_emu::sandbox {
+
+class SpareTmpVolumes;  // tmp_spares.h
 
 struct SandboxOptions {
   std::string mode = "auto";  // none | auto | namespaces
