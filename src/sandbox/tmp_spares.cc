@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -13,10 +14,12 @@ namespace lambda_emu::sandbox {
 
 namespace fs = std::filesystem;
 
-SpareTmpVolumes::SpareTmpVolumes(fs::path dir, TmpVolumeTemplates* templates, std::size_t per_size)
+SpareTmpVolumes::SpareTmpVolumes(fs::path dir, TmpVolumeTemplates* templates, std::size_t per_size,
+                                 std::chrono::milliseconds burst_window)
     : dir_(std::move(dir)),
       templates_made_(templates),
       per_size_(per_size),
+      burst_window_(burst_window),
       thread_([this] { Run(); }) {}
 
 SpareTmpVolumes::~SpareTmpVolumes() {
@@ -42,7 +45,8 @@ std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
   {
     std::lock_guard lock(mutex_);
     templates_.emplace(size_mb, template_image);
-    last_take_ = std::chrono::steady_clock::now();
+    last_take_ = Clock::now();
+    recent_[size_mb].push_back(last_take_);
     auto& queue = ready_[size_mb];
     if (!queue.empty()) {
       taken = std::move(queue.front());
@@ -81,17 +85,30 @@ std::size_t SpareTmpVolumes::ReadyLocked(int size_mb) const {
   return it == ready_.end() ? 0 : it->second.size();
 }
 
-std::optional<int> SpareTmpVolumes::Wanted() const {
+std::size_t SpareTmpVolumes::TargetLocked(int size_mb, Clock::time_point now) {
+  auto& takes = recent_[size_mb];
+  while (!takes.empty() && now - takes.front() > burst_window_) takes.pop_front();
+  return std::clamp(takes.size() + 1, per_size_, std::max(per_size_, kMostPerSize));
+}
+
+std::optional<int> SpareTmpVolumes::Wanted(Clock::time_point now) {
   std::optional<int> wanted;
-  std::size_t fewest = per_size_;
+  std::size_t fewest = 0;
   for (const auto& [size, path] : templates_) {
     std::size_t have = ReadyLocked(size);
-    if (have < fewest) {
+    if (have < TargetLocked(size, now) && (!wanted || have < fewest)) {
       fewest = have;
       wanted = size;
     }
   }
   return wanted;
+}
+
+std::optional<int> SpareTmpVolumes::Extra(Clock::time_point now) {
+  for (const auto& [size, queue] : ready_) {
+    if (queue.size() > TargetLocked(size, now)) return size;
+  }
+  return std::nullopt;
 }
 
 void SpareTmpVolumes::Run() {
@@ -104,8 +121,22 @@ void SpareTmpVolumes::Run() {
   }
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stop_ || !expected_.empty() || Wanted(); });
+    // More than per_size_ of a size ready (after a burst): look again once
+    // a second, to let the extra ones go when the burst window has passed.
+    const bool grown = std::any_of(ready_.begin(), ready_.end(), [this](const auto& entry) {
+      return entry.second.size() > per_size_;
+    });
+    auto asked = [this] {
+      const auto now = Clock::now();
+      return stop_ || !expected_.empty() || Wanted(now) || Extra(now);
+    };
+    if (grown) {
+      wake_.wait_for(lock, std::chrono::seconds(1), asked);
+    } else {
+      wake_.wait(lock, asked);
+    }
     if (stop_) return;
+    const auto now = Clock::now();
     if (!expected_.empty()) {
       const int expected = *expected_.begin();
       expected_.erase(expected_.begin());
@@ -120,11 +151,23 @@ void SpareTmpVolumes::Run() {
       }
       continue;
     }
-    const int size = *Wanted();
+    if (auto extra = Extra(now)) {
+      Ready oldest = std::move(ready_[*extra].front());
+      ready_[*extra].pop_front();
+      lock.unlock();
+      ::close(oldest.spare.mounted_fd);  // unattached: the mount and its loop device go
+      std::error_code ec;
+      fs::remove(oldest.image, ec);
+      lock.lock();
+      continue;
+    }
+    const std::optional<int> wanted = Wanted(now);
+    if (!wanted) continue;
+    const int size = *wanted;
     // Not while the environment that took the last one starts, unless none
     // is left for the next cold start (a burst). A Take() wakes this wait.
     const auto quiet = last_take_ + kRefillDelay;
-    if (ReadyLocked(size) > 0 && std::chrono::steady_clock::now() < quiet) {
+    if (ReadyLocked(size) > 0 && Clock::now() < quiet) {
       wake_.wait_until(lock, quiet);
       continue;
     }

@@ -1,7 +1,8 @@
 // SpareTmpVolumes (sandbox/tmp_spares.h) on real loop devices: a taken
 // volume is replaced kRefillDelay after the Take(), not while the
 // environment that took it starts, unless none of its size is left; a
-// ready one is handed over mounted; an expected size is made ahead. Needs root and
+// ready one is handed over mounted; an expected size is made ahead; a
+// burst grows the pool until its window has passed. Needs root and
 // /dev/loop-control (skipped otherwise).
 #include "sandbox/tmp_spares.h"
 
@@ -19,12 +20,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Waits up to 5 s for `spares` to have `count` volumes of 16 MB ready.
-bool AwaitReady(SpareTmpVolumes& spares, std::size_t count) {
-  for (int i = 0; i < 500 && spares.ReadyCount(16) < count; ++i) {
+// Waits up to `seconds` for `spares` to have at least `count` volumes of
+// 16 MB ready.
+bool AwaitReady(SpareTmpVolumes& spares, std::size_t count, int seconds = 5) {
+  for (int i = 0; i < seconds * 100 && spares.ReadyCount(16) < count; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return spares.ReadyCount(16) == count;
+  return spares.ReadyCount(16) >= count;
+}
+
+// Waits up to `seconds` for `spares` to have at most `count` ready.
+bool AwaitAtMost(SpareTmpVolumes& spares, std::size_t count, int seconds) {
+  for (int i = 0; i < seconds * 100 && spares.ReadyCount(16) > count; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return spares.ReadyCount(16) <= count;
 }
 
 TEST(SpareTmpVolumes, ReplacesATakenVolumeOnlyAfterTheDelay) {
@@ -50,6 +60,32 @@ TEST(SpareTmpVolumes, ReplacesATakenVolumeOnlyAfterTheDelay) {
     std::this_thread::sleep_for(SpareTmpVolumes::kRefillDelay / 2);
     EXPECT_EQ(spares.ReadyCount(16), 1u);
     EXPECT_TRUE(AwaitReady(spares, 2));
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// A burst of cold starts grows the size's pool (one more than the Take()s
+// of the burst window); once the window has passed, the extra volumes go.
+TEST(SpareTmpVolumes, ABurstKeepsMoreReadyUntilTheWindowHasPassed) {
+  std::string why;
+  if (!LoopDevicesUsable(why)) GTEST_SKIP() << why;
+  char name[] = "/tmp/tmp-spares-test-XXXXXX";
+  const fs::path dir = ::mkdtemp(name);
+  {
+    TmpVolumeTemplates templates(dir / "templates");
+    auto image = templates.For(16);
+    ASSERT_TRUE(image.ok()) << image.status().message();
+    SpareTmpVolumes spares(dir, nullptr, 1, std::chrono::seconds(3));
+    for (int i = 0; i < 3; ++i) {
+      if (auto spare = spares.Take(16, *image, dir / ("taken-" + std::to_string(i) + ".ext4"))) {
+        ::close(spare->mounted_fd);
+      }
+    }
+    EXPECT_TRUE(AwaitReady(spares, 4, 3));   // three Take()s: four ready
+    EXPECT_EQ(spares.ReadyCount(16), 4u);    // and no more
+    EXPECT_TRUE(AwaitAtMost(spares, 1, 8));  // the window passes: back to one
+    EXPECT_EQ(spares.ReadyCount(16), 1u);
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
