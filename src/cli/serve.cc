@@ -134,7 +134,7 @@ CLI::App* AddServerCommand(CLI::App& app, ServeOptions& o, bool api_first) {
       ->add_option("--spare-sandboxes", o.spare_sandboxes,
                    "Blank environments kept ready (own cgroup, namespaces and view already "
                    "made), so a cold start only hands one its function: N, 0 for none, or auto "
-                   "(1, plus one per cold start in the last 10 s, at most 8)")
+                   "(2, or one per cold start in the last 10 s if more, at most 8)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto"}) | CLI::Range(0, 64));
   serve->add_flag("--no-fork-runtimes", o.no_fork_runtimes,

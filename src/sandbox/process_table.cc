@@ -59,7 +59,10 @@ const std::string& InstanceMarker() {
 bool IsLiveServer(pid_t pid, std::optional<std::uint64_t> start_time) {
   if (pid <= 0) return false;
   auto comm = cgroupfs::ReadFile("/proc/" + std::to_string(pid) + "/comm");
-  if (!comm || comm->rfind("lambda-emu", 0) != 0) return false;
+  // Not a spare sandbox's lambda-emu-spare (comm "lambda-emu-spar").
+  if (!comm || comm->rfind("lambda-emu", 0) != 0 || comm->rfind("lambda-emu-spar", 0) == 0) {
+    return false;
+  }
   if (!start_time) return true;
   return StartTime(pid) == start_time;
 }

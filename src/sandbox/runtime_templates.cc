@@ -358,12 +358,18 @@ Result<pid_t> RuntimeTemplates::Fork(const RuntimeTemplateSpec& spec, int output
   auto found = Find(spec);
   if (!found.ok()) return found.status();
   Template& runtime_template = *found.value();
-  static const std::string request = [] {
+  // The spare's program (a template's /proc/self/exe is its interpreter),
+  // then the server's environment.
+  static const std::string self = [] {
     std::error_code ec;
-    std::string text = fs::read_symlink("/proc/self/exe", ec).string();
+    return fs::read_symlink("/proc/self/exe", ec).string();
+  }();
+  static const std::string environment = [] {
+    std::string text;
     for (char** var = environ; var && *var; ++var) text += '\0' + std::string(*var);
     return text;
   }();
+  const std::string request = spare::Executable(self) + environment;
   Status sent = spare::Send(runtime_template.control, request, {output, report, control});
   auto reply = sent.ok() ? ReceiveWithin(runtime_template.control, kForkTimeoutMs)
                          : Result<std::string>(sent);

@@ -1,6 +1,7 @@
 #include "sandbox/spare_process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -32,6 +33,11 @@ std::string ReceiveOrExit(std::vector<int>* fds = nullptr) {
   return std::move(bytes.value());
 }
 
+void SetPolicy(pid_t pid, int policy) {
+  sched_param param{};
+  ::sched_setscheduler(pid, policy, &param);
+}
+
 // Unsandboxed: what Spawn's child does before exec, here.
 [[noreturn]] void ExecRuntime(const spare::Launch& launch) {
   rlimit nofile{launch.runtime.max_open_files, launch.runtime.max_open_files};
@@ -58,7 +64,12 @@ void RunSpare(pid_t forked) {
   if (forked > 0) ::fcntl(spare::kForkedRuntimeFd, F_SETFD, FD_CLOEXEC);
 
   spare::Prepare prepare;
-  if (!spare::Decode(ReceiveOrExit(), prepare)) _exit(127);
+  const bool decoded = spare::Decode(ReceiveOrExit(), prepare);
+  if (prepare.build != spare::Build()) {
+    errno = EPROTO;
+    Fail(Stage::kSandbox, "lambda-emu-spare is not from the build of the lambda-emu beside it");
+  }
+  if (!decoded) _exit(127);
   // Forked: the server adopted this process before it sent Prepare (it
   // waits for the template to reap the fork in between), so the parent
   // whose death this signal follows is now the server. Set any earlier and
@@ -66,6 +77,9 @@ void RunSpare(pid_t forked) {
   if (forked > 0) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // A forked spare's runtime process moves with it.
   if (!JoinCgroupFiles(prepare.cgroup_procs_files, forked)) Fail(Stage::kCgroup);
+  // Only now: a cgroup v1 move holds a lock every fork and exit on the host
+  // waits for, which must not wait for a CPU that nothing else wants.
+  if (prepare.policy != SCHED_OTHER) SetPolicy(0, prepare.policy);
   const char* failed = "";
   PrestartedRuntime prestarted;
   InitSpec ahead = spare::MakeInitSpec(prepare.runtime);
@@ -89,6 +103,10 @@ void RunSpare(pid_t forked) {
   std::size_t expected = (launch.has_tmp_fd ? 1u : 0u) + (launch.has_idmap_fd ? 1u : 0u);
   if (fds.size() != expected) _exit(127);
   ::close(spare::kControlFd);
+  if (prepare.policy != SCHED_OTHER) {
+    SetPolicy(0, SCHED_OTHER);
+    if (prestarted.pid > 0) SetPolicy(prestarted.pid, SCHED_OTHER);
+  }
   if (!prepare.namespaces) ExecRuntime(launch);
   if (prestarted.pid > 0 && (!(launch.runtime == prepare.runtime) ||
                              (prestarted.forked && launch.argv != prepare.forked_argv))) {

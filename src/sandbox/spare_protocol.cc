@@ -1,17 +1,21 @@
 #include "sandbox/spare_protocol.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 
 namespace lambda_emu::sandbox::spare {
 
 namespace {
 
-// Numbers as 8 bytes in host order (both ends are the same binary), strings
+// Numbers as 8 bytes in host order (both ends are built from this file in
+// one build: Prepare::build says so), strings
 // as their length and bytes, lists as their count and items.
 class Writer {
  public:
@@ -175,21 +179,61 @@ InitSpec MakeInitSpec(const Launch& launch) {
   return init;
 }
 
+const std::string& Build() {
+  // Any change to the messages recompiles this file (it includes every
+  // header they are made of), and both programs link this one object.
+  static const std::string build = __DATE__ " " __TIME__;
+  return build;
+}
+
+std::string Executable(const std::string& self) {
+  struct Beside {
+    std::string path;
+    dev_t dev = 0;
+    ino_t ino = 0;
+  };
+  static const std::optional<Beside> beside = []() -> std::optional<Beside> {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return std::nullopt;
+    Beside found{(exe.parent_path() / "lambda-emu-spare").string()};
+    struct stat st {};
+    if (::stat(found.path.c_str(), &st) != 0 || ::access(found.path.c_str(), X_OK) != 0) {
+      return std::nullopt;
+    }
+    found.dev = st.st_dev;
+    found.ino = st.st_ino;
+    return found;
+  }();
+  struct stat now {};
+  if (!beside || ::stat(beside->path.c_str(), &now) != 0 || now.st_dev != beside->dev ||
+      now.st_ino != beside->ino) {
+    return self;
+  }
+  return beside->path;
+}
+
 std::string Encode(const Prepare& m) {
   Writer w;
-  w.Num(m.namespaces ? 1 : 0).Strs(m.cgroup_procs_files).Str(m.plan.root);
-  w.Steps(m.plan.steps).Steps(m.plan.after_seal).Identity(m.runtime).Strs(m.forked_argv);
+  w.Str(m.build).Num(m.namespaces ? 1 : 0).Strs(m.cgroup_procs_files).Str(m.plan.root);
+  w.Steps(m.plan.steps)
+      .Steps(m.plan.after_seal)
+      .Identity(m.runtime)
+      .Num(static_cast<std::uint64_t>(m.policy));
+  w.Strs(m.forked_argv);
   return w.Take();
 }
 
 bool Decode(const std::string& bytes, Prepare& m) {
   Reader r(bytes);
+  r.Str(m.build);
   r.Flag(m.namespaces);
   r.Strs(m.cgroup_procs_files);
   r.Str(m.plan.root);
   r.Steps(m.plan.steps);
   r.Steps(m.plan.after_seal);
   r.Identity(m.runtime);
+  m.policy = static_cast<int>(r.Num());
   r.Strs(m.forked_argv);
   return r.ok();
 }

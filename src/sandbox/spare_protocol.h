@@ -35,6 +35,13 @@ inline constexpr int kForkedRuntimeFd = 5;
 // `lambda-emu __spare forked PID`, PID its runtime process.
 inline constexpr const char* kCommand = "__spare";
 inline constexpr const char* kForked = "forked";
+// The program that argv is exec'd on: lambda-emu-spare beside the running
+// lambda-emu (a static build of just the spare's code, which execs in a
+// tenth of the CPU time) while it is the file that was there when first
+// asked, else `self`, the way the caller names lambda-emu itself. A rebuild
+// replaces both files: the running server then falls back to its own
+// image rather than run a lambda-emu-spare of another build.
+std::string Executable(const std::string& self);
 
 // Who the runtime runs as and its limits: the same for every function of
 // one server, so a spare can prestart its runtime process (init.h).
@@ -52,13 +59,23 @@ struct RuntimeIdentity {
   bool operator==(const RuntimeIdentity&) const = default;
 };
 
+// Identifies the build both ends come from: a lambda-emu-spare left from
+// another build may not read the same messages.
+const std::string& Build();
+
 struct Prepare {
-  bool namespaces = false;  // build plan's shared half (PrepareView); else only join
+  std::string build = Build();  // first on the wire, so that any build reads it
+  bool namespaces = false;      // build plan's shared half (PrepareView); else only join
   std::vector<std::string> cgroup_procs_files;
   MountPlan plan;  // root, steps, after_seal
   // Sandboxed: the runtime process is started ahead as this (it must be
   // what every Launch then says).
   RuntimeIdentity runtime;
+  // Its scheduling policy once it has joined its cgroups, until a Launch:
+  // the spares thread's (SCHED_IDLE, or SCHED_BATCH where SCHED_IDLE could
+  // not be left), so that making spares only takes CPU time nothing else
+  // wants. A Launch puts it and its prestarted runtime back to SCHED_OTHER.
+  int policy = 0;  // SCHED_OTHER
   // Forked: the runtime command its runtime process stands for (the
   // function's view argv). A Launch with another argv, or another
   // identity, lets that process go and starts the runtime by exec.

@@ -1,10 +1,12 @@
 #include "sandbox/spares.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -43,20 +45,36 @@ void CloseAll(std::initializer_list<int> fds) {
 }
 
 // The child, between clone and exec (system calls only): descriptors 0-4 as
-// spare_protocol.h says, nothing else, then `lambda-emu __spare`.
+// spare_protocol.h says, nothing else, then `lambda-emu __spare` (on
+// spare::Executable()).
 [[noreturn]] void ExecSpare(pid_t parent, bool new_pid_namespace, int gate, const int (&fds)[5],
-                            char* const* argv) {
+                            const char* executable, char* const* argv) {
   StartChild(parent, new_pid_namespace);
+  // Its exec and cgroup join at the normal policy, not the spares thread's
+  // (it takes that again afterwards: spare::Prepare::policy).
   sched_param normal{};
-  ::sched_setscheduler(0, SCHED_OTHER, &normal);  // not the spares thread's SCHED_IDLE
+  ::sched_setscheduler(0, SCHED_OTHER, &normal);
   if (gate >= 0) {
     // The server writes this namespace's id maps first.
     char byte;
     if (::read(gate, &byte, 1) != 1) _exit(127);
   }
   if (!PlaceDescriptors(fds)) _exit(127);
-  ::execve("/proc/self/exe", argv, environ);
+  ::execve(executable, argv, environ);
   _exit(127);
+}
+
+// SCHED_IDLE where a process may go back from it to SCHED_OTHER (with
+// CAP_SYS_NICE, or an RLIMIT_NICE that allows nice 0), else SCHED_BATCH:
+// spares and their runtimes must be able to.
+int SparesPolicy() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct caps[2] = {};
+  const bool nice_cap = ::syscall(SYS_capget, &header, caps) == 0 &&
+                        (caps[CAP_SYS_NICE / 32].effective & (1u << (CAP_SYS_NICE % 32)));
+  rlimit nice{};
+  const bool nice_limit = ::getrlimit(RLIMIT_NICE, &nice) == 0 && nice.rlim_cur >= 20;
+  return nice_cap || nice_limit ? SCHED_IDLE : SCHED_BATCH;
 }
 
 // Why a spare that closed its control socket did so, from its report pipe.
@@ -105,7 +123,8 @@ SpareSandboxes::SpareSandboxes(Sandbox* sandbox, CgroupManager& cgroups, fs::pat
       cgroups_(cgroups),
       work_dir_(std::move(work_dir)),
       pids_limit_(pids_limit),
-      count_(count) {
+      count_(count),
+      policy_(SparesPolicy()) {
   kinds_[""];  // blank spares
   if (!fork_runtimes) {
     fork_refused_ = "--no-fork-runtimes";
@@ -224,7 +243,8 @@ SpareSandboxes::Figures SpareSandboxes::figures() const {
 }
 
 std::string SpareSandboxes::Describe() const {
-  std::string text = count_ == kAuto ? "auto (1-" + std::to_string(kAutoMax) + " kept ready"
+  std::string text = count_ == kAuto ? "auto (" + std::to_string(kAutoLeast) + "-" +
+                                           std::to_string(kAutoMax) + " kept ready"
                                      : std::to_string(count_) + " kept ready";
   return text + (templates_ ? ", and as many of each forked runtime)" : ")");
 }
@@ -234,16 +254,17 @@ std::size_t SpareSandboxes::TargetLocked(Kind& kind, Clock::time_point now) {
   while (!kind.recent.empty() && now - kind.recent.front() > kAutoWindow) {
     kind.recent.pop_front();
   }
-  return std::clamp<std::size_t>(kind.recent.size(), 1, kAutoMax);
+  return std::clamp<std::size_t>(kind.recent.size(), kAutoLeast, kAutoMax);
 }
 
 void SpareSandboxes::Run() {
   // This thread only runs when a CPU is otherwise idle: waking it (Take)
   // must not preempt the io thread in the middle of a cold start. Spares
-  // go back to the normal policy before they exec (ExecSpare).
-  sched_param idle{};
-  if (::sched_setscheduler(0, SCHED_IDLE, &idle) != 0) {
-    spdlog::debug("spare sandboxes: SCHED_IDLE: {}", std::strerror(errno));
+  // go back to the normal policy before they exec (ExecSpare), and to this
+  // one once they have joined their cgroups (spare::Prepare::policy).
+  sched_param param{};
+  if (::sched_setscheduler(0, policy_, &param) != 0) {
+    spdlog::debug("spare sandboxes: sched_setscheduler: {}", std::strerror(errno));
   }
   std::unique_lock lock(mutex_);
   while (!stop_) {
@@ -261,6 +282,7 @@ void SpareSandboxes::Run() {
     const auto now = Clock::now();
     // The kind that most needs one: blank first, then each runtime's.
     Kind* short_of = nullptr;
+    std::size_t short_target = 0;
     std::unique_ptr<SpareSandbox> extra;
     for (auto& [key, kind] : kinds_) {
       if (kind.failures >= kFailuresBeforeGivingUp || kind.forgotten) continue;
@@ -276,6 +298,7 @@ void SpareSandboxes::Run() {
       }
       if (kind.ready.size() < target && (!short_of || awaited)) {
         short_of = &kind;
+        short_target = target;
         if (awaited) break;
       }
     }
@@ -289,46 +312,60 @@ void SpareSandboxes::Run() {
       wake_.wait_for(lock, std::chrono::seconds(1));
       continue;
     }
-    // Making a spare takes a few milliseconds of CPU: not while the
-    // environment that took the last one starts (on a 2-core machine it
-    // would take that start's CPU).
+    // Making a spare takes ~1.5 ms of CPU: not while the environment that
+    // took the last one starts, unless none is left (a burst: the next cold
+    // start would start on demand, which is slower).
     const auto quiet = last_take_ + kRefillDelay;
-    if (now < quiet && now - short_of->awaited >= kAwaitedFor) {
+    if (now < quiet && !short_of->ready.empty() && now - short_of->awaited >= kAwaitedFor) {
       wake_.wait_until(lock, quiet);
       continue;
     }
+    // All that are missing at once: their cgroup moves then wait for one
+    // RCU grace period together instead of one each. A kind's first alone:
+    // it may start a template, or fail.
+    const std::size_t count = short_of->made_any ? short_target - short_of->ready.size() : 1;
     // Kinds are never removed, so short_of stays valid while unlocked.
     std::shared_ptr<const RuntimeTemplateSpec> spec = short_of->spec;
     lock.unlock();
-    auto made = Make(spec.get());
+    std::vector<Result<std::unique_ptr<SpareSandbox>>> made;
+    for (std::size_t i = 0; i < count; ++i) made.push_back(Start(spec.get()));
+    for (auto& spare : made) {
+      if (!spare.ok()) continue;
+      if (Status ready = AwaitReady(*spare.value()); !ready.ok()) spare = ready;
+    }
     lock.lock();
-    if (made.ok() && short_of->forgotten) continue;  // made meanwhile: it goes
-    if (made.ok()) {
-      short_of->ready.push_back(std::move(made.value()));
-      ++figures_.made;
-      short_of->failures = 0;
-      short_of->made_any = true;
-      continue;
-    }
-    ++figures_.failed;
-    if (spec && spec->snapshot) {
-      // A snapshot whose init failed fails the same way again: once is enough.
-      short_of->failures = kFailuresBeforeGivingUp;
-      spdlog::warn("SnapStart: {}: {}; its environments run their init on demand",
-                   spec->description, made.status().message());
-    } else if (++short_of->failures < kFailuresBeforeGivingUp) {
-      spdlog::debug("spare sandboxes: {}", made.status().message());
-    } else if (spec) {
-      spdlog::warn("forked runtimes: {}; {} functions' runtimes start by exec from now on",
-                   made.status().message(), spec->description);
-    } else {
-      spdlog::warn("spare sandboxes: {}; environments are started on demand from now on",
-                   made.status().message());
-    }
+    for (auto& spare : made) Add(*short_of, std::move(spare));
   }
 }
 
-Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplateSpec* kind) {
+void SpareSandboxes::Add(Kind& kind, Result<std::unique_ptr<SpareSandbox>> made) {
+  if (made.ok()) {
+    if (kind.forgotten) return;  // made meanwhile: it goes
+    kind.ready.push_back(std::move(made.value()));
+    ++figures_.made;
+    kind.failures = 0;
+    kind.made_any = true;
+    return;
+  }
+  ++figures_.failed;
+  const auto& spec = kind.spec;
+  if (spec && spec->snapshot) {
+    // A snapshot whose init failed fails the same way again: once is enough.
+    kind.failures = kFailuresBeforeGivingUp;
+    spdlog::warn("SnapStart: {}: {}; its environments run their init on demand", spec->description,
+                 made.status().message());
+  } else if (++kind.failures != kFailuresBeforeGivingUp) {
+    spdlog::debug("spare sandboxes: {}", made.status().message());
+  } else if (spec) {
+    spdlog::warn("forked runtimes: {}; {} functions' runtimes start by exec from now on",
+                 made.status().message(), spec->description);
+  } else {
+    spdlog::warn("spare sandboxes: {}; environments are started on demand from now on",
+                 made.status().message());
+  }
+}
+
+Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Start(const RuntimeTemplateSpec* kind) {
   auto spare = std::make_unique<SpareSandbox>();
   spare->forked = kind != nullptr;
   spare->snapshot = kind && kind->snapshot;
@@ -378,6 +415,7 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplate
   static char name1[] = "__spare";
   char* argv[] = {name0, name1, nullptr};
   const pid_t parent = ::getpid();
+  const std::string executable = spare::Executable("/proc/self/exe");
 
   const fs::path cgroup_dir = spare->cgroup->Directory();
   bool born_in_cgroup = false;
@@ -399,7 +437,8 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplate
       born_in_cgroup = pid >= 0;
     }
     if (pid < 0) pid = Clone({}, flags);
-    if (pid == 0) ExecSpare(parent, flags & CLONE_NEWPID, gate[0], child_fds, argv);
+    if (pid == 0)
+      ExecSpare(parent, flags & CLONE_NEWPID, gate[0], child_fds, executable.c_str(), argv);
     if (pid < 0) failed = std::string("clone: ") + std::strerror(errno);
   }
   CloseAll({devnull, output[1], report[1], control[1], gate[0]});
@@ -425,13 +464,18 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplate
   }
 
   if (!born_in_cgroup) prepare.cgroup_procs_files = spare->cgroup->ProcsFiles();
+  prepare.policy = policy_;
   if (Status sent = spare::Send(spare->control_fd, spare::Encode(prepare)); !sent.ok()) {
     return Status::Error(WhyItEnded(spare->status_fd));
   }
+  return spare;
+}
+
+Status SpareSandboxes::AwaitReady(SpareSandbox& spare) {
   // Ready once it says so; a spare that fails says why on its report pipe.
   const auto deadline = Clock::now() + kReadyTimeout;
   for (;;) {
-    pollfd ready{spare->control_fd, POLLIN, 0};
+    pollfd ready{spare.control_fd, POLLIN, 0};
     int polled = ::poll(&ready, 1, 100);
     if (polled > 0) break;
     if (polled < 0 && errno != EINTR)
@@ -440,8 +484,8 @@ Result<std::unique_ptr<SpareSandbox>> SpareSandboxes::Make(const RuntimeTemplate
     if (stop_) return Status::Error("stopping");
     if (Clock::now() > deadline) return Status::Error("a spare was not ready within 10 s");
   }
-  if (!spare::Receive(spare->control_fd).ok()) return Status::Error(WhyItEnded(spare->status_fd));
-  return spare;
+  if (!spare::Receive(spare.control_fd).ok()) return Status::Error(WhyItEnded(spare.status_fd));
+  return Status::Ok();
 }
 
 }  // namespace lambda_emu::sandbox

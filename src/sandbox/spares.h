@@ -16,14 +16,16 @@
 // spawned environment's first process does.
 //
 // A thread of its own makes them: `count` ready at all times, or with auto
-// one more for every cold start in the last 10 s (at least 1, at most 8),
-// so a burst finds more ready next time and an idle server keeps one. A
-// spare holds its cgroup, a directory (sandboxed) and ~0.9 MB of private
-// memory (256 KB of it charged to its own cgroup, the rest to the server's,
-// where it was allocated before the spare joined). Spares die with the
-// server (PR_SET_PDEATHSIG) and are killed when it stops. When spares
-// cannot be made (three failures in a row) the server says why once and
-// starts every environment itself, as without spares.
+// one for every cold start in the last 10 s (at least 2, at most 8), so a
+// burst finds more ready next time and an idle server keeps two. When a
+// kind has none left it makes every missing one at once, so that their
+// cgroup joins share one RCU grace period. Spares run lambda-emu-spare
+// (spare_protocol.h: Executable) and, once they have joined their cgroups,
+// the thread's idle scheduling policy until they are taken. A spare holds
+// its cgroup, a directory (sandboxed) and ~130 KB of private memory. Spares
+// die with the server (PR_SET_PDEATHSIG) and are killed when it stops. When
+// spares cannot be made (three failures in a row) the server says why once
+// and starts every environment itself, as without spares.
 //
 // Forked runtimes (runtime_templates.h): for each runtime template a
 // function wants (Want), spares of that kind are kept too, forked from the
@@ -88,9 +90,11 @@ Result<SpawnedProcess> Launch(SpareSandbox& spare, const SpawnSpec& spec);
 class SpareSandboxes {
  public:
   static constexpr int kAuto = -1;
+  static constexpr std::size_t kAutoLeast = 2;
   static constexpr std::size_t kAutoMax = 8;
   static constexpr std::chrono::seconds kAutoWindow{10};
-  // A spare is made this long after the last cold start.
+  // While a kind has one ready, it makes more only this long after the
+  // last cold start (not during it).
   static constexpr std::chrono::milliseconds kRefillDelay{100};
 
   struct Figures {
@@ -138,7 +142,7 @@ class SpareSandboxes {
   std::unique_ptr<SpareSandbox> Take(const RuntimeTemplateSpec* kind = nullptr);
 
   Figures figures() const;
-  // For the start-up log: "auto (1-8 kept ready)" / "2 kept ready".
+  // For the start-up log: "auto (2-8 kept ready)" / "2 kept ready".
   std::string Describe() const;
 
  private:
@@ -154,13 +158,20 @@ class SpareSandboxes {
 
   void Run();
   std::size_t TargetLocked(Kind& kind, std::chrono::steady_clock::time_point now);
-  Result<std::unique_ptr<SpareSandbox>> Make(const RuntimeTemplateSpec* kind);
+  // A spare of `kind` (null: blank) on its way: its cgroup made, its
+  // process started and told to prepare.
+  Result<std::unique_ptr<SpareSandbox>> Start(const RuntimeTemplateSpec* kind);
+  // Waits until `spare` says it is ready (or has failed, and why).
+  Status AwaitReady(SpareSandbox& spare);
+  // Counts `made` for `kind`: ready, or one more failure in a row.
+  void Add(Kind& kind, Result<std::unique_ptr<SpareSandbox>> made);
 
   Sandbox* const sandbox_;
   CgroupManager& cgroups_;
   const std::filesystem::path work_dir_;
   const std::uint64_t pids_limit_;
   const int count_;
+  const int policy_;  // the spares thread's, and spares' until launched
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

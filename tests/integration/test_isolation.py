@@ -943,7 +943,9 @@ export const handler = async () => {
   return {uid: process.getuid(), gid: process.getgid(), cwd: process.cwd(),
           execPath: process.execPath, tmp: fs.readdirSync('/tmp'),
           pids: fs.readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p)).sort(),
-          taskOwner: fs.statSync('/var/task').uid, task: fs.readdirSync('/var/task')};
+          taskOwner: fs.statSync('/var/task').uid, task: fs.readdirSync('/var/task'),
+          // Field 41 of /proc/self/stat: the scheduling policy (0 SCHED_OTHER).
+          policy: Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[38])};
 };
 """
 
@@ -974,9 +976,15 @@ class NonRootServerTest(unittest.TestCase):
         chown_tree(emu.tmp, nobody, nobody)
         chown_tree(os.path.dirname(app), nobody, nobody)
         with emu:
+            # From a spare sandbox, made while the server could not have left
+            # SCHED_IDLE (no CAP_SYS_NICE): the runtime still runs SCHED_OTHER.
+            self.assertTrue(wait_until(lambda: "\nlambda_emu_spare_sandboxes 2\n" in
+                                       emu.request("GET", "/metrics").body.decode(), timeout=20))
             r = emu.invoke("who", {})
             self.assertEqual(r.status, 200, r)
             self.assertIsNone(r.header("X-Amz-Function-Error"), r.body)
+            self.assertIn('lambda_emu_spare_sandbox_events_total{event="taken"} 1\n',
+                          emu.request("GET", "/metrics").body.decode())
             out = r.json()
             stderr = emu.stderr()
         self.assertIn("namespaces: user, mount, PID", stderr)
@@ -988,6 +996,7 @@ class NonRootServerTest(unittest.TestCase):
         self.assertEqual(out["pids"], ["1", "2"])
         self.assertEqual(out["task"], ["index.mjs"])
         self.assertEqual(out["taskOwner"], 993, "the server's files are the sandbox user's")
+        self.assertEqual(out["policy"], 0, "SCHED_OTHER")
         self.assertFalse(os.path.exists("/tmp/mine-" + mark), "wrote the host's /tmp")
 
 

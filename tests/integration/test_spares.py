@@ -1,6 +1,7 @@
 """Issue 15, item 1: spare sandboxes (--spare-sandboxes N|auto).
 
-A spare is `lambda-emu __spare`: a child of the server that has joined a fresh
+A spare is `lambda-emu __spare` (run by lambda-emu-spare, beside the server's
+binary, else by lambda-emu itself): a child of the server that has joined a fresh
 cgroup and, sandboxed, sits in its own namespaces with the shared half of an
 environment's view built. A cold start hands one the function and it becomes
 the environment. These tests watch spares from the host (their pids, cgroups
@@ -11,11 +12,13 @@ timeouts behave as without spares; spares go when the server stops or dies.
 """
 
 import os
+import shutil
 import signal
+import tempfile
 import time
 import unittest
 
-from emu import EmuServer, invoke_parallel, pid_alive, report_for, serve_for_class, wait_until
+from emu import EmuServer, emu_binary, invoke_parallel, pid_alive, report_for, serve_for_class, wait_until
 from runtime_support import CodeDirs, function
 from sandbox_probes import BROKEN, HOG, SLOW_INIT, children, cmdline
 
@@ -49,6 +52,7 @@ PROBE = """
             "uid": os.getuid(),
             "cwd": os.getcwd(),
             "tmpdir": os.environ.get("TMPDIR"),
+            "policy": os.sched_getscheduler(0),
         }
 """
 
@@ -140,6 +144,32 @@ class SandboxedSparesTest(unittest.TestCase):
             self.assertNotEqual(os.readlink(f"/proc/{pid}/ns/mnt"), own)
             self.assertNotEqual(os.readlink(f"/proc/{pid}/ns/pid_for_children"),
                                 os.readlink(f"/proc/{self.emu.proc.pid}/ns/pid"))
+
+    def test_spares_run_the_static_program_beside_the_server(self):
+        self.wait_ready()
+        beside = os.path.join(os.path.dirname(os.path.realpath(emu_binary())), "lambda-emu-spare")
+        for pid in ready_spares(self.emu.proc.pid):
+            self.assertEqual(os.readlink(f"/proc/{pid}/exe"), beside)
+            self.assertEqual(cmdline(pid), SPARE_CMDLINE)
+
+    def test_ready_spares_take_only_idle_cpu_and_environments_run_as_usual(self):
+        # As root, a spare that is ready, and its prestarted runtime process,
+        # run SCHED_IDLE: making spares never takes CPU time that a cold start
+        # wants. Once an environment, both are back to SCHED_OTHER.
+        # (Without root, SCHED_IDLE could not be left: SCHED_BATCH.)
+        waiting = os.SCHED_IDLE if os.geteuid() == 0 else os.SCHED_BATCH
+        self.wait_ready()
+        before = ready_spares(self.emu.proc.pid)
+        for pid in before:
+            self.assertEqual(os.sched_getscheduler(pid), waiting, pid)
+            for child in children(pid):
+                self.assertEqual(os.sched_getscheduler(child), waiting, child)
+        r = self.emu.invoke("probe-b", {})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["policy"], os.SCHED_OTHER)
+        became = [p for p in before if runs_a_function(p)]
+        self.assertEqual(len(became), 1)
+        self.assertEqual(os.sched_getscheduler(became[0]), os.SCHED_OTHER)
 
     def test_a_cold_start_becomes_a_ready_spare(self):
         self.wait_ready()
@@ -267,6 +297,7 @@ class UnsandboxedSparesTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         out = r.json()
         self.assertEqual(out["pid"], spare)  # the same process, now the runtime
+        self.assertEqual(out["policy"], os.SCHED_OTHER)  # not the waiting spare's
         self.assertIn("python", " ".join(cmdline(spare)))
         self.assertTrue(out["tmpdir"] and out["tmpdir"].endswith("/tmp"), out)
         self.assertEqual(spare_metrics(self.emu)["taken"], 1)
@@ -293,15 +324,62 @@ class SpareSizingTest(unittest.TestCase):
         functions = {f"p{i}": function(probe, PY, "app.handler") for i in range(5)}
         with EmuServer(functions, args=["--no-fork-runtimes"]) as emu:  # auto is the default
             self.assertIn("spare sandboxes: auto", emu.stderr())
-            self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 1, timeout=20))
+            self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 2, timeout=20))
             for i in range(5):
                 self.assertEqual(emu.invoke(f"p{i}", {}).status, 200)
             # Five cold starts in the last 10 s: five kept ready.
             self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 5, timeout=9),
                             spare_metrics(emu))
-            # None since: back to one.
-            self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 1, timeout=20),
+            # None since: back to two.
+            self.assertTrue(wait_until(lambda: spare_metrics(emu).get("ready") == 2, timeout=20),
                             spare_metrics(emu))
+
+    def test_a_replaced_or_missing_lambda_emu_spare_is_not_run(self):
+        # lambda-emu and lambda-emu-spare as hard links in a directory of their
+        # own (/proc/self/exe is then that path). A rebuild replaces the file:
+        # a server that is running keeps making spares, from its own image.
+        binary = os.path.realpath(emu_binary())
+        lone = tempfile.mkdtemp(prefix="lone-", dir=os.path.dirname(binary))
+        self.addCleanup(shutil.rmtree, lone, True)
+        server, helper = os.path.join(lone, "lambda-emu"), os.path.join(lone, "lambda-emu-spare")
+        os.link(binary, server)
+        os.link(os.path.join(os.path.dirname(binary), "lambda-emu-spare"), helper)
+        previous = os.environ.get("LAMBDA_EMU_BIN")
+        os.environ["LAMBDA_EMU_BIN"] = server
+        self.addCleanup(os.environ.__setitem__, "LAMBDA_EMU_BIN", previous or binary)
+        probe = self.code.make("probe", {"app.py": PROBE})
+        functions = {f"p{i}": function(probe, PY, "app.handler") for i in range(2)}
+
+        def one_ready(emu, other_than=()):
+            ready = set()
+
+            def found():
+                ready.clear()
+                ready.update(ready_spares(emu.proc.pid) - set(other_than))
+                return len(ready) == 1 and spare_metrics(emu).get("ready") == 1
+            self.assertTrue(wait_until(found, timeout=20), emu.stderr()[-2000:])
+            return ready.pop()
+
+        with EmuServer(functions, args=["--spare-sandboxes", "1", "--no-fork-runtimes"]) as emu:
+            first = one_ready(emu)
+            self.assertEqual(os.readlink(f"/proc/{first}/exe"), helper)
+            shutil.copy2(helper, helper + ".new")
+            os.replace(helper + ".new", helper)  # a new file where the old one was
+            self.assertEqual(emu.invoke("p0", {}).status, 200)
+            second = one_ready(emu, other_than={first})
+            self.assertEqual(os.readlink(f"/proc/{second}/exe"), server)
+            self.assertEqual(cmdline(second), SPARE_CMDLINE)
+            self.assertEqual(emu.invoke("p1", {}).status, 200)
+            self.assertEqual(spare_metrics(emu)["taken"], 2)
+            self.assertEqual(spare_metrics(emu).get("failed", 0), 0)
+
+        # Without one beside it at all, the same from the start.
+        os.unlink(helper)
+        with EmuServer(functions, args=["--spare-sandboxes", "1", "--no-fork-runtimes"]) as emu:
+            spare = one_ready(emu)
+            self.assertEqual(os.readlink(f"/proc/{spare}/exe"), server)
+            self.assertEqual(emu.invoke("p0", {}).status, 200)
+            self.assertEqual(spare_metrics(emu)["taken"], 1)
 
 
 class SpareCleanupTest(unittest.TestCase):

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,8 +79,11 @@ TEST(SpareProtocol, PrepareRoundTrips) {
   sent.runtime.uid = 993;
   sent.runtime.uid_map = "993 993 1\n";
   sent.forked_argv = {"/var/lang/bin/python3.11", "/var/runtime/bootstrap.py"};
+  sent.policy = SCHED_IDLE;
   Prepare got;
   ASSERT_TRUE(Decode(Encode(sent), got));
+  EXPECT_EQ(got.build, Build());
+  EXPECT_EQ(got.policy, SCHED_IDLE);
   EXPECT_TRUE(got.namespaces);
   EXPECT_EQ(got.cgroup_procs_files, sent.cgroup_procs_files);
   EXPECT_EQ(got.plan.root, sent.plan.root);
@@ -89,6 +93,19 @@ TEST(SpareProtocol, PrepareRoundTrips) {
   EXPECT_EQ(got.plan.after_seal[0].kind, Kind::kSeal);
   EXPECT_EQ(got.runtime, sent.runtime);
   EXPECT_EQ(got.forked_argv, sent.forked_argv);
+}
+
+// A lambda-emu-spare left from another build reads which build sent the
+// message even when the rest is laid out differently, and can say so.
+TEST(SpareProtocol, PrepareSaysItsBuildFirst) {
+  EXPECT_FALSE(Build().empty());
+  Prepare sent;
+  sent.build = "another build";
+  sent.cgroup_procs_files = {"/sys/fs/cgroup/memory/x/spare-1/cgroup.procs"};
+  const std::string bytes = Encode(sent);
+  Prepare got;
+  EXPECT_FALSE(Decode(bytes.substr(0, bytes.size() - 3), got));
+  EXPECT_EQ(got.build, "another build");
 }
 
 // What releases a forked runtime (lambda_emu_template.py splits it at NULs):
@@ -124,7 +141,8 @@ TEST(SpareProtocol, DamagedMessagesAreRefused) {
   std::string encoded = Encode(prepare);
   Prepare decoded;
   ASSERT_TRUE(Decode(encoded, decoded));
-  const std::size_t kind_at = 8 + 8 + 8 + 8;  // flag, no files, empty root, step count
+  // build, flag, no files, empty root, step count
+  const std::size_t kind_at = 8 + Build().size() + 8 + 8 + 8 + 8;
   encoded[kind_at] = '\x63';
   EXPECT_FALSE(Decode(encoded, decoded));
 }
