@@ -1,9 +1,11 @@
 #include "sandbox/spare_process.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,6 +61,16 @@ void SetPolicy(pid_t pid, int policy) {
 }  // namespace
 
 void RunSpare(pid_t forked) {
+  // Capabilities a spare in a user namespace of its own kept through its
+  // exec as ambient ones (ExecSpare): they are its own now, and nothing it
+  // starts may inherit them.
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0ul, 0ul, 0ul);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct caps[2] = {};
+  if (::syscall(SYS_capget, &header, caps) == 0 && (caps[0].inheritable || caps[1].inheritable)) {
+    caps[0].inheritable = caps[1].inheritable = 0;
+    ::syscall(SYS_capset, &header, caps);
+  }
   ::fcntl(spare::kReportFd, F_SETFD, FD_CLOEXEC);
   ::fcntl(spare::kControlFd, F_SETFD, FD_CLOEXEC);
   if (forked > 0) ::fcntl(spare::kForkedRuntimeFd, F_SETFD, FD_CLOEXEC);

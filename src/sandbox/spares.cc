@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -58,6 +59,20 @@ void CloseAll(std::initializer_list<int> fds) {
     // The server writes this namespace's id maps first.
     char byte;
     if (::read(gate, &byte, 1) != 1) _exit(127);
+    // In a user namespace of its own the spare is the sandbox user, not
+    // root, so its exec would drop the capabilities it has there (and needs
+    // for its mounts): as ambient ones they survive it. RunSpare clears them
+    // before anything else runs.
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct caps[2] = {};
+    if (::syscall(SYS_capget, &header, caps) == 0) {
+      caps[0].inheritable = caps[0].permitted;
+      caps[1].inheritable = caps[1].permitted;
+      ::syscall(SYS_capset, &header, caps);
+    }
+    for (unsigned long cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+      ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0ul, 0ul);
+    }
   }
   if (!PlaceDescriptors(fds)) _exit(127);
   ::execve(executable, argv, environ);

@@ -945,7 +945,9 @@ export const handler = async () => {
           pids: fs.readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p)).sort(),
           taskOwner: fs.statSync('/var/task').uid, task: fs.readdirSync('/var/task'),
           // Field 41 of /proc/self/stat: the scheduling policy (0 SCHED_OTHER).
-          policy: Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[38])};
+          policy: Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[38]),
+          caps: fs.readFileSync('/proc/self/status', 'utf8').split('\\n')
+              .filter((l) => /^Cap(Inh|Prm|Eff|Amb):/.test(l)).join('\\n')};
 };
 """
 
@@ -997,6 +999,11 @@ class NonRootServerTest(unittest.TestCase):
         self.assertEqual(out["task"], ["index.mjs"])
         self.assertEqual(out["taskOwner"], 993, "the server's files are the sandbox user's")
         self.assertEqual(out["policy"], 0, "SCHED_OTHER")
+        # The spare kept its capabilities through its exec as ambient ones;
+        # the runtime has none.
+        for line in out["caps"].splitlines():
+            self.assertTrue(line.endswith("\t0000000000000000"), out["caps"])
+        self.assertEqual(len(out["caps"].splitlines()), 4, out["caps"])
         self.assertFalse(os.path.exists("/tmp/mine-" + mark), "wrote the host's /tmp")
 
 
