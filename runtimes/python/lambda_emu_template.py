@@ -389,8 +389,15 @@ def snapshot():
     if launch is None:
         sys.exit(0)
     _become(*launch)
-    _copy_tree(_snapshot_tmp, "/tmp")
+    # A descriptor of its own: _snapshot_tmp's open file (and so its
+    # directory offset) is shared by every environment forked from the
+    # snapshot, and two restoring at once would each read part of it.
+    own = os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=_snapshot_tmp)
     os.close(_snapshot_tmp)
+    try:
+        _copy_tree(own, "/tmp")
+    finally:
+        os.close(own)
     if rng_state is not None:
         rng.setstate(rng_state)
 

@@ -272,7 +272,7 @@ class SnapStartTest(unittest.TestCase):
             self.assertIsNone(body["log_stream"])
             # Each restored environment has a /tmp of its own, which starts
             # with what the init wrote (Lambda's snapshot has its disk).
-            self.assertEqual(body["tmp"], ["written-at-init"])
+            self.assertEqual(body["tmp"], ["written-at-init"], body)
             # The connection the init opened is broken after the restore.
             self.assertNotEqual(body["connection"], "alive")
         # Module state from the init is the snapshot's, in both; so is the
