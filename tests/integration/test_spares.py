@@ -18,7 +18,8 @@ import tempfile
 import time
 import unittest
 
-from emu import EmuServer, emu_binary, invoke_parallel, pid_alive, report_for, serve_for_class, wait_until
+from emu import (EmuServer, emu_binary, invoke_parallel, pid_alive, report_for, serve_for_class,
+                 wait_until)
 from runtime_support import CodeDirs, function
 from sandbox_probes import BROKEN, HOG, SLOW_INIT, children, cmdline
 
