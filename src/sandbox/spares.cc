@@ -223,7 +223,7 @@ std::unique_ptr<SpareSandbox> SpareSandboxes::Take(const RuntimeTemplateSpec* ki
     const auto now = Clock::now();
     last_take_ = now;
     auto take = [&](Kind& from) {
-      from.recent.push_back(now);
+      from.recent.Add(now);
       while (!from.ready.empty()) {
         spare = std::move(from.ready.front());
         from.ready.pop_front();
@@ -266,10 +266,7 @@ std::string SpareSandboxes::Describe() const {
 
 std::size_t SpareSandboxes::TargetLocked(Kind& kind, Clock::time_point now) {
   if (count_ != kAuto) return static_cast<std::size_t>(count_);
-  while (!kind.recent.empty() && now - kind.recent.front() > kAutoWindow) {
-    kind.recent.pop_front();
-  }
-  return std::clamp<std::size_t>(kind.recent.size(), kAutoLeast, kAutoMax);
+  return std::clamp<std::size_t>(kind.recent.Count(now), kAutoLeast, kAutoMax);
 }
 
 void SpareSandboxes::Run() {

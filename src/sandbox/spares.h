@@ -54,6 +54,7 @@
 
 #include "lambda_emu/status.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/recent_takes.h"
 #include "sandbox/runtime_templates.h"
 #include "sandbox/spawn.h"
 
@@ -149,8 +150,8 @@ class SpareSandboxes {
   struct Kind {
     std::shared_ptr<const RuntimeTemplateSpec> spec;  // null: blank spares
     std::deque<std::unique_ptr<SpareSandbox>> ready;
-    std::deque<std::chrono::steady_clock::time_point> recent;  // cold starts, for auto
-    int failures = 0;                                          // in a row
+    RecentTakes recent{kAutoWindow};  // cold starts, for auto
+    int failures = 0;                 // in a row
     bool made_any = false;
     bool forgotten = false;
     std::chrono::steady_clock::time_point awaited{};  // AwaitSnapshot found none ready

@@ -46,7 +46,7 @@ std::optional<SpareTmpVolumes::Spare> SpareTmpVolumes::Take(int size_mb,
     std::lock_guard lock(mutex_);
     templates_.emplace(size_mb, template_image);
     last_take_ = Clock::now();
-    recent_[size_mb].push_back(last_take_);
+    recent_.try_emplace(size_mb, burst_window_).first->second.Add(last_take_);
     auto& queue = ready_[size_mb];
     if (!queue.empty()) {
       taken = std::move(queue.front());
@@ -86,9 +86,8 @@ std::size_t SpareTmpVolumes::ReadyLocked(int size_mb) const {
 }
 
 std::size_t SpareTmpVolumes::TargetLocked(int size_mb, Clock::time_point now) {
-  auto& takes = recent_[size_mb];
-  while (!takes.empty() && now - takes.front() > burst_window_) takes.pop_front();
-  return std::clamp(takes.size() + 1, per_size_, std::max(per_size_, kMostPerSize));
+  const std::size_t takes = recent_.try_emplace(size_mb, burst_window_).first->second.Count(now);
+  return std::clamp(takes + 1, per_size_, std::max(per_size_, kMostPerSize));
 }
 
 std::optional<int> SpareTmpVolumes::Wanted(Clock::time_point now) {

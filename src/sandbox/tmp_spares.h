@@ -37,6 +37,8 @@
 #include <string>
 #include <thread>
 
+#include "sandbox/recent_takes.h"
+
 namespace lambda_emu::sandbox {
 
 class TmpVolumeTemplates;
@@ -98,7 +100,7 @@ class SpareTmpVolumes {
   std::map<int, std::filesystem::path> templates_;  // by size, as asked for
   std::set<int> expected_;                          // sizes whose template is not made yet
   std::map<int, std::deque<Ready>> ready_;
-  std::map<int, std::deque<Clock::time_point>> recent_;  // Take()s within the burst window
+  std::map<int, RecentTakes> recent_;  // Take()s, by size
   bool stop_ = false;
   std::chrono::steady_clock::time_point last_take_{};
   std::uint64_t next_ = 0;
