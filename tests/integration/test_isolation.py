@@ -25,6 +25,7 @@ import uuid
 from emu import (EmuServer, emu_binary, invoke_parallel, pid_alive, report_for,
                  serve_for_class, wait_until, worker_pids)
 from runtime_support import CodeDirs, function, lines_for
+from sandbox_probes import children, cmdline
 
 PY = "python3.11"
 NODE = "nodejs20.x"
@@ -982,6 +983,17 @@ class NonRootServerTest(unittest.TestCase):
             # SCHED_IDLE (no CAP_SYS_NICE): the runtime still runs SCHED_OTHER.
             self.assertTrue(wait_until(lambda: "\nlambda_emu_spare_sandboxes 2\n" in
                                        emu.request("GET", "/metrics").body.decode(), timeout=20))
+            # A spare keeps its capabilities through its exec as ambient ones,
+            # and drops them from its ambient and inheritable sets at once.
+            spares = [p for p in children(emu.proc.pid)
+                      if cmdline(p)[:2] == ["lambda-emu", "__spare"]]
+            self.assertEqual(len(spares), 2, spares)
+            for pid in spares:
+                with open(f"/proc/{pid}/status") as f:
+                    caps = dict(line.split(":\t", 1) for line in f if line.startswith("Cap"))
+                self.assertEqual(caps["CapAmb"].strip(), "0000000000000000", caps)
+                self.assertEqual(caps["CapInh"].strip(), "0000000000000000", caps)
+                self.assertNotEqual(caps["CapEff"].strip(), "0000000000000000", caps)
             r = emu.invoke("who", {})
             self.assertEqual(r.status, 200, r)
             self.assertIsNone(r.header("X-Amz-Function-Error"), r.body)

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,6 +126,38 @@ TEST(Leftovers, WhoStartedTellsRuntimesFromHelpers) {
   EXPECT_EQ(WhoStarted(empty), StartedBy::kOther);
   int status;
   ::waitpid(empty, &status, 0);
+}
+
+// A process named `comm` (as /proc/PID/comm shows it) until killed.
+pid_t Named(const char* comm) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_NAME, comm);
+    for (;;) ::pause();
+  }
+  for (int i = 0; i < 2000; ++i) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    if (std::getline(file, name) && name == comm) break;
+    ::usleep(1000);
+  }
+  return pid;
+}
+
+TEST(Leftovers, IsLiveServerKnowsServersFromSparesByName) {
+  pid_t server = Named("lambda-emu");
+  EXPECT_TRUE(IsLiveServer(server));
+  EXPECT_TRUE(IsLiveServer(server, StartTime(server)));
+  EXPECT_FALSE(IsLiveServer(server, StartTime(server).value() + 1));
+  KillAndReap(server);
+  // A spare sandbox runs lambda-emu-spare (comm "lambda-emu-spar"): not a
+  // server, even under a dead server's reused pid.
+  pid_t spare = Named("lambda-emu-spar");
+  EXPECT_FALSE(IsLiveServer(spare));
+  KillAndReap(spare);
+  pid_t other = Named("python3");
+  EXPECT_FALSE(IsLiveServer(other));
+  KillAndReap(other);
 }
 
 TEST(Leftovers, WorkDirectoriesOfDeadServersGoAndOthersStay) {
